@@ -1,0 +1,45 @@
+//! # sansrtc
+//!
+//! A WebRTC stack as a pure sans-IO state machine, and `sim`, the deterministic network
+//! simulator it is proven in.
+//!
+//! ## The driver contract
+//!
+//! Every component of this crate has the same shape: input goes in through `handle_*` methods
+//! that take the current time as an argument, output comes out of `poll_*` methods:
+//!
+//! ```text
+//! handle_receive(now, datagram)     a datagram arrived
+//! handle_timeout(now)               the deadline from poll_timeout has passed
+//! poll_transmit() -> Option<Transmit>
+//! poll_timeout()  -> Option<Instant>
+//! ```
+//!
+//! The crate never reads a clock, never draws ambient randomness, never spawns a thread and
+//! never touches a socket. Time enters only as `now: Instant`; randomness only from a seeded
+//! [`rng::RngRoot`], split into one stream per layer. The same seed and the same inputs give the
+//! same bytes out, every time: that is what makes [`sim`] replays and fuzzing useful.
+//!
+//! ## What is here so far
+//!
+//! - [`net`]: datagrams in and out, and the RFC 7983 / RFC 9443 first-byte demultiplexer.
+//! - [`stun`]: the STUN codec (RFC 8489) and a Binding server.
+//! - [`sim`]: hosts, links, NATs (RFC 4787), virtual time, a hashable trace.
+//! - [`rng`], [`time`]: the seeded randomness and the timer table every layer uses.
+//!
+//! ## Errors and panics
+//!
+//! Malformed or unauthenticated input is dropped and counted, never an `Err` and never a panic.
+//! Caller mistakes are `Err`s from the command. A panic means a broken internal invariant: a bug,
+//! and every `expect` in the crate names the invariant it relies on.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+pub mod net;
+pub mod rng;
+pub mod sim;
+pub mod stun;
+pub mod time;
+
+pub use net::{Datagram, PacketKind, Protocol, Transmit};
