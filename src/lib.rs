@@ -42,4 +42,7 @@ pub mod sim;
 pub mod stun;
 pub mod time;
 
+#[cfg(test)]
+mod test_util;
+
 pub use net::{Datagram, PacketKind, Protocol, Transmit};

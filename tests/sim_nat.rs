@@ -30,7 +30,12 @@ fn world(config: NatConfig) -> World {
     let mut net = Network::new(b, common::seed(11));
     let internet = net.internet();
     let nat = net
-        .add_nat(config, internet, NAT_IP.parse().unwrap(), LinkConfig::ideal())
+        .add_nat(
+            config,
+            internet,
+            NAT_IP.parse().unwrap(),
+            LinkConfig::ideal(),
+        )
         .unwrap();
     let lan = net.inside(nat);
     let ms = LinkConfig::ideal().latency(Duration::from_millis(1));
@@ -66,15 +71,22 @@ fn world(config: NatConfig) -> World {
 
 impl World {
     fn send(&mut self, host: HostId, from: &str, to: SocketAddr) {
-        self.net
-            .node_mut::<Probe>(host)
-            .unwrap()
-            .send_now(addr(from), to, Bytes::from_static(b"12345678"));
+        self.net.node_mut::<Probe>(host).unwrap().send_now(
+            addr(from),
+            to,
+            Bytes::from_static(b"12345678"),
+        );
         self.net.run_for(Duration::from_millis(50)).unwrap();
     }
 
     fn last_source_seen(&self, host: HostId) -> SocketAddr {
-        self.net.node::<Probe>(host).unwrap().received.last().expect("received").source
+        self.net
+            .node::<Probe>(host)
+            .unwrap()
+            .received
+            .last()
+            .expect("received")
+            .source
     }
 
     fn received(&self, host: HostId) -> usize {
@@ -101,9 +113,13 @@ impl World {
         self.send(c, "10.0.0.2:5000", addr("198.51.100.1:1000"));
         let external = self.last_source_seen(s1);
         let mut out = [false; 3];
-        for (i, (host, from)) in [(s1, "198.51.100.1:1000"), (s1, "198.51.100.1:2000"), (s2, "198.51.100.2:1000")]
-            .into_iter()
-            .enumerate()
+        for (i, (host, from)) in [
+            (s1, "198.51.100.1:1000"),
+            (s1, "198.51.100.1:2000"),
+            (s2, "198.51.100.2:1000"),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let before = self.received(c);
             self.send(host, from, external);
@@ -127,7 +143,10 @@ fn mapping_behaviours() {
         assert_eq!(a.ip(), NAT_IP.parse::<std::net::IpAddr>().unwrap());
         assert_eq!(a == b, same_ip_other_port, "{mapping:?}: {a} vs {b}");
         assert_eq!(a == c, other_ip, "{mapping:?}: {a} vs {c}");
-        assert_eq!(w.net.nat_stats(w.nat).mappings_created, 3 - same_ip_other_port as u64 - other_ip as u64);
+        assert_eq!(
+            w.net.nat_stats(w.nat).mappings_created,
+            3 - same_ip_other_port as u64 - other_ip as u64
+        );
     }
 }
 
@@ -149,10 +168,30 @@ fn filtering_behaviours() {
 fn presets_behave_as_named() {
     // (preset, mapping outcome [same IP other port shares, other IP shares], filtering outcome)
     let cases = [
-        ("full cone", NatConfig::full_cone(), [true, true], [true, true, true]),
-        ("restricted cone", NatConfig::restricted_cone(), [true, true], [true, true, false]),
-        ("port-restricted cone", NatConfig::port_restricted_cone(), [true, true], [true, false, false]),
-        ("symmetric", NatConfig::symmetric(), [false, false], [true, false, false]),
+        (
+            "full cone",
+            NatConfig::full_cone(),
+            [true, true],
+            [true, true, true],
+        ),
+        (
+            "restricted cone",
+            NatConfig::restricted_cone(),
+            [true, true],
+            [true, true, false],
+        ),
+        (
+            "port-restricted cone",
+            NatConfig::port_restricted_cone(),
+            [true, true],
+            [true, false, false],
+        ),
+        (
+            "symmetric",
+            NatConfig::symmetric(),
+            [false, false],
+            [true, false, false],
+        ),
     ];
     for (name, config, mapping, filtering) in cases {
         let mut w = world(config.clone());
@@ -183,7 +222,11 @@ fn port_preservation_and_random_ports() {
     let lan = w.net.inside(w.nat);
     let other = w
         .net
-        .add_host("other", [Interface::new("10.0.0.3".parse().unwrap(), lan)], Probe::sink(addr("10.0.0.3:5000")))
+        .add_host(
+            "other",
+            [Interface::new("10.0.0.3".parse().unwrap(), lan)],
+            Probe::sink(addr("10.0.0.3:5000")),
+        )
         .unwrap();
     w.send(other, "10.0.0.3:5000", addr("198.51.100.1:1000"));
     let b = w.last_source_seen(w.s1);
@@ -192,7 +235,11 @@ fn port_preservation_and_random_ports() {
 
     let mut w = world(NatConfig::full_cone().port_assignment(PortAssignment::Random));
     let [a, ..] = w.mappings();
-    assert_ne!(a.port(), 5000, "random ports (seeded; 1 in 64512 would collide)");
+    assert_ne!(
+        a.port(),
+        5000,
+        "random ports (seeded; 1 in 64512 would collide)"
+    );
     assert!(a.port() >= 1024);
 }
 
@@ -214,7 +261,10 @@ fn mapping_expires_without_outbound_refresh() {
     w.net.run_for(Duration::from_secs(21)).unwrap();
     w.send(s1, "198.51.100.1:1000", external);
     assert_eq!(w.received(c), 1);
-    assert_eq!(w.net.trace().last().unwrap().fate, Fate::NatRefused(w.nat, NatDrop::NoMapping));
+    assert_eq!(
+        w.net.trace().last().unwrap().fate,
+        Fate::NatRefused(w.nat, NatDrop::NoMapping)
+    );
     assert_eq!(w.net.nat_mappings(w.nat), 0);
 
     // Outbound traffic refreshes: send every 100 s, inbound at 150 s after the first still works.
@@ -229,7 +279,11 @@ fn mapping_expires_without_outbound_refresh() {
     assert_eq!(w.received(c), 1);
 
     // Inbound refresh when configured.
-    let mut w = world(NatConfig::full_cone().mapping_timeout(timeout).inbound_refresh(true));
+    let mut w = world(
+        NatConfig::full_cone()
+            .mapping_timeout(timeout)
+            .inbound_refresh(true),
+    );
     let (c, s1) = (w.client, w.s1);
     w.send(c, "10.0.0.2:5000", addr("198.51.100.1:1000"));
     let external = w.last_source_seen(s1);
@@ -245,7 +299,11 @@ fn hairpin(on: bool) -> (World, HostId) {
     let lan = w.net.inside(w.nat);
     let b = w
         .net
-        .add_host("b", [Interface::new("10.0.0.3".parse().unwrap(), lan)], Probe::sink(addr("10.0.0.3:6000")))
+        .add_host(
+            "b",
+            [Interface::new("10.0.0.3".parse().unwrap(), lan)],
+            Probe::sink(addr("10.0.0.3:6000")),
+        )
         .unwrap();
     // Both open mappings towards S1 (ports preserved: A = :5000, B = :6000), then A lets B in by
     // sending to B's external endpoint, and B sends to A's external endpoint.
@@ -290,28 +348,55 @@ fn nested_nats_translate_twice() {
     let mut net = Network::new(b, common::seed(3));
     let internet = net.internet();
     let carrier = net
-        .add_nat(NatConfig::full_cone(), internet, "203.0.113.9".parse().unwrap(), LinkConfig::ideal())
+        .add_nat(
+            NatConfig::full_cone(),
+            internet,
+            "203.0.113.9".parse().unwrap(),
+            LinkConfig::ideal(),
+        )
         .unwrap();
     let cgn_inside = net.inside(carrier);
     let home = net
-        .add_nat(NatConfig::full_cone(), cgn_inside, "100.64.0.2".parse().unwrap(), LinkConfig::ideal())
+        .add_nat(
+            NatConfig::full_cone(),
+            cgn_inside,
+            "100.64.0.2".parse().unwrap(),
+            LinkConfig::ideal(),
+        )
         .unwrap();
     let lan = net.inside(home);
     let c = net
-        .add_host("c", [Interface::new("192.168.1.2".parse().unwrap(), lan)], Probe::sink(addr("192.168.1.2:4000")))
+        .add_host(
+            "c",
+            [Interface::new("192.168.1.2".parse().unwrap(), lan)],
+            Probe::sink(addr("192.168.1.2:4000")),
+        )
         .unwrap();
     let s = net
-        .add_host("s", [Interface::new("198.51.100.1".parse().unwrap(), internet)], Probe::sink(addr("198.51.100.1:1")))
+        .add_host(
+            "s",
+            [Interface::new("198.51.100.1".parse().unwrap(), internet)],
+            Probe::sink(addr("198.51.100.1:1")),
+        )
         .unwrap();
-    net.node_mut::<Probe>(c)
-        .unwrap()
-        .send_now(addr("192.168.1.2:4000"), addr("198.51.100.1:1"), Bytes::from_static(b"x"));
+    net.node_mut::<Probe>(c).unwrap().send_now(
+        addr("192.168.1.2:4000"),
+        addr("198.51.100.1:1"),
+        Bytes::from_static(b"x"),
+    );
     net.run_for(Duration::from_millis(10)).unwrap();
     let seen = net.node::<Probe>(s).unwrap().received[0].source;
     assert_eq!(seen, addr("203.0.113.9:4000"));
-    net.node_mut::<Probe>(s).unwrap().send_now(addr("198.51.100.1:1"), seen, Bytes::from_static(b"y"));
+    net.node_mut::<Probe>(s).unwrap().send_now(
+        addr("198.51.100.1:1"),
+        seen,
+        Bytes::from_static(b"y"),
+    );
     net.run_for(Duration::from_millis(10)).unwrap();
-    assert_eq!(net.node::<Probe>(c).unwrap().received[0].source, addr("198.51.100.1:1"));
+    assert_eq!(
+        net.node::<Probe>(c).unwrap().received[0].source,
+        addr("198.51.100.1:1")
+    );
 }
 
 #[test]

@@ -9,6 +9,10 @@ use crate::rng::Rng;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+/// Every delay a link adds (serialisation, latency, jitter, reorder hold-back) is capped at one
+/// day of virtual time, so no configuration can overflow `Instant` arithmetic.
+pub const MAX_LINK_DELAY: Duration = Duration::from_secs(86_400);
+
 /// Packet loss model of one link direction.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Loss {
@@ -257,7 +261,8 @@ impl LinkDirection {
                 }
                 let start = self.busy_until.map_or(now, |b| b.max(now));
                 let nanos = (size_bytes as u128 * 8 * 1_000_000_000).div_ceil(u128::from(bps));
-                let done = start + Duration::from_nanos(nanos.min(u128::from(u64::MAX)) as u64);
+                let serialise = Duration::from_nanos(nanos.min(u128::from(u64::MAX)) as u64);
+                let done = start + serialise.min(MAX_LINK_DELAY);
                 self.busy_until = Some(done);
                 self.queue.push_back((done, size_bytes));
                 self.queued_bytes += size_bytes;
@@ -280,8 +285,7 @@ impl LinkDirection {
                 } else {
                     self.rng.chance(p)
                 };
-                self.rng
-                    .chance(if self.bad { loss_bad } else { loss_good })
+                self.rng.chance(if self.bad { loss_bad } else { loss_good })
             }
         };
         if lost {
@@ -300,14 +304,16 @@ impl LinkDirection {
     }
 
     fn arrival(&mut self, config: &LinkConfig, departure: Instant) -> Instant {
-        let mut at = departure + config.latency;
+        let mut at = departure + config.latency.min(MAX_LINK_DELAY);
         if !config.jitter.is_zero() {
-            at += self.rng.duration_between(Duration::ZERO, config.jitter);
+            at += self
+                .rng
+                .duration_between(Duration::ZERO, config.jitter.min(MAX_LINK_DELAY));
         }
         match config.reorder {
             Some(r) => {
                 if self.rng.chance(r.probability) {
-                    at += r.extra_delay;
+                    at += r.extra_delay.min(MAX_LINK_DELAY);
                 }
             }
             None => {

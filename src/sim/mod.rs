@@ -50,7 +50,7 @@ mod nat;
 mod node;
 mod trace;
 
-pub use link::{LinkConfig, LinkStats, Loss, Reorder};
+pub use link::{LinkConfig, LinkStats, Loss, MAX_LINK_DELAY, Reorder};
 pub use nat::{Filtering, Mapping, NatConfig, NatDrop, NatStats, PortAssignment};
 pub use node::{Echo, Node, Probe, Received};
 pub use trace::{Fate, TraceCounts, TraceRecord, to_hex};

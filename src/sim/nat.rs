@@ -78,7 +78,10 @@ impl NatConfig {
     /// "Port-restricted cone": endpoint-independent mapping, address-and-port-dependent
     /// filtering (the RFC 4787 recommended mapping with the strictest filtering).
     pub fn port_restricted_cone() -> Self {
-        Self::new(Mapping::EndpointIndependent, Filtering::AddressAndPortDependent)
+        Self::new(
+            Mapping::EndpointIndependent,
+            Filtering::AddressAndPortDependent,
+        )
     }
 
     /// "Symmetric": address-and-port-dependent mapping and filtering, random ports.
@@ -254,7 +257,12 @@ impl Nat {
         Ok(SocketAddr::new(self.external_ip, port))
     }
 
-    fn create(&mut self, now: Instant, internal: SocketAddr, key: RemoteKey) -> Result<u16, NatDrop> {
+    fn create(
+        &mut self,
+        now: Instant,
+        internal: SocketAddr,
+        key: RemoteKey,
+    ) -> Result<u16, NatDrop> {
         if self.by_port.len() >= self.sweep_at {
             self.sweep(now);
             self.sweep_at = (self.by_port.len() * 2).max(64);
@@ -275,7 +283,8 @@ impl Nat {
     }
 
     fn free_port(&mut self, now: Instant, wanted: u16) -> Result<u16, NatDrop> {
-        let is_free = |nat: &Self, p: u16| p != 0 && nat.by_port.get(&p).is_none_or(|e| e.expires <= now);
+        let is_free =
+            |nat: &Self, p: u16| p != 0 && nat.by_port.get(&p).is_none_or(|e| e.expires <= now);
         if self.config.port_assignment == PortAssignment::Preserve && is_free(self, wanted) {
             self.remove(wanted);
             return Ok(wanted);

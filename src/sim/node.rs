@@ -182,10 +182,9 @@ impl Probe {
 
 impl Node for Probe {
     fn handle_receive(&mut self, now: Instant, d: Datagram<'_>) {
-        let seq = d
-            .contents
-            .get(..8)
-            .map_or(u64::MAX, |b| u64::from_be_bytes(b.try_into().expect("8 bytes")));
+        let seq = d.contents.get(..8).map_or(u64::MAX, |b| {
+            u64::from_be_bytes(b.try_into().expect("8 bytes"))
+        });
         self.received.push(Received {
             at: now,
             source: d.source,

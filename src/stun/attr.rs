@@ -247,7 +247,10 @@ impl Attribute {
             UnknownAttributes(v) => 2 * v.len(),
             PasswordAlgorithms(v) => v.iter().map(|a| 4 + padded(a.parameters.len())).sum(),
             PasswordAlgorithm(a) => 4 + padded(a.parameters.len()),
-            Priority(_) | Lifetime(_) | ChannelNumber(_) | RequestedTransport(_)
+            Priority(_)
+            | Lifetime(_)
+            | ChannelNumber(_)
+            | RequestedTransport(_)
             | RequestedAddressFamily(_) => 4,
             UseCandidate | DontFragment => 0,
             IceControlled(_) | IceControlling(_) => 8,
@@ -287,7 +290,9 @@ impl Attribute {
                 out.extend_from_slice(&[0, 0, class & 0x07, number]);
                 out.extend_from_slice(reason.as_bytes());
             }
-            UnknownAttributes(v) => v.iter().for_each(|t| out.extend_from_slice(&t.0.to_be_bytes())),
+            UnknownAttributes(v) => v
+                .iter()
+                .for_each(|t| out.extend_from_slice(&t.0.to_be_bytes())),
             PasswordAlgorithms(v) => v.iter().for_each(|a| encode_password_algorithm(a, out)),
             PasswordAlgorithm(a) => encode_password_algorithm(a, out),
             Priority(v) | Lifetime(v) => out.extend_from_slice(&v.to_be_bytes()),
@@ -315,7 +320,9 @@ impl Attribute {
         use Attribute::*;
         let bad = || StunError::BadAttribute { typ: typ.0 };
         Ok(match typ {
-            AttributeType::MAPPED_ADDRESS => MappedAddress(decode_address(value, None).ok_or_else(bad)?),
+            AttributeType::MAPPED_ADDRESS => {
+                MappedAddress(decode_address(value, None).ok_or_else(bad)?)
+            }
             AttributeType::ALTERNATE_SERVER => {
                 AlternateServer(decode_address(value, None).ok_or_else(bad)?)
             }
@@ -338,10 +345,12 @@ impl Attribute {
             AttributeType::NONCE => Nonce(text(value).ok_or_else(bad)?),
             AttributeType::SOFTWARE => Software(text(value).ok_or_else(bad)?),
             AttributeType::USERHASH => UserHash(value.try_into().map_err(|_| bad())?),
-            AttributeType::MESSAGE_INTEGRITY => MessageIntegrity(value.try_into().map_err(|_| bad())?),
+            AttributeType::MESSAGE_INTEGRITY => {
+                MessageIntegrity(value.try_into().map_err(|_| bad())?)
+            }
             AttributeType::MESSAGE_INTEGRITY_SHA256 => {
                 // RFC 8489 §14.6: 16 to 32 bytes, a multiple of 4.
-                if !(16..=32).contains(&value.len()) || value.len() % 4 != 0 {
+                if !(16..=32).contains(&value.len()) || !value.len().is_multiple_of(4) {
                     return Err(bad());
                 }
                 MessageIntegritySha256(value.to_vec())
@@ -368,7 +377,7 @@ impl Attribute {
                 }
             }
             AttributeType::UNKNOWN_ATTRIBUTES => {
-                if value.len() % 2 != 0 {
+                if !value.len().is_multiple_of(2) {
                     return Err(bad());
                 }
                 UnknownAttributes(
@@ -526,7 +535,10 @@ fn encode_password_algorithm(a: &PasswordAlgorithm, out: &mut Vec<u8>) {
     out.extend_from_slice(&a.algorithm.to_be_bytes());
     out.extend_from_slice(&(a.parameters.len().min(0xFFFF) as u16).to_be_bytes());
     out.extend_from_slice(&a.parameters);
-    out.resize(out.len() + padded(a.parameters.len()) - a.parameters.len(), 0);
+    out.resize(
+        out.len() + padded(a.parameters.len()) - a.parameters.len(),
+        0,
+    );
 }
 
 /// One algorithm entry; returns it and the bytes it used (with padding).

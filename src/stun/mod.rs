@@ -11,8 +11,8 @@
 mod attr;
 pub mod server;
 
-pub use attr::{Attribute, AttributeType, MAX_TEXT_BYTES, MAX_USERNAME_BYTES, PasswordAlgorithm};
 use attr::padded;
+pub use attr::{Attribute, AttributeType, MAX_TEXT_BYTES, MAX_USERNAME_BYTES, PasswordAlgorithm};
 
 use std::fmt;
 
@@ -97,7 +97,11 @@ impl Method {
 
     /// A method from its 12-bit number; `None` past 0xFFF.
     pub const fn new(value: u16) -> Option<Method> {
-        if value <= 0x0FFF { Some(Method(value)) } else { None }
+        if value <= 0x0FFF {
+            Some(Method(value))
+        } else {
+            None
+        }
     }
 
     /// The 12-bit method number.
@@ -218,7 +222,7 @@ impl<'a> MessageView<'a> {
         let declared = usize::from(u16::from_be_bytes([buf[2], buf[3]]));
         let actual = buf.len() - HEADER_LEN;
         // RFC 8489 §5: the length is a multiple of 4 and counts every byte after the header.
-        if declared % 4 != 0 || declared != actual {
+        if !declared.is_multiple_of(4) || declared != actual {
             return Err(StunError::BadLength { declared, actual });
         }
         let (class, method) = split_message_type(u16::from_be_bytes([buf[0], buf[1]]));
@@ -380,7 +384,12 @@ impl Message {
 
     /// Bytes [`Message::encode`] will write.
     pub fn encoded_len(&self) -> usize {
-        HEADER_LEN + self.attributes.iter().map(Attribute::encoded_len).sum::<usize>()
+        HEADER_LEN
+            + self
+                .attributes
+                .iter()
+                .map(Attribute::encoded_len)
+                .sum::<usize>()
     }
 
     /// Appends the encoded message to `out`. A FINGERPRINT attribute gets its CRC computed here

@@ -93,7 +93,9 @@ impl StunServer {
                 code: 420,
                 reason: "Unknown Attribute".into(),
             });
-            response.attributes.push(Attribute::UnknownAttributes(unknown));
+            response
+                .attributes
+                .push(Attribute::UnknownAttributes(unknown));
             self.stats.error_responses += 1;
         } else if view.method() != Method::BINDING {
             response = Message::new(Class::ErrorResponse, view.method(), view.transaction_id());
@@ -104,8 +106,14 @@ impl StunServer {
             self.stats.error_responses += 1;
         } else {
             // RFC 8489 §6.3.1.1: the reflexive transport address is the request's source.
-            response = Message::new(Class::SuccessResponse, Method::BINDING, view.transaction_id());
-            response.attributes.push(Attribute::XorMappedAddress(datagram.source));
+            response = Message::new(
+                Class::SuccessResponse,
+                Method::BINDING,
+                view.transaction_id(),
+            );
+            response
+                .attributes
+                .push(Attribute::XorMappedAddress(datagram.source));
             self.stats.binding_responses += 1;
         }
         if let Some(s) = &self.software {
@@ -150,7 +158,7 @@ mod tests {
 
     fn ask(server: &mut StunServer, bytes: &[u8]) -> Option<Message> {
         server.handle_receive(
-            Instant::now(),
+            crate::test_util::base(),
             Datagram {
                 source: "198.51.100.7:4242".parse().unwrap(),
                 destination: "192.0.2.1:3478".parse().unwrap(),
@@ -168,12 +176,18 @@ mod tests {
     #[test]
     fn binding_gets_xor_mapped_address() {
         let mut s = StunServer::new().with_software("sansrtc");
-        let r = ask(&mut s, &request(vec![Attribute::Fingerprint], Method::BINDING)).unwrap();
+        let r = ask(
+            &mut s,
+            &request(vec![Attribute::Fingerprint], Method::BINDING),
+        )
+        .unwrap();
         assert_eq!(r.class, Class::SuccessResponse);
         assert_eq!(r.transaction_id, TransactionId([5; 12]));
         assert_eq!(
             r.get(AttributeType::XOR_MAPPED_ADDRESS),
-            Some(&Attribute::XorMappedAddress("198.51.100.7:4242".parse().unwrap()))
+            Some(&Attribute::XorMappedAddress(
+                "198.51.100.7:4242".parse().unwrap()
+            ))
         );
         assert!(matches!(r.attributes.last(), Some(Attribute::Fingerprint)));
         assert_eq!(s.stats().binding_responses, 1);
@@ -220,7 +234,12 @@ mod tests {
         assert!(ask(&mut s, &ind.to_bytes()).is_none());
         let st = s.stats();
         assert_eq!(
-            (st.dropped_malformed, st.indications, st.dropped_responses, st.error_responses),
+            (
+                st.dropped_malformed,
+                st.indications,
+                st.dropped_responses,
+                st.error_responses
+            ),
             (1, 1, 1, 1)
         );
     }
@@ -231,7 +250,7 @@ mod tests {
         let req = request(vec![], Method::BINDING);
         for _ in 0..MAX_QUEUED_RESPONSES + 10 {
             s.handle_receive(
-                Instant::now(),
+                crate::test_util::base(),
                 Datagram {
                     source: "198.51.100.7:1".parse().unwrap(),
                     destination: "192.0.2.1:3478".parse().unwrap(),
@@ -241,6 +260,9 @@ mod tests {
             );
         }
         assert_eq!(s.stats().dropped_queue_full, 10);
-        assert_eq!(std::iter::from_fn(|| s.poll_transmit()).count(), MAX_QUEUED_RESPONSES);
+        assert_eq!(
+            std::iter::from_fn(|| s.poll_transmit()).count(),
+            MAX_QUEUED_RESPONSES
+        );
     }
 }

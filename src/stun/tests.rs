@@ -43,14 +43,26 @@ fn rfc5769_sample_request() {
     let m = Message::parse(&rfc5769_request()).expect("vector parses, FINGERPRINT verified");
     assert_eq!(m.class, Class::Request);
     assert_eq!(m.method, Method::BINDING);
-    assert_eq!(m.transaction_id.0, hex("b7 e7 a7 01 bc 34 d6 86 fa 87 df ae")[..]);
-    assert_eq!(m.get(AttributeType::SOFTWARE), Some(&Attribute::Software("STUN test client".into())));
-    assert_eq!(m.get(AttributeType::PRIORITY), Some(&Attribute::Priority(0x6e0001ff)));
+    assert_eq!(
+        m.transaction_id.0,
+        hex("b7 e7 a7 01 bc 34 d6 86 fa 87 df ae")[..]
+    );
+    assert_eq!(
+        m.get(AttributeType::SOFTWARE),
+        Some(&Attribute::Software("STUN test client".into()))
+    );
+    assert_eq!(
+        m.get(AttributeType::PRIORITY),
+        Some(&Attribute::Priority(0x6e0001ff))
+    );
     assert_eq!(
         m.get(AttributeType::ICE_CONTROLLED),
         Some(&Attribute::IceControlled(0x932ff9b151263b36))
     );
-    assert_eq!(m.get(AttributeType::USERNAME), Some(&Attribute::Username("evtj:h6vY".into())));
+    assert_eq!(
+        m.get(AttributeType::USERNAME),
+        Some(&Attribute::Username("evtj:h6vY".into()))
+    );
     assert!(matches!(m.attributes.last(), Some(Attribute::Fingerprint)));
     // Re-encoding keeps every byte: this vector pads USERNAME with spaces, which we rewrite as
     // zeros, so compare semantically after a second parse instead.
@@ -63,12 +75,23 @@ fn rfc5769_sample_responses() {
     let v4 = Message::parse(&rfc5769_response_v4()).unwrap();
     assert_eq!(v4.class, Class::SuccessResponse);
     let want: SocketAddr = "192.0.2.1:32853".parse().unwrap();
-    assert_eq!(v4.get(AttributeType::XOR_MAPPED_ADDRESS), Some(&Attribute::XorMappedAddress(want)));
-    assert_eq!(v4.get(AttributeType::SOFTWARE), Some(&Attribute::Software("test vector".into())));
+    assert_eq!(
+        v4.get(AttributeType::XOR_MAPPED_ADDRESS),
+        Some(&Attribute::XorMappedAddress(want))
+    );
+    assert_eq!(
+        v4.get(AttributeType::SOFTWARE),
+        Some(&Attribute::Software("test vector".into()))
+    );
 
     let v6 = Message::parse(&rfc5769_response_v6()).unwrap();
-    let want: SocketAddr = "[2001:db8:1234:5678:11:2233:4455:6677]:32853".parse().unwrap();
-    assert_eq!(v6.get(AttributeType::XOR_MAPPED_ADDRESS), Some(&Attribute::XorMappedAddress(want)));
+    let want: SocketAddr = "[2001:db8:1234:5678:11:2233:4455:6677]:32853"
+        .parse()
+        .unwrap();
+    assert_eq!(
+        v6.get(AttributeType::XOR_MAPPED_ADDRESS),
+        Some(&Attribute::XorMappedAddress(want))
+    );
 }
 
 #[test]
@@ -82,13 +105,19 @@ fn fingerprint_rules() {
     let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([1; 12]));
     m.attributes.push(Attribute::Fingerprint);
     m.attributes.push(Attribute::Priority(1));
-    assert_eq!(Message::parse(&m.to_bytes()), Err(StunError::FingerprintNotLast));
+    assert_eq!(
+        Message::parse(&m.to_bytes()),
+        Err(StunError::FingerprintNotLast)
+    );
 }
 
 #[test]
 fn header_rules() {
     let good = rfc5769_response_v4();
-    assert_eq!(MessageView::parse(&good[..19]).unwrap_err(), StunError::TooShort);
+    assert_eq!(
+        MessageView::parse(&good[..19]).unwrap_err(),
+        StunError::TooShort
+    );
     let mut b = good.clone();
     b[0] |= 0x40;
     assert_eq!(MessageView::parse(&b).unwrap_err(), StunError::NotStun);
@@ -97,10 +126,16 @@ fn header_rules() {
     assert_eq!(MessageView::parse(&b).unwrap_err(), StunError::BadCookie);
     let mut b = good.clone();
     b.push(0);
-    assert!(matches!(MessageView::parse(&b), Err(StunError::BadLength { .. })));
+    assert!(matches!(
+        MessageView::parse(&b),
+        Err(StunError::BadLength { .. })
+    ));
     let mut b = good.clone();
     b[3] = 0x3d; // not a multiple of 4
-    assert!(matches!(MessageView::parse(&b), Err(StunError::BadLength { .. })));
+    assert!(matches!(
+        MessageView::parse(&b),
+        Err(StunError::BadLength { .. })
+    ));
     assert!(is_stun(&good));
     assert!(!is_stun(&b[..10]));
 }
@@ -111,7 +146,10 @@ fn truncated_attribute_and_bad_values() {
     let mut b = Message::new(Class::Request, Method::BINDING, TransactionId([0; 12])).to_bytes();
     b[3] = 4;
     b.extend_from_slice(&[0x00, 0x24, 0x00, 0x08]);
-    assert_eq!(MessageView::parse(&b).unwrap_err(), StunError::AttributeTruncated);
+    assert_eq!(
+        MessageView::parse(&b).unwrap_err(),
+        StunError::AttributeTruncated
+    );
 
     // PRIORITY with 3 bytes is malformed.
     let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([0; 12]));
@@ -135,7 +173,12 @@ fn message_type_bits() {
     assert_eq!(t(Class::ErrorResponse), 0x0111);
     assert_eq!(message_type(Class::Request, Method::ALLOCATE), 0x0003);
     for m in [0u16, 1, 0x0F, 0x70, 0xF80, 0xFFF] {
-        for c in [Class::Request, Class::Indication, Class::SuccessResponse, Class::ErrorResponse] {
+        for c in [
+            Class::Request,
+            Class::Indication,
+            Class::SuccessResponse,
+            Class::ErrorResponse,
+        ] {
             let method = Method::new(m).unwrap();
             assert_eq!(split_message_type(message_type(c, method)), (c, method));
         }
@@ -156,7 +199,10 @@ fn unknown_comprehension_required() {
     });
     let bytes = m.to_bytes();
     let v = MessageView::parse(&bytes).unwrap();
-    assert_eq!(v.unknown_comprehension_required(), vec![AttributeType(0x7777)]);
+    assert_eq!(
+        v.unknown_comprehension_required(),
+        vec![AttributeType(0x7777)]
+    );
     // Comprehension-optional unknowns are kept verbatim.
     assert_eq!(Message::parse(&bytes).unwrap(), m);
 }
@@ -175,8 +221,12 @@ fn arb_text(max_chars: usize) -> impl Strategy<Value = String> {
 }
 
 fn arb_password_algorithm() -> impl Strategy<Value = PasswordAlgorithm> {
-    (any::<u16>(), proptest::collection::vec(any::<u8>(), 0..9))
-        .prop_map(|(algorithm, parameters)| PasswordAlgorithm { algorithm, parameters })
+    (any::<u16>(), proptest::collection::vec(any::<u8>(), 0..9)).prop_map(
+        |(algorithm, parameters)| PasswordAlgorithm {
+            algorithm,
+            parameters,
+        },
+    )
 }
 
 /// Every attribute kind except FINGERPRINT (which is placed last separately).
@@ -214,8 +264,13 @@ pub(crate) fn arb_attribute() -> impl Strategy<Value = Attribute> {
         prop_oneof![Just(1u8), Just(2u8)].prop_map(RequestedAddressFamily),
         // Types sansrtc does not model, both comprehension ranges.
         (any::<u16>(), proptest::collection::vec(any::<u8>(), 0..16))
-            .prop_filter("not a modelled type", |(t, _)| AttributeType(*t).name().is_none())
-            .prop_map(|(t, value)| Other { typ: AttributeType(t), value }),
+            .prop_filter("not a modelled type", |(t, _)| AttributeType(*t)
+                .name()
+                .is_none())
+            .prop_map(|(t, value)| Other {
+                typ: AttributeType(t),
+                value
+            }),
     ]
 }
 
