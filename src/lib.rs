@@ -42,7 +42,15 @@ pub mod sim;
 pub mod stun;
 pub mod time;
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
+
 #[cfg(test)]
 mod test_util;
 
 pub use net::{Datagram, PacketKind, Protocol, Transmit};
+
+/// The README's code blocks, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

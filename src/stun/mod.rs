@@ -438,4 +438,4 @@ impl MessageView<'_> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
