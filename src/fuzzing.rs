@@ -31,8 +31,11 @@ pub fn stun(data: &[u8]) {
     }
 }
 
+/// A fuzz target: takes arbitrary bytes, panics only on a bug.
+pub type Target = fn(&[u8]);
+
 /// Every fuzz target by name, for the corpus replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("stun", stun)];
+pub const TARGETS: &[(&str, Target)] = &[("stun", stun)];
 
 #[cfg(test)]
 mod tests {
