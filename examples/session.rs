@@ -99,13 +99,13 @@ impl Node for Punch {
             let Some((tid, ..)) = self.binding else {
                 return;
             };
-            if view.class() == Class::SuccessResponse && view.transaction_id() == tid {
-                if let Some(Ok(Attribute::XorMappedAddress(a))) =
+            if view.class() == Class::SuccessResponse
+                && view.transaction_id() == tid
+                && let Some(Ok(Attribute::XorMappedAddress(a))) =
                     view.decode(AttributeType::XOR_MAPPED_ADDRESS)
-                {
-                    self.reflexive = Some(a);
-                    self.binding = None;
-                }
+            {
+                self.reflexive = Some(a);
+                self.binding = None;
             }
             return;
         }
