@@ -371,6 +371,20 @@ impl fmt::Debug for Network {
     }
 }
 
+impl Drop for Network {
+    /// A network dropped while its thread panics (a failing test or assertion) names its seed on
+    /// stderr, so every failure can be replayed with `SIM_SEED=<seed>`.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "sim: network dropped during a panic at {:?} of virtual time; replay with SIM_SEED={}",
+                self.elapsed(),
+                self.seed
+            );
+        }
+    }
+}
+
 impl Network {
     /// An empty network whose clock starts at `base`, with its randomness from `seed`.
     pub fn new(base: Instant, seed: u64) -> Self {

@@ -305,3 +305,13 @@ fn trace_records_can_be_turned_off_hash_kept() {
     assert_eq!(on.trace_hash(), off.trace_hash());
     assert_eq!(on.counts(), off.counts());
 }
+
+#[test]
+fn a_panicking_test_names_the_seed() {
+    // The drop hook runs during unwinding; this checks it does not itself panic or abort.
+    let r = std::panic::catch_unwind(|| {
+        let _net = Network::new(base(), 4242);
+        panic!("boom");
+    });
+    assert!(r.is_err());
+}
