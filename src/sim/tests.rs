@@ -1,13 +1,5 @@
-#![allow(
-    clippy::disallowed_methods,
-    reason = "tests take one wall-clock base instant"
-)]
-
 use super::*;
-
-fn base() -> Instant {
-    Instant::now()
-}
+use crate::test_util::base;
 
 fn a(s: &str) -> SocketAddr {
     s.parse().unwrap()
