@@ -7,8 +7,8 @@
 //!   UNKNOWN-ATTRIBUTES (RFC 8489 §6.3.1); a request for another method gets a 400.
 //! - Indications (keepalives) are absorbed; responses are dropped. Nothing that is not a
 //!   well-formed request is ever answered, and every drop is counted.
-//! - FINGERPRINT is included in the response when the request carried one (RFC 8489 §7.3: the
-//!   client then knows the server speaks the same usage).
+//! - FINGERPRINT is included in the response when the request carried one (RFC 8489 §7 leaves it to
+//!   the usage; mirroring it lets a client that multiplexes protocols recognise the answer).
 
 use super::{Attribute, Class, Message, MessageView, Method};
 use crate::net::{Datagram, Transmit};
