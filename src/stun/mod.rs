@@ -9,8 +9,11 @@
 //!   encoding.
 
 mod attr;
+mod integrity;
 pub mod server;
+pub mod transaction;
 
+pub use integrity::IntegrityError;
 use attr::padded;
 pub use attr::{Attribute, AttributeType, MAX_TEXT_BYTES, MAX_USERNAME_BYTES, PasswordAlgorithm};
 
@@ -283,8 +286,26 @@ impl<'a> MessageView<'a> {
     }
 
     /// The first attribute of type `typ` (RFC 8489 §14: only the first of duplicates counts).
+    ///
+    /// RFC 8489 §14.5/§14.6: attributes after MESSAGE-INTEGRITY are ignored, except
+    /// MESSAGE-INTEGRITY-SHA256 and FINGERPRINT, and after MESSAGE-INTEGRITY-SHA256 all but
+    /// FINGERPRINT: they are not covered by the HMAC, so an attacker could have appended them.
     pub fn get(&self, typ: AttributeType) -> Option<RawAttribute<'a>> {
-        self.attributes().flatten().find(|a| a.typ == typ)
+        let mut after_mi = false;
+        let mut after_mi256 = false;
+        for a in self.attributes().flatten() {
+            let visible = match a.typ {
+                AttributeType::FINGERPRINT => true,
+                AttributeType::MESSAGE_INTEGRITY_SHA256 => !after_mi256,
+                _ => !after_mi && !after_mi256,
+            };
+            if visible && a.typ == typ {
+                return Some(a);
+            }
+            after_mi |= a.typ == AttributeType::MESSAGE_INTEGRITY;
+            after_mi256 |= a.typ == AttributeType::MESSAGE_INTEGRITY_SHA256;
+        }
+        None
     }
 
     /// Decodes the first attribute of type `typ`.
@@ -396,6 +417,13 @@ impl Message {
     /// (it must be the last attribute to be meaningful). Values longer than a STUN length field
     /// can hold are the caller's error and encode truncated lengths.
     pub fn encode(&self, out: &mut Vec<u8>) {
+        self.encode_with_key(None, out)
+    }
+
+    /// Like [`Message::encode`], and with `key` computes MESSAGE-INTEGRITY and
+    /// MESSAGE-INTEGRITY-SHA256 attributes over what precedes them (RFC 8489 §14.5-6); without a
+    /// key their stored values are written as they are.
+    pub fn encode_with_key(&self, key: Option<&[u8]>, out: &mut Vec<u8>) {
         let start = out.len();
         let body_len = self.encoded_len() - HEADER_LEN;
         out.reserve(HEADER_LEN + body_len);
@@ -406,9 +434,22 @@ impl Message {
         for a in &self.attributes {
             let attr_start = out.len();
             a.encode(&self.transaction_id, out);
-            if matches!(a, Attribute::Fingerprint) {
-                let crc = fingerprint(&out[start..attr_start]);
-                out[attr_start + 4..attr_start + 8].copy_from_slice(&crc.to_be_bytes());
+            match (a, key) {
+                (Attribute::Fingerprint, _) => {
+                    let crc = fingerprint(&out[start..attr_start]);
+                    out[attr_start + 4..attr_start + 8].copy_from_slice(&crc.to_be_bytes());
+                }
+                (Attribute::MessageIntegrity(_), Some(key)) => {
+                    let mac = integrity::hmac_sha1(key, &out[start..], attr_start - start);
+                    out[attr_start + 4..attr_start + 24].copy_from_slice(&mac);
+                }
+                (Attribute::MessageIntegritySha256(v), Some(key)) => {
+                    let mac =
+                        integrity::hmac_sha256(key, &out[start..], attr_start - start, v.len());
+                    let n = v.len().min(32);
+                    out[attr_start + 4..attr_start + 4 + n].copy_from_slice(&mac[..n]);
+                }
+                _ => {}
             }
         }
     }
@@ -417,6 +458,13 @@ impl Message {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(self.encoded_len());
         self.encode(&mut v);
+        v
+    }
+
+    /// The encoded message with integrity computed under `key`.
+    pub fn to_bytes_with_key(&self, key: &[u8]) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.encoded_len());
+        self.encode_with_key(Some(key), &mut v);
         v
     }
 }

@@ -17,3 +17,5 @@ pub fn seed(default: u64) -> u64 {
 pub fn addr(s: &str) -> SocketAddr {
     s.parse().expect("test address")
 }
+
+pub mod ice;
