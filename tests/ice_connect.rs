@@ -21,7 +21,13 @@ fn config(controlling: bool) -> IceConfig {
     }
 }
 
-fn ice_host(net: &mut Network, name: &str, ifaces: Vec<Interface>, config: IceConfig, ports: &[SocketAddr]) -> HostId {
+fn ice_host(
+    net: &mut Network,
+    name: &str,
+    ifaces: Vec<Interface>,
+    config: IceConfig,
+    ports: &[SocketAddr],
+) -> HostId {
     let seed = net.derive_seed(name);
     let node = IceNode::new(config, seed, net.now(), ports);
     net.add_host(name, ifaces, node).unwrap()
@@ -36,18 +42,63 @@ fn two_agents_on_one_lan() {
     let mut net = Network::new(base(), common::seed(1));
     let lan = net.add_segment();
     let ms = LinkConfig::ideal().latency(Duration::from_millis(1));
-    let a = ice_host(&mut net, "a", vec![Interface::new("10.0.0.1".parse().unwrap(), lan).link(ms.clone())], IceConfig { controlling: true, ..IceConfig::default() }, &[addr("10.0.0.1:5000")]);
-    let b = ice_host(&mut net, "b", vec![Interface::new("10.0.0.2".parse().unwrap(), lan).link(ms)], IceConfig::default(), &[addr("10.0.0.2:6000")]);
+    let a = ice_host(
+        &mut net,
+        "a",
+        vec![Interface::new("10.0.0.1".parse().unwrap(), lan).link(ms.clone())],
+        IceConfig {
+            controlling: true,
+            ..IceConfig::default()
+        },
+        &[addr("10.0.0.1:5000")],
+    );
+    let b = ice_host(
+        &mut net,
+        "b",
+        vec![Interface::new("10.0.0.2".parse().unwrap(), lan).link(ms)],
+        IceConfig::default(),
+        &[addr("10.0.0.2:6000")],
+    );
     let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(&mut net, |n| state(n, a) == IceConnectionState::Completed && state(n, b) == IceConnectionState::Completed, Limits::time(Duration::from_secs(5)))
-        .unwrap();
-    assert_eq!(selected(&net, a), Some((addr("10.0.0.1:5000"), addr("10.0.0.2:6000"))));
-    assert_eq!(selected(&net, b), Some((addr("10.0.0.2:6000"), addr("10.0.0.1:5000"))));
+    sig.run_until(
+        &mut net,
+        |n| {
+            state(n, a) == IceConnectionState::Completed
+                && state(n, b) == IceConnectionState::Completed
+        },
+        Limits::time(Duration::from_secs(5)),
+    )
+    .unwrap();
+    assert_eq!(
+        selected(&net, a),
+        Some((addr("10.0.0.1:5000"), addr("10.0.0.2:6000")))
+    );
+    assert_eq!(
+        selected(&net, b),
+        Some((addr("10.0.0.2:6000"), addr("10.0.0.1:5000")))
+    );
     // The RFC states in order: New → Checking → Connected → Completed.
-    let states: Vec<_> = net.node::<IceNode>(a).unwrap().states.iter().map(|(_, s)| *s).collect();
-    assert_eq!(states, [IceConnectionState::Checking, IceConnectionState::Connected, IceConnectionState::Completed]);
+    let states: Vec<_> = net
+        .node::<IceNode>(a)
+        .unwrap()
+        .states
+        .iter()
+        .map(|(_, s)| *s)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            IceConnectionState::Checking,
+            IceConnectionState::Connected,
+            IceConnectionState::Completed
+        ]
+    );
     // On a 1 ms LAN, connected within a few Ta.
-    assert!(net.elapsed() < Duration::from_millis(500), "{:?}", net.elapsed());
+    assert!(
+        net.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        net.elapsed()
+    );
     // The path carries data.
     net.node_mut::<IceNode>(a).unwrap().send_data(b"hello");
     net.run_for(Duration::from_millis(10)).unwrap();
@@ -77,13 +128,46 @@ impl Preset {
 fn behind_nats(seed: u64, pa: Preset, pb: Preset, loss: f64) -> (Network, HostId, HostId) {
     let mut net = Network::new(base(), seed);
     let inet = net.internet();
-    net.add_host("stun", [Interface::new(addr(STUN).ip(), inet)], StunServer::new()).unwrap();
-    let na = net.add_nat(pa.config(), inet, "203.0.113.1".parse().unwrap(), LinkConfig::ideal()).unwrap();
-    let nb = net.add_nat(pb.config(), inet, "203.0.113.2".parse().unwrap(), LinkConfig::ideal()).unwrap();
-    let link = LinkConfig::ideal().latency(Duration::from_millis(10)).loss(loss);
+    net.add_host(
+        "stun",
+        [Interface::new(addr(STUN).ip(), inet)],
+        StunServer::new(),
+    )
+    .unwrap();
+    let na = net
+        .add_nat(
+            pa.config(),
+            inet,
+            "203.0.113.1".parse().unwrap(),
+            LinkConfig::ideal(),
+        )
+        .unwrap();
+    let nb = net
+        .add_nat(
+            pb.config(),
+            inet,
+            "203.0.113.2".parse().unwrap(),
+            LinkConfig::ideal(),
+        )
+        .unwrap();
+    let link = LinkConfig::ideal()
+        .latency(Duration::from_millis(10))
+        .loss(loss);
     let (la, lb) = (net.inside(na), net.inside(nb));
-    let a = ice_host(&mut net, "a", vec![Interface::new("10.0.0.2".parse().unwrap(), la).link(link.clone())], config(true), &[addr("10.0.0.2:5000")]);
-    let b = ice_host(&mut net, "b", vec![Interface::new("10.1.0.2".parse().unwrap(), lb).link(link)], config(false), &[addr("10.1.0.2:6000")]);
+    let a = ice_host(
+        &mut net,
+        "a",
+        vec![Interface::new("10.0.0.2".parse().unwrap(), la).link(link.clone())],
+        config(true),
+        &[addr("10.0.0.2:5000")],
+    );
+    let b = ice_host(
+        &mut net,
+        "b",
+        vec![Interface::new("10.1.0.2".parse().unwrap(), lb).link(link)],
+        config(false),
+        &[addr("10.1.0.2:6000")],
+    );
     (net, a, b)
 }
 
@@ -103,22 +187,45 @@ fn nat_matrix_with_stun_server() {
             let expect = !((sym(pa) && strict(pb)) || (sym(pb) && strict(pa)));
             let r = sig.run_until(
                 &mut net,
-                |n| both_connected(n, a, b) || (state(n, a) == IceConnectionState::Failed && state(n, b) == IceConnectionState::Failed),
+                |n| {
+                    both_connected(n, a, b)
+                        || (state(n, a) == IceConnectionState::Failed
+                            && state(n, b) == IceConnectionState::Failed)
+                },
                 Limits::time(Duration::from_secs(120)),
             );
             assert!(r.is_ok(), "{pa:?} × {pb:?}: {r:?}");
             if expect {
-                assert!(both_connected(&net, a, b), "{pa:?} × {pb:?} should connect (SIM_SEED={seed})");
+                assert!(
+                    both_connected(&net, a, b),
+                    "{pa:?} × {pb:?} should connect (SIM_SEED={seed})"
+                );
                 // The selected pair goes out through the NATs: the remote is a reflexive address.
                 let (_, remote) = selected(&net, a).unwrap();
-                assert!(remote.ip().to_string().starts_with("203.0.113."), "{pa:?} × {pb:?}: {remote}");
+                assert!(
+                    remote.ip().to_string().starts_with("203.0.113."),
+                    "{pa:?} × {pb:?}: {remote}"
+                );
                 // Gathering found a server-reflexive candidate for each.
-                let srflx = net.node::<IceNode>(a).unwrap().agent.local_candidates().any(|c| c.kind == CandidateKind::ServerReflexive);
+                let srflx = net
+                    .node::<IceNode>(a)
+                    .unwrap()
+                    .agent
+                    .local_candidates()
+                    .any(|c| c.kind == CandidateKind::ServerReflexive);
                 assert!(srflx);
             } else {
                 // Failed cleanly within the RFC timers: every check gave up (39.5 s per check).
-                assert_eq!(state(&net, a), IceConnectionState::Failed, "{pa:?} × {pb:?}");
-                assert!(net.elapsed() < Duration::from_secs(60), "{pa:?} × {pb:?}: {:?}", net.elapsed());
+                assert_eq!(
+                    state(&net, a),
+                    IceConnectionState::Failed,
+                    "{pa:?} × {pb:?}"
+                );
+                assert!(
+                    net.elapsed() < Duration::from_secs(60),
+                    "{pa:?} × {pb:?}: {:?}",
+                    net.elapsed()
+                );
                 assert_eq!(selected(&net, a), None);
             }
         }
@@ -128,10 +235,19 @@ fn nat_matrix_with_stun_server() {
 #[test]
 fn ten_percent_loss_still_connects() {
     for i in 0..5 {
-        let (mut net, a, b) = behind_nats(common::seed(100 + i), Preset::PortRestricted, Preset::Restricted, 0.10);
+        let (mut net, a, b) = behind_nats(
+            common::seed(100 + i),
+            Preset::PortRestricted,
+            Preset::Restricted,
+            0.10,
+        );
         let mut sig = Signaling::new(&mut net, a, b);
-        sig.run_until(&mut net, |n| both_connected(n, a, b), Limits::time(Duration::from_secs(30)))
-            .unwrap_or_else(|e| panic!("{e}"));
+        sig.run_until(
+            &mut net,
+            |n| both_connected(n, a, b),
+            Limits::time(Duration::from_secs(30)),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
     }
 }
 
@@ -142,63 +258,183 @@ fn peer_reflexive_when_remote_candidates_arrive_late() {
     let (mut net, a, b) = behind_nats(common::seed(3), Preset::Full, Preset::Full, 0.0);
     let mut sig = Signaling::new(&mut net, a, b);
     sig.delay_to_a = Duration::from_secs(3);
-    sig.run_until(&mut net, |n| both_connected(n, a, b), Limits::time(Duration::from_secs(10))).unwrap();
-    assert!(net.elapsed() < Duration::from_secs(3), "{:?}", net.elapsed());
-    let remotes = net.node::<IceNode>(a).unwrap().agent.remote_candidates().to_vec();
-    assert!(remotes.iter().any(|c| c.kind == CandidateKind::PeerReflexive), "{remotes:?}");
+    sig.run_until(
+        &mut net,
+        |n| both_connected(n, a, b),
+        Limits::time(Duration::from_secs(10)),
+    )
+    .unwrap();
+    assert!(
+        net.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        net.elapsed()
+    );
+    let remotes = net
+        .node::<IceNode>(a)
+        .unwrap()
+        .agent
+        .remote_candidates()
+        .to_vec();
+    assert!(
+        remotes
+            .iter()
+            .any(|c| c.kind == CandidateKind::PeerReflexive),
+        "{remotes:?}"
+    );
 }
 
 #[test]
 fn candidates_trickled_one_second_late() {
-    let (mut net, a, b) = behind_nats(common::seed(4), Preset::PortRestricted, Preset::PortRestricted, 0.0);
+    let (mut net, a, b) = behind_nats(
+        common::seed(4),
+        Preset::PortRestricted,
+        Preset::PortRestricted,
+        0.0,
+    );
     let mut sig = Signaling::new(&mut net, a, b);
     sig.delay_to_a = Duration::from_secs(1);
     sig.delay_to_b = Duration::from_secs(1);
-    sig.run_until(&mut net, |n| both_connected(n, a, b), Limits::time(Duration::from_secs(10))).unwrap();
+    sig.run_until(
+        &mut net,
+        |n| both_connected(n, a, b),
+        Limits::time(Duration::from_secs(10)),
+    )
+    .unwrap();
     assert!(net.elapsed() >= Duration::from_secs(1));
-    assert!(net.elapsed() < Duration::from_secs(3), "{:?}", net.elapsed());
+    assert!(
+        net.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        net.elapsed()
+    );
 }
 
 #[test]
 fn both_sides_claiming_controlling_resolve_the_conflict() {
     let mut net = Network::new(base(), common::seed(5));
     let lan = net.add_segment();
-    let a = ice_host(&mut net, "a", vec![Interface::new("10.0.0.1".parse().unwrap(), lan)], IceConfig { controlling: true, ..IceConfig::default() }, &[addr("10.0.0.1:1")]);
-    let b = ice_host(&mut net, "b", vec![Interface::new("10.0.0.2".parse().unwrap(), lan)], IceConfig { controlling: true, ..IceConfig::default() }, &[addr("10.0.0.2:2")]);
+    let a = ice_host(
+        &mut net,
+        "a",
+        vec![Interface::new("10.0.0.1".parse().unwrap(), lan)],
+        IceConfig {
+            controlling: true,
+            ..IceConfig::default()
+        },
+        &[addr("10.0.0.1:1")],
+    );
+    let b = ice_host(
+        &mut net,
+        "b",
+        vec![Interface::new("10.0.0.2".parse().unwrap(), lan)],
+        IceConfig {
+            controlling: true,
+            ..IceConfig::default()
+        },
+        &[addr("10.0.0.2:2")],
+    );
     let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(&mut net, |n| both_connected(n, a, b), Limits::time(Duration::from_secs(5))).unwrap();
+    sig.run_until(
+        &mut net,
+        |n| both_connected(n, a, b),
+        Limits::time(Duration::from_secs(5)),
+    )
+    .unwrap();
     let ca = net.node::<IceNode>(a).unwrap().agent.is_controlling();
     let cb = net.node::<IceNode>(b).unwrap().agent.is_controlling();
-    assert_ne!(ca, cb, "exactly one controlling agent after RFC 8445 §7.3.1.1");
-    let switched = |h| net.node::<IceNode>(h).unwrap().events.iter().any(|(_, e)| matches!(e, IceEvent::RoleChange { .. }));
+    assert_ne!(
+        ca, cb,
+        "exactly one controlling agent after RFC 8445 §7.3.1.1"
+    );
+    let switched = |h| {
+        net.node::<IceNode>(h)
+            .unwrap()
+            .events
+            .iter()
+            .any(|(_, e)| matches!(e, IceEvent::RoleChange { .. }))
+    };
     assert!(switched(a) || switched(b));
     assert_eq!(selected(&net, a).map(|(l, r)| (r, l)), selected(&net, b));
 
     // Both controlled: same resolution the other way.
     let mut net = Network::new(base(), common::seed(6));
     let lan = net.add_segment();
-    let a = ice_host(&mut net, "a", vec![Interface::new("10.0.0.1".parse().unwrap(), lan)], IceConfig::default(), &[addr("10.0.0.1:1")]);
-    let b = ice_host(&mut net, "b", vec![Interface::new("10.0.0.2".parse().unwrap(), lan)], IceConfig::default(), &[addr("10.0.0.2:2")]);
+    let a = ice_host(
+        &mut net,
+        "a",
+        vec![Interface::new("10.0.0.1".parse().unwrap(), lan)],
+        IceConfig::default(),
+        &[addr("10.0.0.1:1")],
+    );
+    let b = ice_host(
+        &mut net,
+        "b",
+        vec![Interface::new("10.0.0.2".parse().unwrap(), lan)],
+        IceConfig::default(),
+        &[addr("10.0.0.2:2")],
+    );
     let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(&mut net, |n| both_connected(n, a, b), Limits::time(Duration::from_secs(5))).unwrap();
-    assert_ne!(net.node::<IceNode>(a).unwrap().agent.is_controlling(), net.node::<IceNode>(b).unwrap().agent.is_controlling());
+    sig.run_until(
+        &mut net,
+        |n| both_connected(n, a, b),
+        Limits::time(Duration::from_secs(5)),
+    )
+    .unwrap();
+    assert_ne!(
+        net.node::<IceNode>(a).unwrap().agent.is_controlling(),
+        net.node::<IceNode>(b).unwrap().agent.is_controlling()
+    );
 }
 
 #[test]
 fn dual_stack_picks_by_priority() {
     let mut net = Network::new(base(), common::seed(8));
     let inet = net.internet();
-    let mk = |v4: &str, v6: &str| vec![Interface::new(v4.parse().unwrap(), inet), Interface::new(v6.parse().unwrap(), inet)];
-    let a = ice_host(&mut net, "a", mk("192.0.2.10", "2001:db8::a"), IceConfig { controlling: true, ..IceConfig::default() }, &[addr("192.0.2.10:1"), addr("[2001:db8::a]:1")]);
-    let b = ice_host(&mut net, "b", mk("192.0.2.11", "2001:db8::b"), IceConfig::default(), &[addr("192.0.2.11:2"), addr("[2001:db8::b]:2")]);
+    let mk = |v4: &str, v6: &str| {
+        vec![
+            Interface::new(v4.parse().unwrap(), inet),
+            Interface::new(v6.parse().unwrap(), inet),
+        ]
+    };
+    let a = ice_host(
+        &mut net,
+        "a",
+        mk("192.0.2.10", "2001:db8::a"),
+        IceConfig {
+            controlling: true,
+            ..IceConfig::default()
+        },
+        &[addr("192.0.2.10:1"), addr("[2001:db8::a]:1")],
+    );
+    let b = ice_host(
+        &mut net,
+        "b",
+        mk("192.0.2.11", "2001:db8::b"),
+        IceConfig::default(),
+        &[addr("192.0.2.11:2"), addr("[2001:db8::b]:2")],
+    );
     let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(&mut net, |n| state(n, a) == IceConnectionState::Completed && state(n, b) == IceConnectionState::Completed, Limits::time(Duration::from_secs(5))).unwrap();
+    sig.run_until(
+        &mut net,
+        |n| {
+            state(n, a) == IceConnectionState::Completed
+                && state(n, b) == IceConnectionState::Completed
+        },
+        Limits::time(Duration::from_secs(5)),
+    )
+    .unwrap();
     // RFC 8421: IPv6 preferred when both work.
-    assert_eq!(selected(&net, a), Some((addr("[2001:db8::a]:1"), addr("[2001:db8::b]:2"))));
+    assert_eq!(
+        selected(&net, a),
+        Some((addr("[2001:db8::a]:1"), addr("[2001:db8::b]:2")))
+    );
     // Mixed-family pairs are never formed.
     let pairs = net.node::<IceNode>(a).unwrap().agent.pairs();
     assert_eq!(pairs.len(), 2);
-    assert!(pairs.iter().all(|p| p.local.is_ipv4() == p.remote.is_ipv4()));
+    assert!(
+        pairs
+            .iter()
+            .all(|p| p.local.is_ipv4() == p.remote.is_ipv4())
+    );
 }
 
 #[test]
@@ -206,7 +442,12 @@ fn same_seed_same_bytes() {
     let run = |seed| {
         let (mut net, a, b) = behind_nats(seed, Preset::PortRestricted, Preset::Full, 0.05);
         let mut sig = Signaling::new(&mut net, a, b);
-        sig.run_until(&mut net, |n| both_connected(n, a, b), Limits::time(Duration::from_secs(30))).unwrap();
+        sig.run_until(
+            &mut net,
+            |n| both_connected(n, a, b),
+            Limits::time(Duration::from_secs(30)),
+        )
+        .unwrap();
         sig.run_for(&mut net, Duration::from_secs(20)).unwrap();
         net.trace_hash()
     };

@@ -412,7 +412,10 @@ impl IceAgent {
         match view.class() {
             Class::Request => username_of(&view).is_some_and(|(l, _)| {
                 l == self.local_credentials.ufrag
-                    || self.previous_local_credentials.as_ref().is_some_and(|p| p.ufrag == l)
+                    || self
+                        .previous_local_credentials
+                        .as_ref()
+                        .is_some_and(|p| p.ufrag == l)
             }),
             _ => self.transactions.contains_key(&view.transaction_id()),
         }
@@ -423,13 +426,19 @@ impl IceAgent {
     /// Declares a local socket address the application can send and receive on; it becomes a
     /// host candidate, and server-reflexive gathering starts from it. Returns the candidate.
     pub fn add_local_address(&mut self, address: SocketAddr) -> Option<Candidate> {
-        if self.locals.iter().any(|l| l.cand.kind == CandidateKind::Host && l.cand.address == address) {
+        if self
+            .locals
+            .iter()
+            .any(|l| l.cand.kind == CandidateKind::Host && l.cand.address == address)
+        {
             return None;
         }
         let family_index = self
             .locals
             .iter()
-            .filter(|l| l.cand.kind == CandidateKind::Host && l.cand.address.is_ipv4() == address.is_ipv4())
+            .filter(|l| {
+                l.cand.kind == CandidateKind::Host && l.cand.address.is_ipv4() == address.is_ipv4()
+            })
             .count();
         let cand = Candidate::host(address, local_preference(address.ip(), family_index));
         let index = self.locals.len();
@@ -481,10 +490,16 @@ impl IceAgent {
         if candidate.component != 1 || candidate.protocol != Protocol::Udp {
             return false;
         }
-        if let Some(i) = self.remotes.iter().position(|r| r.address == candidate.address) {
+        if let Some(i) = self
+            .remotes
+            .iter()
+            .position(|r| r.address == candidate.address)
+        {
             // A signalled candidate replaces a peer-reflexive one learned earlier (RFC 8445
             // §7.3.1.3): same address, its signalled priority and foundation.
-            if self.remotes[i].kind == CandidateKind::PeerReflexive && candidate.kind != CandidateKind::PeerReflexive {
+            if self.remotes[i].kind == CandidateKind::PeerReflexive
+                && candidate.kind != CandidateKind::PeerReflexive
+            {
                 self.remotes[i] = candidate;
                 self.recompute_priorities();
                 return true;
@@ -536,7 +551,13 @@ impl IceAgent {
         self.checking_since = None;
         // Re-announce host candidates and gather again under the new credentials.
         self.locals.retain(|l| l.cand.kind == CandidateKind::Host);
-        let hosts: Vec<(usize, Candidate)> = self.locals.iter().cloned().map(|l| l.cand).enumerate().collect();
+        let hosts: Vec<(usize, Candidate)> = self
+            .locals
+            .iter()
+            .cloned()
+            .map(|l| l.cand)
+            .enumerate()
+            .collect();
         for (i, c) in hosts {
             self.push_event(IceEvent::LocalCandidate(c.clone()));
             if !self.config.lite {
@@ -609,7 +630,9 @@ impl IceAgent {
             .map(|(id, _)| *id)
             .collect();
         for id in due {
-            let Some(tx) = self.transactions.get_mut(&id) else { continue };
+            let Some(tx) = self.transactions.get_mut(&id) else {
+                continue;
+            };
             match tx.retransmit.on_timeout(now) {
                 RetransmitAction::Wait => {}
                 RetransmitAction::Retransmit if tx.cancelled => {}
@@ -674,7 +697,11 @@ impl IceAgent {
         if self.closed {
             return None;
         }
-        let mut t = self.transactions.values().map(|t| t.retransmit.deadline()).min();
+        let mut t = self
+            .transactions
+            .values()
+            .map(|t| t.retransmit.deadline())
+            .min();
         let mut consider = |d: Option<Instant>| {
             if let Some(d) = d {
                 t = Some(t.map_or(d, |t| t.min(d)));
@@ -690,11 +717,19 @@ impl IceAgent {
         }
         if self.selected.is_some() && !self.failed && !self.config.lite {
             consider(self.next_consent);
-            consider(ahead(self.consent_pending_since.map(|p| p + self.config.disconnected_timeout)));
-            consider(self.consent_last_ok.map(|l| l + self.config.consent_timeout));
+            consider(ahead(
+                self.consent_pending_since
+                    .map(|p| p + self.config.disconnected_timeout),
+            ));
+            consider(
+                self.consent_last_ok
+                    .map(|l| l + self.config.consent_timeout),
+            );
         }
         if self.selected.is_none() && !self.failed {
-            consider(ahead(self.checking_since.map(|c| c + self.config.failed_timeout)));
+            consider(ahead(
+                self.checking_since.map(|c| c + self.config.failed_timeout),
+            ));
         }
         t
     }
@@ -730,7 +765,10 @@ impl IceAgent {
     fn recompute_priorities(&mut self) {
         for i in 0..self.pairs.len() {
             let p = &self.pairs[i];
-            let prio = self.compute_pair_priority(self.locals[p.local].cand.priority, self.remotes[p.remote].priority);
+            let prio = self.compute_pair_priority(
+                self.locals[p.local].cand.priority,
+                self.remotes[p.remote].priority,
+            );
             self.pairs[i].priority = prio;
         }
     }
@@ -744,11 +782,9 @@ impl IceAgent {
         }
         // RFC 8445 §6.1.2.4: pairs with the same local base and remote address are redundant.
         let base = l.cand.base;
-        if self
-            .pairs
-            .iter()
-            .any(|p| self.locals[p.local].cand.base == base && self.remotes[p.remote].address == r.address)
-        {
+        if self.pairs.iter().any(|p| {
+            self.locals[p.local].cand.base == base && self.remotes[p.remote].address == r.address
+        }) {
             return;
         }
         let priority = self.compute_pair_priority(l.cand.priority, r.priority);
@@ -758,7 +794,11 @@ impl IceAgent {
             .pairs
             .iter()
             .any(|p| p.foundation == fnd && p.state != PairState::Failed);
-        let state = if foundation_active { PairState::Frozen } else { PairState::Waiting };
+        let state = if foundation_active {
+            PairState::Frozen
+        } else {
+            PairState::Waiting
+        };
         if self.pairs.len() >= self.config.max_pairs {
             // §6.1.2.5: drop the lowest-priority pair that is not in use, if the new one beats it.
             let Some((worst, worst_prio)) = self
@@ -766,8 +806,10 @@ impl IceAgent {
                 .iter()
                 .enumerate()
                 .filter(|(i, p)| {
-                    matches!(p.state, PairState::Frozen | PairState::Waiting | PairState::Failed)
-                        && self.selected.and_then(|s| s.pair) != Some(*i)
+                    matches!(
+                        p.state,
+                        PairState::Frozen | PairState::Waiting | PairState::Failed
+                    ) && self.selected.and_then(|s| s.pair) != Some(*i)
                 })
                 .map(|(i, p)| (i, p.priority))
                 .min_by_key(|(_, p)| *p)
@@ -805,7 +847,8 @@ impl IceAgent {
 
     fn find_pair(&self, local_addr: SocketAddr, remote_addr: SocketAddr) -> Option<usize> {
         self.pairs.iter().position(|p| {
-            self.locals[p.local].cand.base == local_addr && self.remotes[p.remote].address == remote_addr
+            self.locals[p.local].cand.base == local_addr
+                && self.remotes[p.remote].address == remote_addr
         })
     }
 
@@ -908,14 +951,22 @@ impl IceAgent {
         let local = self.locals[p.local].cand.clone();
         let remote = self.remotes[p.remote].address;
         let (msg, priority) = self.check_message(local.local_preference(), use_candidate);
-        let key = self.remote_credentials.as_ref().expect("checked").pwd.clone();
+        let key = self
+            .remote_credentials
+            .as_ref()
+            .expect("checked")
+            .pwd
+            .clone();
         let bytes = Bytes::from(msg.to_bytes_with_key(key.as_bytes()));
         self.pairs[pair].state = PairState::InProgress;
         self.stats.checks_sent += 1;
         self.transactions.insert(
             msg.transaction_id,
             Tx {
-                kind: TxKind::Check { pair, use_candidate },
+                kind: TxKind::Check {
+                    pair,
+                    use_candidate,
+                },
                 retransmit: Retransmit::new(now, self.config.check_retransmit),
                 source: local.base,
                 destination: remote,
@@ -946,7 +997,12 @@ impl IceAgent {
             .find(|l| l.cand.base == sel.local)
             .map_or(65535, |l| l.cand.local_preference());
         let (msg, priority) = self.check_message(local_pref, false);
-        let key = self.remote_credentials.as_ref().expect("checked").pwd.clone();
+        let key = self
+            .remote_credentials
+            .as_ref()
+            .expect("checked")
+            .pwd
+            .clone();
         let bytes = Bytes::from(msg.to_bytes_with_key(key.as_bytes()));
         self.transactions.insert(
             msg.transaction_id,
@@ -1006,7 +1062,10 @@ impl IceAgent {
     fn check_gathering_done(&mut self) {
         if self.gathering
             && !self.gathering_announced
-            && !self.transactions.values().any(|t| matches!(t.kind, TxKind::Gather { .. }))
+            && !self
+                .transactions
+                .values()
+                .any(|t| matches!(t.kind, TxKind::Gather { .. }))
         {
             self.gathering = false;
             self.gathering_announced = true;
@@ -1016,7 +1075,14 @@ impl IceAgent {
 
     // ----- internals: receiving -----
 
-    fn send_error(&mut self, view: &MessageView<'_>, d: &Datagram<'_>, code: u16, reason: &str, key: Option<&[u8]>) {
+    fn send_error(
+        &mut self,
+        view: &MessageView<'_>,
+        d: &Datagram<'_>,
+        code: u16,
+        reason: &str,
+        key: Option<&[u8]>,
+    ) {
         let mut m = Message::new(Class::ErrorResponse, Method::BINDING, view.transaction_id());
         m.attributes.push(Attribute::ErrorCode {
             code,
@@ -1049,7 +1115,11 @@ impl IceAgent {
         };
         let pwd = if local_ufrag == self.local_credentials.ufrag {
             self.local_credentials.pwd.clone()
-        } else if let Some(prev) = self.previous_local_credentials.as_ref().filter(|p| p.ufrag == local_ufrag) {
+        } else if let Some(prev) = self
+            .previous_local_credentials
+            .as_ref()
+            .filter(|p| p.ufrag == local_ufrag)
+        {
             prev.pwd.clone()
         } else {
             self.stats.dropped_unauthenticated += 1;
@@ -1067,13 +1137,17 @@ impl IceAgent {
         let theirs_controlled = attr_u64(view, AttributeType::ICE_CONTROLLED);
         // RFC 8445 §7.3.1.1: role conflicts.
         if !self.config.lite {
-            if self.controlling && let Some(tb) = theirs_controlling {
+            if self.controlling
+                && let Some(tb) = theirs_controlling
+            {
                 if self.tie_breaker >= tb {
                     self.send_error(view, d, 487, "Role Conflict", Some(pwd.as_bytes()));
                     return;
                 }
                 self.set_role(false);
-            } else if !self.controlling && let Some(tb) = theirs_controlled {
+            } else if !self.controlling
+                && let Some(tb) = theirs_controlled
+            {
                 if self.tie_breaker >= tb {
                     self.set_role(true);
                 } else {
@@ -1083,7 +1157,11 @@ impl IceAgent {
             }
         }
         // §7.3.1.2: success response with the source as XOR-MAPPED-ADDRESS.
-        let mut resp = Message::new(Class::SuccessResponse, Method::BINDING, view.transaction_id());
+        let mut resp = Message::new(
+            Class::SuccessResponse,
+            Method::BINDING,
+            view.transaction_id(),
+        );
         resp.attributes.push(Attribute::XorMappedAddress(d.source));
         resp.attributes.push(Attribute::MessageIntegrity([0; 20]));
         resp.attributes.push(Attribute::Fingerprint);
@@ -1115,7 +1193,12 @@ impl IceAgent {
                     return;
                 }
                 let fnd = format!("prflx{}", self.rng.next_u32());
-                self.remotes.push(Candidate::remote(CandidateKind::PeerReflexive, d.source, priority, fnd));
+                self.remotes.push(Candidate::remote(
+                    CandidateKind::PeerReflexive,
+                    d.source,
+                    priority,
+                    fnd,
+                ));
                 let r = self.remotes.len() - 1;
                 for l in 0..self.locals.len() {
                     self.add_pair(l, r);
@@ -1181,7 +1264,11 @@ impl IceAgent {
         let tx = tx.clone();
         if !matches!(tx.kind, TxKind::Gather { .. }) {
             // Responses to checks carry integrity with the remote password (§7.2.5).
-            let key = self.remote_credentials.as_ref().map(|c| c.pwd.clone()).unwrap_or_default();
+            let key = self
+                .remote_credentials
+                .as_ref()
+                .map(|c| c.pwd.clone())
+                .unwrap_or_default();
             if view.verify_integrity(key.as_bytes()).is_err() {
                 self.stats.dropped_unauthenticated += 1;
                 return;
@@ -1193,14 +1280,19 @@ impl IceAgent {
         // came from; otherwise the pair fails.
         let symmetric = d.source == tx.destination && d.destination == tx.source;
         match tx.kind {
-            TxKind::Gather { base, server } => self.on_gather_response(view, base, server, symmetric),
+            TxKind::Gather { base, server } => {
+                self.on_gather_response(view, base, server, symmetric)
+            }
             TxKind::Consent => {
                 if symmetric && view.class() == Class::SuccessResponse {
                     self.consent_last_ok = Some(self.now);
                     self.consent_pending_since = None;
                 }
             }
-            TxKind::Check { pair, use_candidate } => {
+            TxKind::Check {
+                pair,
+                use_candidate,
+            } => {
                 if tx.generation != self.generation || pair >= self.pairs.len() {
                     return;
                 }
@@ -1232,7 +1324,13 @@ impl IceAgent {
         }
     }
 
-    fn on_gather_response(&mut self, view: &MessageView<'_>, base: usize, server: SocketAddr, symmetric: bool) {
+    fn on_gather_response(
+        &mut self,
+        view: &MessageView<'_>,
+        base: usize,
+        server: SocketAddr,
+        symmetric: bool,
+    ) {
         if !symmetric || view.class() != Class::SuccessResponse {
             return;
         }
@@ -1240,7 +1338,9 @@ impl IceAgent {
             Some(Ok(Attribute::XorMappedAddress(a))) => a,
             _ => return,
         };
-        let Some(b) = self.locals.get(base).map(|l| l.cand.clone()) else { return };
+        let Some(b) = self.locals.get(base).map(|l| l.cand.clone()) else {
+            return;
+        };
         // §5.1.3: a reflexive candidate equal to an existing one (e.g. no NAT) is redundant.
         if self.locals.iter().any(|l| l.cand.address == mapped) {
             return;
@@ -1251,7 +1351,12 @@ impl IceAgent {
             base: b.base,
             related: Some(b.base),
             priority: candidate_priority(CandidateKind::ServerReflexive, b.local_preference(), 1),
-            foundation: foundation(CandidateKind::ServerReflexive, b.base.ip(), Protocol::Udp, Some(server.ip())),
+            foundation: foundation(
+                CandidateKind::ServerReflexive,
+                b.base.ip(),
+                Protocol::Udp,
+                Some(server.ip()),
+            ),
             component: 1,
             protocol: Protocol::Udp,
         };
@@ -1262,7 +1367,13 @@ impl IceAgent {
         self.push_event(IceEvent::LocalCandidate(cand));
     }
 
-    fn on_check_success(&mut self, view: &MessageView<'_>, pair: usize, use_candidate: bool, sent_priority: u32) {
+    fn on_check_success(
+        &mut self,
+        view: &MessageView<'_>,
+        pair: usize,
+        use_candidate: bool,
+        sent_priority: u32,
+    ) {
         let mapped = match view.decode(AttributeType::XOR_MAPPED_ADDRESS) {
             Some(Ok(Attribute::XorMappedAddress(a))) => a,
             _ => {
@@ -1284,7 +1395,12 @@ impl IceAgent {
                         base,
                         related: Some(base),
                         priority: sent_priority,
-                        foundation: foundation(CandidateKind::PeerReflexive, base.ip(), Protocol::Udp, None),
+                        foundation: foundation(
+                            CandidateKind::PeerReflexive,
+                            base.ip(),
+                            Protocol::Udp,
+                            None,
+                        ),
                         component: 1,
                         protocol: Protocol::Udp,
                     },
@@ -1293,7 +1409,8 @@ impl IceAgent {
                 sent_priority
             }
         };
-        let valid_priority = self.compute_pair_priority(local_priority, self.remotes[remote_idx].priority);
+        let valid_priority =
+            self.compute_pair_priority(local_priority, self.remotes[remote_idx].priority);
         let p = &mut self.pairs[pair];
         p.state = PairState::Succeeded;
         p.valid_priority = Some(valid_priority);
@@ -1321,19 +1438,25 @@ impl IceAgent {
         if self.selected.is_some_and(|s| s.pair.is_some()) || self.config.lite {
             return None;
         }
-        self.first_valid_at.map(|t| t + self.config.nomination_delay)
+        self.first_valid_at
+            .map(|t| t + self.config.nomination_delay)
     }
 
     /// §8.1.1: nominate when the delay passed, or earlier when no pair that could beat the best
     /// valid one is still pending.
     fn nomination_due(&self, now: Instant) -> bool {
-        let Some(best) = self.best_valid() else { return false };
+        let Some(best) = self.best_valid() else {
+            return false;
+        };
         if self.nomination_deadline().is_some_and(|d| now >= d) {
             return true;
         }
         let best_prio = self.pairs[best].valid_priority.unwrap_or(0);
         !self.pairs.iter().any(|p| {
-            matches!(p.state, PairState::Frozen | PairState::Waiting | PairState::InProgress) && p.priority > best_prio
+            matches!(
+                p.state,
+                PairState::Frozen | PairState::Waiting | PairState::InProgress
+            ) && p.priority > best_prio
         })
     }
 
@@ -1348,7 +1471,9 @@ impl IceAgent {
 
     /// Controlling: re-check the best valid pair with USE-CANDIDATE (regular nomination).
     fn nominate(&mut self, now: Instant) {
-        let Some(best) = self.best_valid() else { return };
+        let Some(best) = self.best_valid() else {
+            return;
+        };
         self.nominating = true;
         self.pairs[best].nominated = true;
         self.triggered.push_front(best);
@@ -1378,18 +1503,24 @@ impl IceAgent {
             self.consent_last_ok = Some(self.now);
             self.consent_pending_since = None;
             let interval = self.config.consent_interval;
-            self.next_consent = Some(self.now + self.rng.duration_between(interval * 4 / 5, interval * 6 / 5));
+            self.next_consent = Some(
+                self.now
+                    + self
+                        .rng
+                        .duration_between(interval * 4 / 5, interval * 6 / 5),
+            );
             self.previous_local_credentials = None;
             self.push_event(IceEvent::SelectedPair { local, remote });
         }
     }
 
     fn checklist_done(&self) -> bool {
-        !self
-            .pairs
-            .iter()
-            .any(|p| matches!(p.state, PairState::Frozen | PairState::Waiting | PairState::InProgress))
-            && self.triggered.is_empty()
+        !self.pairs.iter().any(|p| {
+            matches!(
+                p.state,
+                PairState::Frozen | PairState::Waiting | PairState::InProgress
+            )
+        }) && self.triggered.is_empty()
     }
 
     fn update_state(&mut self) {
@@ -1440,7 +1571,10 @@ impl IceAgent {
         if state != self.state {
             // W3C RTCIceConnectionState: "completed" follows "connected"; never skip it.
             if state == IceConnectionState::Completed
-                && matches!(self.state, IceConnectionState::New | IceConnectionState::Checking)
+                && matches!(
+                    self.state,
+                    IceConnectionState::New | IceConnectionState::Checking
+                )
             {
                 self.push_event(IceEvent::StateChange(IceConnectionState::Connected));
             }
@@ -1450,7 +1584,9 @@ impl IceAgent {
     }
 
     fn gathering_pending(&self) -> bool {
-        self.transactions.values().any(|t| matches!(t.kind, TxKind::Gather { .. }))
+        self.transactions
+            .values()
+            .any(|t| matches!(t.kind, TxKind::Gather { .. }))
     }
 }
 

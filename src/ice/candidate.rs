@@ -71,7 +71,12 @@ pub fn local_preference(ip: IpAddr, family_index: usize) -> u16 {
 /// RFC 8445 §5.1.1.3: the same for candidates with the same type, base IP, transport protocol
 /// and STUN/TURN server, different otherwise. Derived from those fields, so both sides and every
 /// run agree on it without shared state.
-pub fn foundation(kind: CandidateKind, base: IpAddr, protocol: Protocol, server: Option<IpAddr>) -> String {
+pub fn foundation(
+    kind: CandidateKind,
+    base: IpAddr,
+    protocol: Protocol,
+    server: Option<IpAddr>,
+) -> String {
     let mut h = crc32fast::Hasher::new();
     h.update(&[kind as u8, protocol as u8]);
     let mut ip = |ip: IpAddr| match ip {
@@ -123,7 +128,12 @@ impl Candidate {
     }
 
     /// A remote candidate as signalled (SDP or trickle).
-    pub fn remote(kind: CandidateKind, address: SocketAddr, priority: u32, foundation: impl Into<String>) -> Self {
+    pub fn remote(
+        kind: CandidateKind,
+        address: SocketAddr,
+        priority: u32,
+        foundation: impl Into<String>,
+    ) -> Self {
         Self {
             kind,
             address,
@@ -171,11 +181,23 @@ mod tests {
     fn candidate_priorities() {
         // RFC 8445 §5.1.2.1 by hand: host, local pref 65535, component 1:
         // 126·2^24 + 65535·2^8 + 255.
-        assert_eq!(candidate_priority(CandidateKind::Host, 65535, 1), 2_130_706_431);
-        assert_eq!(candidate_priority(CandidateKind::PeerReflexive, 65535, 1), 1_862_270_975);
-        assert_eq!(candidate_priority(CandidateKind::ServerReflexive, 65535, 1), 1_694_498_815);
+        assert_eq!(
+            candidate_priority(CandidateKind::Host, 65535, 1),
+            2_130_706_431
+        );
+        assert_eq!(
+            candidate_priority(CandidateKind::PeerReflexive, 65535, 1),
+            1_862_270_975
+        );
+        assert_eq!(
+            candidate_priority(CandidateKind::ServerReflexive, 65535, 1),
+            1_694_498_815
+        );
         assert_eq!(candidate_priority(CandidateKind::Relayed, 0, 1), 255);
-        assert_eq!(candidate_priority(CandidateKind::Host, 65535, 2), 2_130_706_430);
+        assert_eq!(
+            candidate_priority(CandidateKind::Host, 65535, 2),
+            2_130_706_430
+        );
     }
 
     #[test]
@@ -188,9 +210,18 @@ mod tests {
         assert_eq!(pair_priority(7, 7), (7u64 << 32) + 14);
         // Extremes: the largest valid priority (2^31 − 1) is exact; beyond it, no panic.
         let max = (1u32 << 31) - 1;
-        assert_eq!(pair_priority(max, max), (u64::from(max) << 32) + 2 * u64::from(max));
-        assert_eq!(pair_priority(max, max - 1), (u64::from(max - 1) << 32) + 2 * u64::from(max) + 1);
-        assert_eq!(pair_priority(u32::MAX - 1, u32::MAX), ((u64::from(u32::MAX) - 1) << 32) + 2 * u64::from(u32::MAX));
+        assert_eq!(
+            pair_priority(max, max),
+            (u64::from(max) << 32) + 2 * u64::from(max)
+        );
+        assert_eq!(
+            pair_priority(max, max - 1),
+            (u64::from(max - 1) << 32) + 2 * u64::from(max) + 1
+        );
+        assert_eq!(
+            pair_priority(u32::MAX - 1, u32::MAX),
+            ((u64::from(u32::MAX) - 1) << 32) + 2 * u64::from(u32::MAX)
+        );
         assert_eq!(pair_priority(u32::MAX, u32::MAX), u64::MAX);
         assert_eq!(pair_priority(u32::MAX, 0), 2 * u64::from(u32::MAX) + 1);
         assert_eq!(pair_priority(0, u32::MAX), 2 * u64::from(u32::MAX));
@@ -203,7 +234,12 @@ mod tests {
     fn dual_stack_local_preference_interleaves() {
         let v6: IpAddr = "2001:db8::1".parse().unwrap();
         let v4: IpAddr = "192.0.2.1".parse().unwrap();
-        let order = [local_preference(v6, 0), local_preference(v4, 0), local_preference(v6, 1), local_preference(v4, 1)];
+        let order = [
+            local_preference(v6, 0),
+            local_preference(v4, 0),
+            local_preference(v6, 1),
+            local_preference(v4, 1),
+        ];
         assert!(order.windows(2).all(|w| w[0] > w[1]), "{order:?}");
         assert_eq!(order[0], 65535);
     }
@@ -214,11 +250,26 @@ mod tests {
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         let s: IpAddr = "192.0.2.1".parse().unwrap();
         let f = |k, base, server| foundation(k, base, Protocol::Udp, server);
-        assert_eq!(f(CandidateKind::Host, a, None), f(CandidateKind::Host, a, None));
-        assert_ne!(f(CandidateKind::Host, a, None), f(CandidateKind::Host, b, None));
-        assert_ne!(f(CandidateKind::Host, a, None), f(CandidateKind::ServerReflexive, a, Some(s)));
-        assert_ne!(f(CandidateKind::ServerReflexive, a, Some(s)), f(CandidateKind::ServerReflexive, a, Some(b)));
-        assert_ne!(foundation(CandidateKind::Host, a, Protocol::Tcp, None), f(CandidateKind::Host, a, None));
+        assert_eq!(
+            f(CandidateKind::Host, a, None),
+            f(CandidateKind::Host, a, None)
+        );
+        assert_ne!(
+            f(CandidateKind::Host, a, None),
+            f(CandidateKind::Host, b, None)
+        );
+        assert_ne!(
+            f(CandidateKind::Host, a, None),
+            f(CandidateKind::ServerReflexive, a, Some(s))
+        );
+        assert_ne!(
+            f(CandidateKind::ServerReflexive, a, Some(s)),
+            f(CandidateKind::ServerReflexive, a, Some(b))
+        );
+        assert_ne!(
+            foundation(CandidateKind::Host, a, Protocol::Tcp, None),
+            f(CandidateKind::Host, a, None)
+        );
     }
 
     #[test]

@@ -18,3 +18,6 @@ pub use agent::{
     Credentials, IceAgent, IceConfig, IceConnectionState, IceEvent, IceStats, PairState, PairView,
 };
 pub use candidate::{Candidate, CandidateKind, candidate_priority, pair_priority};
+
+#[cfg(test)]
+mod tests;

@@ -39,7 +39,8 @@ pub(crate) fn hmac_sha1(key: &[u8], buf: &[u8], offset: usize) -> [u8; 20] {
 
 /// HMAC-SHA256 over `buf[..offset]` for an integrity attribute of `len` bytes at `offset`.
 pub(crate) fn hmac_sha256(key: &[u8], buf: &[u8], offset: usize, len: usize) -> [u8; 32] {
-    let mut mac = HmacSha256::new_from_slice(key).expect("invariant: HMAC takes keys of any length");
+    let mut mac =
+        HmacSha256::new_from_slice(key).expect("invariant: HMAC takes keys of any length");
     mac.update(&adjusted_header(buf, offset + 4 + len));
     mac.update(&buf[HEADER_LEN..offset]);
     mac.finalize().into_bytes().into()
@@ -66,6 +67,7 @@ impl MessageView<'_> {
         let mut mac = HmacSha1::new_from_slice(key).expect("invariant: any key length");
         mac.update(&adjusted_header(buf, a.offset + 4 + 20));
         mac.update(&buf[HEADER_LEN..a.offset]);
-        mac.verify_slice(a.value).map_err(|_| IntegrityError::Mismatch)
+        mac.verify_slice(a.value)
+            .map_err(|_| IntegrityError::Mismatch)
     }
 }

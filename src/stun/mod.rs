@@ -13,9 +13,9 @@ mod integrity;
 pub mod server;
 pub mod transaction;
 
-pub use integrity::IntegrityError;
 use attr::padded;
 pub use attr::{Attribute, AttributeType, MAX_TEXT_BYTES, MAX_USERNAME_BYTES, PasswordAlgorithm};
+pub use integrity::IntegrityError;
 
 use std::fmt;
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::stun::IntegrityError;
 use proptest::prelude::*;
 use std::net::SocketAddr;
 
@@ -327,4 +328,78 @@ proptest! {
             prop_assert_eq!(Message::parse(&m.to_bytes()).unwrap(), m);
         }
     }
+}
+
+/// RFC 5769 §2: the short-term password of every sample.
+const RFC5769_PASSWORD: &[u8] = b"VOkJxbRl1RmTxUk/WvJxBt";
+
+#[test]
+fn rfc5769_message_integrity() {
+    for bytes in [
+        rfc5769_request(),
+        rfc5769_response_v4(),
+        rfc5769_response_v6(),
+    ] {
+        let v = MessageView::parse(&bytes).unwrap();
+        assert_eq!(v.verify_integrity(RFC5769_PASSWORD), Ok(()));
+        assert_eq!(v.verify_integrity(b"wrong"), Err(IntegrityError::Mismatch));
+    }
+    // A flipped bit under the HMAC fails even with the FINGERPRINT recomputed.
+    let mut m = Message::parse(&rfc5769_request()).unwrap();
+    m.attributes
+        .retain(|a| !matches!(a, Attribute::MessageIntegrity(_)));
+    let bytes = m.to_bytes();
+    assert_eq!(
+        MessageView::parse(&bytes)
+            .unwrap()
+            .verify_integrity(RFC5769_PASSWORD),
+        Err(IntegrityError::Missing)
+    );
+}
+
+#[test]
+fn integrity_we_compute_verifies_both_hashes() {
+    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([3; 12]));
+    m.attributes.push(Attribute::Username("a:b".into()));
+    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    m.attributes.push(Attribute::Fingerprint);
+    let bytes = m.to_bytes_with_key(b"secret");
+    assert_eq!(
+        MessageView::parse(&bytes)
+            .unwrap()
+            .verify_integrity(b"secret"),
+        Ok(())
+    );
+    assert_eq!(
+        MessageView::parse(&bytes)
+            .unwrap()
+            .verify_integrity(b"other"),
+        Err(IntegrityError::Mismatch)
+    );
+
+    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([3; 12]));
+    m.attributes
+        .push(Attribute::MessageIntegritySha256(vec![0; 16]));
+    let bytes = m.to_bytes_with_key(b"secret");
+    assert_eq!(
+        MessageView::parse(&bytes)
+            .unwrap()
+            .verify_integrity(b"secret"),
+        Ok(())
+    );
+}
+
+#[test]
+fn attributes_after_message_integrity_are_ignored() {
+    // RFC 8489 §14.5: an attacker can append attributes after MESSAGE-INTEGRITY without breaking
+    // it; they must not be seen.
+    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([4; 12]));
+    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    m.attributes.push(Attribute::UseCandidate);
+    m.attributes.push(Attribute::Fingerprint);
+    let bytes = m.to_bytes_with_key(b"k");
+    let v = MessageView::parse(&bytes).unwrap();
+    assert!(v.get(AttributeType::USE_CANDIDATE).is_none());
+    assert!(v.get(AttributeType::FINGERPRINT).is_some());
+    assert_eq!(v.verify_integrity(b"k"), Ok(()));
 }

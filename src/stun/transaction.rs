@@ -123,7 +123,10 @@ mod tests {
     fn early_timeout_is_a_no_op() {
         let b = crate::test_util::base();
         let mut r = Retransmit::new(b, RetransmitConfig::default());
-        assert_eq!(r.on_timeout(b + Duration::from_millis(499)), RetransmitAction::Wait);
+        assert_eq!(
+            r.on_timeout(b + Duration::from_millis(499)),
+            RetransmitAction::Wait
+        );
         assert_eq!(r.transmissions(), 1);
     }
 }

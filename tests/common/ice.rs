@@ -57,12 +57,17 @@ impl IceNode {
     }
 
     pub fn is_connected(&self) -> bool {
-        matches!(self.state(), IceConnectionState::Connected | IceConnectionState::Completed)
+        matches!(
+            self.state(),
+            IceConnectionState::Connected | IceConnectionState::Completed
+        )
     }
 
     /// Sends application data over the selected pair.
     pub fn send_data(&mut self, payload: &[u8]) -> bool {
-        let Some((local, remote)) = self.agent.selected_pair() else { return false };
+        let Some((local, remote)) = self.agent.selected_pair() else {
+            return false;
+        };
         self.extra.push_back(Transmit {
             source: local,
             destination: remote,
@@ -76,7 +81,8 @@ impl IceNode {
 impl Node for IceNode {
     fn handle_receive(&mut self, now: Instant, d: Datagram<'_>) {
         if !self.agent.handle_receive(now, d) {
-            self.data_received.push((now, d.source, d.contents.to_vec()));
+            self.data_received
+                .push((now, d.source, d.contents.to_vec()));
         }
         self.drain(now);
     }
@@ -85,7 +91,9 @@ impl Node for IceNode {
         self.drain(now);
     }
     fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.agent.poll_transmit().or_else(|| self.extra.pop_front())
+        self.agent
+            .poll_transmit()
+            .or_else(|| self.extra.pop_front())
     }
     fn poll_timeout(&self) -> Option<Instant> {
         self.agent.poll_timeout()
@@ -107,19 +115,58 @@ pub struct Signaling {
 impl Signaling {
     /// Exchanges credentials now.
     pub fn new(net: &mut Network, a: HostId, b: HostId) -> Self {
-        let ca = net.node::<IceNode>(a).unwrap().agent.local_credentials().clone();
-        let cb = net.node::<IceNode>(b).unwrap().agent.local_credentials().clone();
-        net.node_mut::<IceNode>(a).unwrap().agent.set_remote_credentials(cb);
-        net.node_mut::<IceNode>(b).unwrap().agent.set_remote_credentials(ca);
-        Self { a, b, delay_to_a: Duration::ZERO, delay_to_b: Duration::ZERO, eoc_to_a: false, eoc_to_b: false }
+        let ca = net
+            .node::<IceNode>(a)
+            .unwrap()
+            .agent
+            .local_credentials()
+            .clone();
+        let cb = net
+            .node::<IceNode>(b)
+            .unwrap()
+            .agent
+            .local_credentials()
+            .clone();
+        net.node_mut::<IceNode>(a)
+            .unwrap()
+            .agent
+            .set_remote_credentials(cb);
+        net.node_mut::<IceNode>(b)
+            .unwrap()
+            .agent
+            .set_remote_credentials(ca);
+        Self {
+            a,
+            b,
+            delay_to_a: Duration::ZERO,
+            delay_to_b: Duration::ZERO,
+            eoc_to_a: false,
+            eoc_to_b: false,
+        }
     }
 
     /// Re-exchanges credentials after a restart on both sides.
     pub fn exchange_credentials(&mut self, net: &mut Network) {
-        let ca = net.node::<IceNode>(self.a).unwrap().agent.local_credentials().clone();
-        let cb = net.node::<IceNode>(self.b).unwrap().agent.local_credentials().clone();
-        net.node_mut::<IceNode>(self.a).unwrap().agent.set_remote_credentials(cb);
-        net.node_mut::<IceNode>(self.b).unwrap().agent.set_remote_credentials(ca);
+        let ca = net
+            .node::<IceNode>(self.a)
+            .unwrap()
+            .agent
+            .local_credentials()
+            .clone();
+        let cb = net
+            .node::<IceNode>(self.b)
+            .unwrap()
+            .agent
+            .local_credentials()
+            .clone();
+        net.node_mut::<IceNode>(self.a)
+            .unwrap()
+            .agent
+            .set_remote_credentials(cb);
+        net.node_mut::<IceNode>(self.b)
+            .unwrap()
+            .agent
+            .set_remote_credentials(ca);
         self.eoc_to_a = false;
         self.eoc_to_b = false;
     }
@@ -128,8 +175,12 @@ impl Signaling {
         let now = net.now();
         let mut due = Vec::new();
         {
-            let Some(n) = net.node::<IceNode>(from) else { return };
-            if n.outbox.front().is_none_or(|(t, _)| *t + delay > now) && (n.outbox.is_empty() && n.gathering_done) == *eoc {
+            let Some(n) = net.node::<IceNode>(from) else {
+                return;
+            };
+            if n.outbox.front().is_none_or(|(t, _)| *t + delay > now)
+                && (n.outbox.is_empty() && n.gathering_done) == *eoc
+            {
                 return;
             }
         }
@@ -166,22 +217,37 @@ impl Signaling {
             }
             steps += 1;
             if steps > limits.max_steps {
-                return Err(SimError::StepLimit { steps, elapsed: net.elapsed(), seed: net.seed() });
+                return Err(SimError::StepLimit {
+                    steps,
+                    elapsed: net.elapsed(),
+                    seed: net.seed(),
+                });
             }
             // Wake up for pending signaling too.
             let next_signal = [(self.a, self.delay_to_b), (self.b, self.delay_to_a)]
                 .into_iter()
-                .filter_map(|(h, d)| net.node::<IceNode>(h).and_then(|n| n.outbox.front().map(|(t, _)| *t + d)))
+                .filter_map(|(h, d)| {
+                    net.node::<IceNode>(h)
+                        .and_then(|n| n.outbox.front().map(|(t, _)| *t + d))
+                })
                 .min();
             let next = match (net.next_time(), next_signal) {
                 (Some(a), Some(b)) => a.min(b),
                 (a, b) => match a.or(b) {
                     Some(t) => t,
-                    None => return Err(SimError::Idle { elapsed: net.elapsed(), seed: net.seed() }),
+                    None => {
+                        return Err(SimError::Idle {
+                            elapsed: net.elapsed(),
+                            seed: net.seed(),
+                        });
+                    }
                 },
             };
             if next > deadline {
-                return Err(SimError::TimeLimit { elapsed: net.elapsed(), seed: net.seed() });
+                return Err(SimError::TimeLimit {
+                    elapsed: net.elapsed(),
+                    seed: net.seed(),
+                });
             }
             if net.next_time().is_some_and(|t| t <= next) {
                 net.step();
@@ -194,9 +260,15 @@ impl Signaling {
     /// Runs for a span of virtual time with signaling active.
     pub fn run_for(&mut self, net: &mut Network, d: Duration) -> Result<(), SimError> {
         let end = net.now() + d;
-        match self.run_until(net, |n| n.now() >= end, Limits::time(d + Duration::from_millis(1))) {
+        match self.run_until(
+            net,
+            |n| n.now() >= end,
+            Limits::time(d + Duration::from_millis(1)),
+        ) {
             Ok(()) => Ok(()),
-            Err(SimError::Idle { .. }) | Err(SimError::TimeLimit { .. }) => net.run_for(end.saturating_duration_since(net.now())),
+            Err(SimError::Idle { .. }) | Err(SimError::TimeLimit { .. }) => {
+                net.run_for(end.saturating_duration_since(net.now()))
+            }
             Err(e) => Err(e),
         }
     }

@@ -1,0 +1,358 @@
+use super::*;
+use crate::net::{Datagram, Protocol, Transmit};
+use crate::rng::RngRoot;
+use crate::stun::{Attribute, AttributeType, Class, Message, MessageView, Method, TransactionId};
+use crate::test_util::base;
+use proptest::prelude::*;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+const LOCAL: &str = "10.0.0.1:5000";
+const REMOTE: &str = "10.0.0.2:6000";
+
+fn a(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn agent(controlling: bool, now: Instant) -> IceAgent {
+    let mut ag = IceAgent::new(
+        IceConfig {
+            controlling,
+            ..IceConfig::default()
+        },
+        &RngRoot::from_seed(1),
+        now,
+    );
+    ag.add_local_address(a(LOCAL));
+    ag.set_remote_credentials(Credentials {
+        ufrag: "rfrag".into(),
+        pwd: "remote-password-0123456789".into(),
+    });
+    while ag.poll_event().is_some() {}
+    ag
+}
+
+/// A Binding request from the remote, as the remote would build it.
+fn request(ag: &IceAgent, pwd: &str, extra: Vec<Attribute>) -> Vec<u8> {
+    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([9; 12]));
+    m.attributes.push(Attribute::Username(format!(
+        "{}:rfrag",
+        ag.local_credentials().ufrag
+    )));
+    m.attributes.push(Attribute::Priority(1_862_270_975));
+    m.attributes.extend(extra);
+    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    m.attributes.push(Attribute::Fingerprint);
+    m.to_bytes_with_key(pwd.as_bytes())
+}
+
+fn deliver(ag: &mut IceAgent, now: Instant, from: &str, bytes: &[u8]) -> Vec<Transmit> {
+    assert!(ag.handle_receive(
+        now,
+        Datagram {
+            source: a(from),
+            destination: a(LOCAL),
+            protocol: Protocol::Udp,
+            contents: bytes
+        }
+    ));
+    std::iter::from_fn(|| ag.poll_transmit()).collect()
+}
+
+fn error_code(t: &Transmit) -> Option<u16> {
+    match Message::parse(&t.contents)
+        .ok()?
+        .get(AttributeType::ERROR_CODE)
+    {
+        Some(Attribute::ErrorCode { code, .. }) => Some(*code),
+        _ => None,
+    }
+}
+
+#[test]
+fn wrong_credentials_are_rejected_and_change_nothing() {
+    let now = base();
+    let mut ag = agent(false, now);
+    let before = (ag.remote_candidates().len(), ag.pairs(), ag.state());
+    let bad = request(
+        &ag,
+        "not-the-password",
+        vec![Attribute::IceControlling(1), Attribute::UseCandidate],
+    );
+    let out = deliver(&mut ag, now, "10.9.9.9:1", &bad);
+    assert_eq!(out.iter().map(error_code).collect::<Vec<_>>(), [Some(401)]);
+    assert_eq!(
+        (ag.remote_candidates().len(), ag.pairs(), ag.state()),
+        before
+    );
+    assert_eq!(ag.stats().dropped_unauthenticated, 1);
+
+    // No MESSAGE-INTEGRITY at all: 400.
+    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([1; 12]));
+    m.attributes.push(Attribute::Username(format!(
+        "{}:rfrag",
+        ag.local_credentials().ufrag
+    )));
+    let out = deliver(&mut ag, now, "10.9.9.9:1", &m.to_bytes());
+    assert_eq!(out.iter().map(error_code).collect::<Vec<_>>(), [Some(400)]);
+    // Another agent's ufrag: 401, and `accepts` says it is not ours.
+    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([1; 12]));
+    m.attributes
+        .push(Attribute::Username("someone:else".into()));
+    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    let bytes = m.to_bytes_with_key(b"x");
+    assert!(!ag.accepts(&Datagram {
+        source: a(REMOTE),
+        destination: a(LOCAL),
+        protocol: Protocol::Udp,
+        contents: &bytes
+    }));
+    assert_eq!(
+        deliver(&mut ag, now, REMOTE, &bytes)
+            .iter()
+            .map(error_code)
+            .collect::<Vec<_>>(),
+        [Some(401)]
+    );
+    assert_eq!(before.0, ag.remote_candidates().len());
+}
+
+#[test]
+fn valid_request_learns_peer_reflexive_and_answers() {
+    let now = base();
+    let mut ag = agent(false, now);
+    let pwd = ag.local_credentials().pwd.clone();
+    let good = request(&ag, &pwd, vec![Attribute::IceControlling(5)]);
+    let out = deliver(&mut ag, now, REMOTE, &good);
+    let resp = Message::parse(&out[0].contents).unwrap();
+    assert_eq!(resp.class, Class::SuccessResponse);
+    assert_eq!(
+        resp.get(AttributeType::XOR_MAPPED_ADDRESS),
+        Some(&Attribute::XorMappedAddress(a(REMOTE)))
+    );
+    // The response is protected with our password.
+    assert!(
+        MessageView::parse(&out[0].contents)
+            .unwrap()
+            .verify_integrity(pwd.as_bytes())
+            .is_ok()
+    );
+    assert_eq!(ag.remote_candidates()[0].kind, CandidateKind::PeerReflexive);
+    assert_eq!(ag.remote_candidates()[0].priority, 1_862_270_975);
+    // A triggered check follows at once.
+    ag.handle_timeout(now);
+    let check = ag.poll_transmit().expect("triggered check");
+    assert_eq!(check.destination, a(REMOTE));
+}
+
+#[test]
+fn role_conflicts_follow_the_tie_breaker() {
+    let now = base();
+    // We are controlling; they claim controlling with the largest tie-breaker: we yield
+    // (RFC 8445 §7.3.1.1), answering with success.
+    let mut ag = agent(true, now);
+    let pwd = ag.local_credentials().pwd.clone();
+    let req = request(&ag, &pwd, vec![Attribute::IceControlling(u64::MAX)]);
+    let out = deliver(&mut ag, now, REMOTE, &req);
+    assert_eq!(error_code(&out[0]), None);
+    assert!(!ag.is_controlling());
+    // They claim controlling with tie-breaker 0 while we are controlling: 487.
+    let mut ag = agent(true, now);
+    let req = request(&ag, &pwd_of(&ag), vec![Attribute::IceControlling(0)]);
+    let out = deliver(&mut ag, now, REMOTE, &req);
+    assert_eq!(error_code(&out[0]), Some(487));
+    assert!(ag.is_controlling());
+    // Controlled vs controlled: the larger tie-breaker becomes controlling.
+    let mut ag = agent(false, now);
+    let req = request(&ag, &pwd_of(&ag), vec![Attribute::IceControlled(0)]);
+    let out = deliver(&mut ag, now, REMOTE, &req);
+    assert_eq!(error_code(&out[0]), None);
+    assert!(ag.is_controlling());
+    let mut ag = agent(false, now);
+    let req = request(&ag, &pwd_of(&ag), vec![Attribute::IceControlled(u64::MAX)]);
+    let out = deliver(&mut ag, now, REMOTE, &req);
+    assert_eq!(error_code(&out[0]), Some(487));
+    assert!(!ag.is_controlling());
+}
+
+fn pwd_of(ag: &IceAgent) -> String {
+    ag.local_credentials().pwd.clone()
+}
+
+#[test]
+fn a_response_from_elsewhere_fails_the_pair() {
+    let now = base();
+    let mut ag = agent(true, now);
+    ag.add_remote_candidate(Candidate::remote(
+        CandidateKind::Host,
+        a(REMOTE),
+        2_130_706_431,
+        "1",
+    ));
+    ag.handle_timeout(now);
+    let check = ag.poll_transmit().expect("check");
+    let req = MessageView::parse(&check.contents).unwrap();
+    let mut resp = Message::new(
+        Class::SuccessResponse,
+        Method::BINDING,
+        req.transaction_id(),
+    );
+    resp.attributes.push(Attribute::XorMappedAddress(a(LOCAL)));
+    resp.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    let bytes = resp.to_bytes_with_key(b"remote-password-0123456789");
+    // RFC 8445 §7.2.5.2.1: not from the address the request went to.
+    deliver(&mut ag, now, "10.0.0.99:6000", &bytes);
+    assert_eq!(ag.pairs()[0].state, PairState::Failed);
+}
+
+#[test]
+fn unauthenticated_responses_do_not_complete_checks() {
+    let now = base();
+    let mut ag = agent(true, now);
+    ag.add_remote_candidate(Candidate::remote(
+        CandidateKind::Host,
+        a(REMOTE),
+        2_130_706_431,
+        "1",
+    ));
+    ag.handle_timeout(now);
+    let check = ag.poll_transmit().expect("check");
+    let tid = MessageView::parse(&check.contents)
+        .unwrap()
+        .transaction_id();
+    let mut resp = Message::new(Class::SuccessResponse, Method::BINDING, tid);
+    resp.attributes.push(Attribute::XorMappedAddress(a(LOCAL)));
+    resp.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    deliver(&mut ag, now, REMOTE, &resp.to_bytes_with_key(b"guess"));
+    assert_eq!(ag.pairs()[0].state, PairState::InProgress);
+    assert_eq!(ag.stats().dropped_unauthenticated, 1);
+    // The genuine response still completes it.
+    deliver(
+        &mut ag,
+        now,
+        REMOTE,
+        &resp.to_bytes_with_key(b"remote-password-0123456789"),
+    );
+    assert_eq!(ag.pairs()[0].state, PairState::Succeeded);
+}
+
+#[test]
+fn timeout_before_deadline_is_a_no_op_and_deadlines_advance() {
+    let now = base();
+    let mut ag = agent(true, now);
+    ag.add_remote_candidate(Candidate::remote(
+        CandidateKind::Host,
+        a(REMOTE),
+        2_130_706_431,
+        "1",
+    ));
+    let mut t = now;
+    let mut fired = 0;
+    // Without responses: the check retransmits and finally fails; the agent must reach Failed
+    // (end-of-candidates given) with strictly advancing deadlines, never spinning.
+    ag.end_of_remote_candidates();
+    while let Some(d) = ag.poll_timeout() {
+        assert!(d >= t, "deadline went backwards");
+        ag.handle_timeout(d - Duration::from_nanos(1).min(d - t));
+        t = d;
+        ag.handle_timeout(t);
+        while ag.poll_transmit().is_some() {}
+        fired += 1;
+        assert!(fired < 1000, "spinning");
+    }
+    assert_eq!(ag.state(), IceConnectionState::Failed);
+    assert!(
+        t - now >= Duration::from_millis(39_500),
+        "failed only after the RFC 8489 timeout: {:?}",
+        t - now
+    );
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    AddLocal(u8),
+    AddRemote(u8, u32),
+    Credentials,
+    EndOfCandidates,
+    Restart,
+    Close,
+    Garbage(Vec<u8>),
+    ValidRequest(u8, bool, bool),
+    Advance(u16),
+}
+
+fn arb_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0u8..4).prop_map(Op::AddLocal),
+        (0u8..8, any::<u32>()).prop_map(|(i, p)| Op::AddRemote(i, p)),
+        Just(Op::Credentials),
+        Just(Op::EndOfCandidates),
+        Just(Op::Restart),
+        Just(Op::Close),
+        proptest::collection::vec(any::<u8>(), 0..64).prop_map(Op::Garbage),
+        (0u8..8, any::<bool>(), any::<bool>()).prop_map(|(i, c, u)| Op::ValidRequest(i, c, u)),
+        (0u16..5000).prop_map(Op::Advance),
+    ]
+}
+
+fn allowed(from: IceConnectionState, to: IceConnectionState, restarted: bool) -> bool {
+    use IceConnectionState::*;
+    match (from, to) {
+        (Closed, _) => false,
+        (_, Closed) => true,
+        (Failed, _) => restarted,
+        (_, New) => restarted,
+        _ => true,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Arbitrary interleavings of commands and inputs never panic; states move only as the RFC
+    /// allows (nothing leaves Closed; Failed is left only by a restart); the selected pair is
+    /// only reported while neither failed nor closed.
+    #[test]
+    fn arbitrary_interleavings(controlling in any::<bool>(), lite in any::<bool>(), ops in proptest::collection::vec(arb_op(), 0..60)) {
+        let b = base();
+        let mut now = b;
+        let mut ag = IceAgent::new(IceConfig { controlling, lite, stun_servers: vec![a("192.0.2.1:3478")], ..IceConfig::default() }, &RngRoot::from_seed(7), now);
+        let mut state = ag.state();
+        let mut restarted = false;
+        for op in ops {
+            match op {
+                Op::AddLocal(i) => { ag.add_local_address(a(&format!("10.0.0.{}:5000", i + 1))); }
+                Op::AddRemote(i, p) => { ag.add_remote_candidate(Candidate::remote(CandidateKind::Host, a(&format!("10.1.0.{}:6000", i + 1)), p, format!("{i}"))); }
+                Op::Credentials => ag.set_remote_credentials(Credentials { ufrag: "r".into(), pwd: "rp".into() }),
+                Op::EndOfCandidates => ag.end_of_remote_candidates(),
+                Op::Restart => { ag.restart(now); restarted = true; }
+                Op::Close => ag.close(),
+                Op::Garbage(bytes) => { ag.handle_receive(now, Datagram { source: a(REMOTE), destination: a(LOCAL), protocol: Protocol::Udp, contents: &bytes }); }
+                Op::ValidRequest(i, controlling_attr, use_candidate) => {
+                    let mut extra = vec![if controlling_attr { Attribute::IceControlling(3) } else { Attribute::IceControlled(3) }];
+                    if use_candidate { extra.push(Attribute::UseCandidate); }
+                    let bytes = request(&ag, &pwd_of(&ag), extra);
+                    ag.handle_receive(now, Datagram { source: a(&format!("10.1.0.{}:6000", i + 1)), destination: a(LOCAL), protocol: Protocol::Udp, contents: &bytes });
+                }
+                Op::Advance(ms) => {
+                    now += Duration::from_millis(u64::from(ms));
+                    ag.handle_timeout(now);
+                }
+            }
+            if let Some(d) = ag.poll_timeout() {
+                prop_assert!(d + Duration::from_secs(3600) > now);
+            }
+            while ag.poll_transmit().is_some() {}
+            while let Some(e) = ag.poll_event() {
+                if let IceEvent::StateChange(s) = e {
+                    prop_assert!(allowed(state, s, restarted), "{:?} -> {:?}", state, s);
+                    if s != IceConnectionState::Failed { restarted = false; }
+                    state = s;
+                }
+            }
+            if matches!(ag.state(), IceConnectionState::Failed | IceConnectionState::Closed) {
+                prop_assert!(ag.selected_pair().is_none());
+            }
+        }
+    }
+}
