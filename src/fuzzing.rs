@@ -3,7 +3,12 @@
 //!
 //! Enabled by the `fuzzing` feature (and in the crate's own tests).
 
-use crate::stun::{Message, MessageView};
+use crate::ice::{Candidate, CandidateKind, Credentials, IceAgent, IceConfig};
+use crate::net::{Datagram, Protocol};
+use crate::rng::RngRoot;
+use crate::stun::{Attribute, Class, Message, MessageView, Method, TransactionId};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 /// `stun`: whatever parses re-encodes, and the encoding re-parses to the same message; the
 /// zero-copy view and the decoded value agree on what is valid.
@@ -18,6 +23,7 @@ pub fn stun(data: &[u8]) {
         return;
     };
     let _ = view.unknown_comprehension_required();
+    let _ = view.verify_integrity(b"fuzz");
     if let Ok(message) = view.to_message() {
         let bytes = message.to_bytes();
         assert_eq!(
@@ -31,11 +37,167 @@ pub fn stun(data: &[u8]) {
     }
 }
 
+/// `ice_agent`: one agent fed arbitrary datagrams (raw, and authenticated Binding requests so the
+/// fuzzer gets past MESSAGE-INTEGRITY), remote candidates, restarts and time steps. Its
+/// deadlines must never lie in the past after `handle_timeout`, and it must never panic.
+pub fn ice_agent(data: &[u8]) {
+    let Some((&flags, mut rest)) = data.split_first() else {
+        return;
+    };
+    // The base instant is the only clock read: fuzzing needs some Instant to add to.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "one base instant for the fuzz run"
+    )]
+    let base = Instant::now();
+    let mut now = base;
+    let config = IceConfig {
+        controlling: flags & 1 != 0,
+        lite: flags & 2 != 0,
+        stun_servers: vec![SocketAddr::from(([192, 0, 2, 1], 3478))],
+        ..IceConfig::default()
+    };
+    let mut agent = IceAgent::new(config, &RngRoot::from_seed(u64::from(flags)), now);
+    let local = SocketAddr::from(([10, 0, 0, 1], 5000));
+    agent.add_local_address(local);
+    agent.set_remote_credentials(Credentials {
+        ufrag: "rf".into(),
+        pwd: "remote-pwd".into(),
+    });
+    let peer = |b: u8| SocketAddr::from(([10, 1, 0, b & 7], 6000));
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        let take = |rest: &mut &[u8], n: usize| -> Vec<u8> {
+            let n = n.min(rest.len());
+            let (h, t) = rest.split_at(n);
+            *rest = t;
+            h.to_vec()
+        };
+        match op % 7 {
+            0 => {
+                let b = take(&mut rest, 2);
+                let ms = u64::from(u16::from_be_bytes([
+                    b.first().copied().unwrap_or(0),
+                    b.get(1).copied().unwrap_or(0),
+                ]));
+                now += Duration::from_millis(ms);
+                agent.handle_timeout(now);
+                // No spinning: at a fixed `now`, firing what is due must eventually move every
+                // deadline past `now` (a deadline that stays due forever is a livelock).
+                let mut rounds = 0;
+                while agent.poll_timeout().is_some_and(|d| d <= now) {
+                    agent.handle_timeout(now);
+                    while agent.poll_transmit().is_some() {}
+                    rounds += 1;
+                    assert!(rounds < 100, "deadline stays due at a fixed now: livelock");
+                }
+            }
+            1 => {
+                let len = take(&mut rest, 1).first().copied().unwrap_or(0) as usize;
+                let bytes = take(&mut rest, len);
+                let d = Datagram {
+                    source: peer(op),
+                    destination: local,
+                    protocol: Protocol::Udp,
+                    contents: &bytes,
+                };
+                agent.handle_receive(now, d);
+            }
+            2 => {
+                let b = take(&mut rest, 5);
+                let prio = u32::from_be_bytes([
+                    0,
+                    b.first().copied().unwrap_or(0),
+                    b.get(1).copied().unwrap_or(0),
+                    1,
+                ]);
+                agent.add_remote_candidate(Candidate::remote(
+                    CandidateKind::Host,
+                    peer(b.get(2).copied().unwrap_or(0)),
+                    prio,
+                    "f",
+                ));
+            }
+            3 => {
+                // An authenticated request, with fuzzed role and nomination.
+                let b = take(&mut rest, 3);
+                let mut m = Message::new(
+                    Class::Request,
+                    Method::BINDING,
+                    TransactionId([b.first().copied().unwrap_or(0); 12]),
+                );
+                m.attributes.push(Attribute::Username(format!(
+                    "{}:rf",
+                    agent.local_credentials().ufrag
+                )));
+                m.attributes.push(Attribute::Priority(
+                    u32::from(b.get(1).copied().unwrap_or(0)) << 20,
+                ));
+                let tb = u64::from(b.get(2).copied().unwrap_or(0));
+                m.attributes.push(if tb & 1 == 0 {
+                    Attribute::IceControlling(tb)
+                } else {
+                    Attribute::IceControlled(tb)
+                });
+                if tb & 2 != 0 {
+                    m.attributes.push(Attribute::UseCandidate);
+                }
+                m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+                m.attributes.push(Attribute::Fingerprint);
+                let pwd = agent.local_credentials().pwd.clone();
+                let bytes = m.to_bytes_with_key(pwd.as_bytes());
+                agent.handle_receive(
+                    now,
+                    Datagram {
+                        source: peer(op >> 3),
+                        destination: local,
+                        protocol: Protocol::Udp,
+                        contents: &bytes,
+                    },
+                );
+            }
+            4 => agent.restart(now),
+            5 => agent.end_of_remote_candidates(),
+            _ => {
+                // Answer the last check the agent sent, authenticated, from a fuzzed address.
+                while let Some(t) = agent.poll_transmit() {
+                    let Ok(view) = MessageView::parse(&t.contents) else {
+                        continue;
+                    };
+                    if view.class() != Class::Request {
+                        continue;
+                    }
+                    let mut r = Message::new(
+                        Class::SuccessResponse,
+                        Method::BINDING,
+                        view.transaction_id(),
+                    );
+                    r.attributes.push(Attribute::XorMappedAddress(t.source));
+                    r.attributes.push(Attribute::MessageIntegrity([0; 20]));
+                    let bytes = r.to_bytes_with_key(b"remote-pwd");
+                    let source = if op & 8 == 0 { t.destination } else { peer(op) };
+                    agent.handle_receive(
+                        now,
+                        Datagram {
+                            source,
+                            destination: t.source,
+                            protocol: Protocol::Udp,
+                            contents: &bytes,
+                        },
+                    );
+                }
+            }
+        }
+        while agent.poll_transmit().is_some() {}
+        while agent.poll_event().is_some() {}
+    }
+}
+
 /// A fuzz target: takes arbitrary bytes, panics only on a bug.
 pub type Target = fn(&[u8]);
 
 /// Every fuzz target by name, for the corpus replay test.
-pub const TARGETS: &[(&str, Target)] = &[("stun", stun)];
+pub const TARGETS: &[(&str, Target)] = &[("stun", stun), ("ice_agent", ice_agent)];
 
 #[cfg(test)]
 mod tests {
