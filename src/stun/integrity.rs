@@ -52,7 +52,20 @@ impl MessageView<'_> {
     /// instead (§9.1.3 prefers it when both are present, which is checked first).
     pub fn verify_integrity(&self, key: &[u8]) -> Result<(), IntegrityError> {
         let buf = self.as_bytes();
-        if let Some(a) = self.get(AttributeType::MESSAGE_INTEGRITY_SHA256) {
+        // One pass: the first MESSAGE-INTEGRITY and the first MESSAGE-INTEGRITY-SHA256 (which
+        // may follow MESSAGE-INTEGRITY, RFC 8489 §14.5).
+        let (mut mi, mut mi256) = (None, None);
+        for a in self.attributes().flatten() {
+            match a.typ {
+                AttributeType::MESSAGE_INTEGRITY if mi.is_none() && mi256.is_none() => mi = Some(a),
+                AttributeType::MESSAGE_INTEGRITY_SHA256 if mi256.is_none() => {
+                    mi256 = Some(a);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some(a) = mi256 {
             let mut mac = HmacSha256::new_from_slice(key).expect("invariant: any key length");
             mac.update(&adjusted_header(buf, a.offset + 4 + a.value.len()));
             mac.update(&buf[HEADER_LEN..a.offset]);
@@ -61,13 +74,10 @@ impl MessageView<'_> {
                 .verify_truncated_left(a.value)
                 .map_err(|_| IntegrityError::Mismatch);
         }
-        let Some(a) = self.get(AttributeType::MESSAGE_INTEGRITY) else {
-            return Err(IntegrityError::Missing);
-        };
+        let a = mi.ok_or(IntegrityError::Missing)?;
         let mut mac = HmacSha1::new_from_slice(key).expect("invariant: any key length");
         mac.update(&adjusted_header(buf, a.offset + 4 + 20));
         mac.update(&buf[HEADER_LEN..a.offset]);
-        mac.verify_slice(a.value)
-            .map_err(|_| IntegrityError::Mismatch)
+        mac.verify_slice(a.value).map_err(|_| IntegrityError::Mismatch)
     }
 }
