@@ -78,6 +78,7 @@ impl MessageView<'_> {
         let mut mac = HmacSha1::new_from_slice(key).expect("invariant: any key length");
         mac.update(&adjusted_header(buf, a.offset + 4 + 20));
         mac.update(&buf[HEADER_LEN..a.offset]);
-        mac.verify_slice(a.value).map_err(|_| IntegrityError::Mismatch)
+        mac.verify_slice(a.value)
+            .map_err(|_| IntegrityError::Mismatch)
     }
 }
