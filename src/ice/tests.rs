@@ -356,3 +356,58 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn unknown_comprehension_required_attribute_gets_420() {
+    let now = base();
+    let mut ag = agent(false, now);
+    let req = request(
+        &ag,
+        &pwd_of(&ag),
+        vec![Attribute::Other {
+            typ: AttributeType(0x7ABC),
+            value: vec![1, 2, 3, 4],
+        }],
+    );
+    let out = deliver(&mut ag, now, REMOTE, &req);
+    assert_eq!(error_code(&out[0]), Some(420));
+    let m = Message::parse(&out[0].contents).unwrap();
+    assert_eq!(
+        m.get(AttributeType::UNKNOWN_ATTRIBUTES),
+        Some(&Attribute::UnknownAttributes(vec![AttributeType(0x7ABC)]))
+    );
+    assert!(
+        ag.remote_candidates().is_empty(),
+        "a rejected request builds nothing"
+    );
+}
+
+#[test]
+fn aggressive_nomination_from_an_older_peer_is_accepted() {
+    // The peer sends USE-CANDIDATE on its very first check (RFC 5245 aggressive nomination);
+    // we are controlled: the pair is selected once our own triggered check on it succeeds.
+    let now = base();
+    let mut ag = agent(false, now);
+    let req = request(
+        &ag,
+        &pwd_of(&ag),
+        vec![Attribute::IceControlling(1), Attribute::UseCandidate],
+    );
+    deliver(&mut ag, now, REMOTE, &req);
+    assert_eq!(ag.selected_pair(), None, "not before our check succeeds");
+    ag.handle_timeout(now);
+    let check = ag.poll_transmit().expect("triggered check");
+    let tid = MessageView::parse(&check.contents)
+        .unwrap()
+        .transaction_id();
+    let mut resp = Message::new(Class::SuccessResponse, Method::BINDING, tid);
+    resp.attributes.push(Attribute::XorMappedAddress(a(LOCAL)));
+    resp.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    deliver(
+        &mut ag,
+        now,
+        REMOTE,
+        &resp.to_bytes_with_key(b"remote-password-0123456789"),
+    );
+    assert_eq!(ag.selected_pair(), Some((a(LOCAL), a(REMOTE))));
+}

@@ -65,6 +65,26 @@ impl IceAgent {
             return;
         }
         self.stats.requests_received += 1;
+        // RFC 8489 §6.3.1: unknown comprehension-required attributes ⇒ 420 listing them.
+        let unknown = view.unknown_comprehension_required();
+        if !unknown.is_empty() {
+            let mut m = Message::new(Class::ErrorResponse, Method::BINDING, view.transaction_id());
+            m.attributes.push(Attribute::ErrorCode {
+                code: 420,
+                reason: "Unknown Attribute".into(),
+            });
+            m.attributes.push(Attribute::UnknownAttributes(unknown));
+            m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+            m.attributes.push(Attribute::Fingerprint);
+            self.stats.error_responses_sent += 1;
+            self.push_transmit(Transmit {
+                source: d.destination,
+                destination: d.source,
+                protocol: d.protocol,
+                contents: m.to_bytes_with_key(pwd.as_bytes()).into(),
+            });
+            return;
+        }
         let theirs_controlling = attr_u64(view, AttributeType::ICE_CONTROLLING);
         let theirs_controlled = attr_u64(view, AttributeType::ICE_CONTROLLED);
         // RFC 8445 §7.3.1.1: role conflicts.
