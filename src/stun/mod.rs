@@ -9,12 +9,14 @@
 //!   encoding.
 
 mod attr;
+mod credentials;
 mod integrity;
 pub mod server;
 pub mod transaction;
 
 use attr::padded;
 pub use attr::{Attribute, AttributeType, MAX_TEXT_BYTES, MAX_USERNAME_BYTES, PasswordAlgorithm};
+pub use credentials::{CredentialError, LongTermKey, PasswordAlgorithmKind};
 pub use integrity::IntegrityError;
 
 use std::fmt;

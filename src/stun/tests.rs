@@ -403,3 +403,76 @@ fn attributes_after_message_integrity_are_ignored() {
     assert!(v.get(AttributeType::FINGERPRINT).is_some());
     assert_eq!(v.verify_integrity(b"k"), Ok(()));
 }
+
+/// RFC 5769 §2.4: sample request with long-term authentication (no FINGERPRINT).
+fn rfc5769_long_term_request() -> Vec<u8> {
+    hex("00 01 00 60 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e
+         00 06 00 12 e3 83 9e e3 83 88 e3 83 aa e3 83 83 e3 82 af e3 82 b9 00 00
+         00 15 00 1c 66 2f 2f 34 39 39 6b 39 35 34 64 36 4f 4c 33 34 6f 4c 39 46
+                     53 54 76 79 36 34 73 41
+         00 14 00 0b 65 78 61 6d 70 6c 65 2e 6f 72 67 00
+         00 08 00 14 f6 70 24 65 6d d6 4a 3e 02 b8 e0 71 2e 85 c9 a2 8c a8 96 66")
+}
+
+#[test]
+fn rfc5769_long_term_authentication() {
+    let bytes = rfc5769_long_term_request();
+    let m = Message::parse(&bytes).unwrap();
+    // "マトリックス", and the password as the RFC gives it: with a soft hyphen (mapped to nothing),
+    // a feminine ordinal (NFKC: "a") and ROMAN NUMERAL NINE (NFKC: "IX").
+    let username = "\u{30DE}\u{30C8}\u{30EA}\u{30C3}\u{30AF}\u{30B9}";
+    assert_eq!(
+        m.get(AttributeType::USERNAME),
+        Some(&Attribute::Username(username.into()))
+    );
+    assert_eq!(
+        m.get(AttributeType::NONCE),
+        Some(&Attribute::Nonce("f//499k954d6OL34oL9FSTvy64sA".into()))
+    );
+    assert_eq!(
+        m.get(AttributeType::REALM),
+        Some(&Attribute::Realm("example.org".into()))
+    );
+    let password = "The\u{00AD}M\u{00AA}tr\u{2168}";
+    let key = LongTermKey::new(
+        PasswordAlgorithmKind::Md5,
+        username,
+        "example.org",
+        password,
+    )
+    .unwrap();
+    // SASLprep is what makes the vector verify: the raw password gives another key.
+    let prepared = LongTermKey::new(
+        PasswordAlgorithmKind::Md5,
+        username,
+        "example.org",
+        "TheMatrIX",
+    )
+    .unwrap();
+    assert_eq!(key, prepared);
+    assert_eq!(key.as_bytes().len(), 16);
+    let view = MessageView::parse(&bytes).unwrap();
+    assert_eq!(view.verify_integrity(key.as_bytes()), Ok(()));
+    // Computing it ourselves reproduces the vector byte for byte.
+    assert_eq!(m.to_bytes_with_key(key.as_bytes()), bytes);
+    // Without SASLprep (hashing the raw password) the integrity fails.
+    let mut raw = md5::Md5::default();
+    md5::Digest::update(
+        &mut raw,
+        format!("{username}:example.org:{password}").as_bytes(),
+    );
+    let raw: [u8; 16] = md5::Digest::finalize(raw).into();
+    assert_eq!(view.verify_integrity(&raw), Err(IntegrityError::Mismatch));
+    // Prohibited characters (a control character, RFC 4013 §2.3) are refused.
+    assert_eq!(
+        LongTermKey::new(PasswordAlgorithmKind::Md5, "u", "r", "a\u{0007}b"),
+        Err(CredentialError::Prohibited)
+    );
+    // SHA-256 keys are 32 bytes; the algorithm numbers round-trip.
+    let k256 = LongTermKey::new(PasswordAlgorithmKind::Sha256, "u", "r", "p").unwrap();
+    assert_eq!(k256.as_bytes().len(), 32);
+    for k in [PasswordAlgorithmKind::Md5, PasswordAlgorithmKind::Sha256] {
+        assert_eq!(PasswordAlgorithmKind::from_number(k.number()), Some(k));
+    }
+    assert_eq!(PasswordAlgorithmKind::from_number(3), None);
+}
