@@ -455,3 +455,39 @@ fn same_seed_same_bytes() {
     assert_eq!(run(seed), run(seed));
     assert_ne!(run(seed), run(seed + 1));
 }
+
+#[test]
+fn remote_candidates_before_remote_credentials() {
+    // RFC 8838 §4 / §10: trickled candidates may arrive before the remote description. Pairs
+    // form and wait; no check goes out without the remote password; once it arrives, checks
+    // start and the agents connect.
+    let (mut net, a, b) = behind_nats(
+        common::seed(9),
+        Preset::PortRestricted,
+        Preset::PortRestricted,
+        0.0,
+    );
+    let mut sig = Signaling::without_credentials(a, b);
+    sig.run_for(&mut net, Duration::from_secs(2)).unwrap();
+    for h in [a, b] {
+        let n = net.node::<IceNode>(h).unwrap();
+        assert!(!n.agent.remote_candidates().is_empty());
+        assert!(!n.agent.pairs().is_empty());
+        assert_eq!(n.agent.stats().checks_sent, 0);
+        assert!(!n.is_connected());
+        assert_ne!(n.state(), IceConnectionState::Failed);
+    }
+    let before = net.now();
+    sig.exchange_credentials(&mut net);
+    sig.run_until(
+        &mut net,
+        |n| both_connected(n, a, b),
+        Limits::time(Duration::from_secs(5)),
+    )
+    .unwrap();
+    assert!(
+        net.now() - before < Duration::from_secs(1),
+        "{:?}",
+        net.now() - before
+    );
+}

@@ -411,3 +411,79 @@ fn aggressive_nomination_from_an_older_peer_is_accepted() {
     );
     assert_eq!(ag.selected_pair(), Some((a(LOCAL), a(REMOTE))));
 }
+
+/// RFC 8445 §6.1.2.6: the pair of a foundation unfrozen first is its highest-priority one, even
+/// when a lower-priority pair of the same foundation was formed first.
+#[test]
+fn initial_unfreezing_picks_the_highest_priority_pair_of_a_foundation() {
+    let now = base();
+    let mut ag = agent(true, now);
+    // Two remote candidates of one foundation: the low-priority one arrives first.
+    let low = Candidate::remote(CandidateKind::Host, a("10.0.0.7:7000"), 1000, "same");
+    let high = Candidate::remote(CandidateKind::Host, a("10.0.0.8:8000"), 2000, "same");
+    // A third foundation whose pair ranks between them.
+    let mid = Candidate::remote(CandidateKind::Host, a("10.0.0.9:9000"), 1500, "other");
+    for c in [low, mid, high] {
+        assert!(ag.add_remote_candidate(c));
+    }
+    let states: Vec<_> = ag.pairs().iter().map(|p| (p.remote, p.state)).collect();
+    assert_eq!(
+        states,
+        [
+            (a("10.0.0.7:7000"), PairState::Frozen),
+            (a("10.0.0.9:9000"), PairState::Waiting),
+            (a("10.0.0.8:8000"), PairState::Waiting),
+        ]
+    );
+    // Checks go out by priority: `high` first, then `mid`; `low` stays Frozen while its
+    // foundation has a check in progress (§6.1.4.2).
+    let mut order = Vec::new();
+    let mut t = now;
+    for _ in 0..4 {
+        ag.handle_timeout(t);
+        order.extend(std::iter::from_fn(|| ag.poll_transmit()).map(|t| t.destination));
+        t += Duration::from_millis(50);
+    }
+    assert_eq!(order, [a("10.0.0.8:8000"), a("10.0.0.9:9000")]);
+    assert_eq!(ag.pairs()[0].state, PairState::Frozen);
+}
+
+/// RFC 8445 §14.3: a check's RTO grows with the number of Waiting and In-Progress pairs, so a
+/// long checklist does not retransmit before it has sent its first checks.
+#[test]
+fn check_rto_follows_the_checklist_length() {
+    let now = base();
+    let mut ag = agent(true, now);
+    // 30 pairs of distinct foundations, all Waiting: RTO = max(500 ms, 50 ms × 30) = 1.5 s.
+    for i in 0..30u16 {
+        let c = Candidate::remote(
+            CandidateKind::Host,
+            SocketAddr::new([10, 0, 1, 1].into(), 7000 + i),
+            1000 + u32::from(i),
+            format!("f{i}"),
+        );
+        assert!(ag.add_remote_candidate(c));
+    }
+    let mut sent: Vec<(Instant, Vec<u8>)> = Vec::new();
+    let mut t = now;
+    while t < now + Duration::from_secs(3) {
+        ag.handle_timeout(t);
+        sent.extend(std::iter::from_fn(|| ag.poll_transmit()).map(|x| (t, x.contents.to_vec())));
+        t += Duration::from_millis(10);
+    }
+    let (first_at, first) = sent[0].clone();
+    let again: Vec<Instant> = sent[1..]
+        .iter()
+        .filter(|(_, b)| *b == first)
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(first_at, now);
+    assert_eq!(again.first(), Some(&(now + Duration::from_millis(1500))));
+    // The short checklist of `agent` keeps the 500 ms floor.
+    let mut small = agent(true, now);
+    small.add_remote_candidate(Candidate::remote(CandidateKind::Host, a(REMOTE), 1, "x"));
+    small.handle_timeout(now);
+    let first = small.poll_transmit().unwrap().contents;
+    small.handle_timeout(now + Duration::from_millis(500));
+    assert_eq!(small.poll_transmit().map(|t| t.contents), Some(first));
+}

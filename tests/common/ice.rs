@@ -40,7 +40,7 @@ impl IceNode {
         n
     }
 
-    fn drain(&mut self, now: Instant) {
+    pub fn drain(&mut self, now: Instant) {
         while let Some(e) = self.agent.poll_event() {
             match &e {
                 IceEvent::LocalCandidate(c) => self.outbox.push_back((now, c.clone())),
@@ -115,26 +115,14 @@ pub struct Signaling {
 impl Signaling {
     /// Exchanges credentials now.
     pub fn new(net: &mut Network, a: HostId, b: HostId) -> Self {
-        let ca = net
-            .node::<IceNode>(a)
-            .unwrap()
-            .agent
-            .local_credentials()
-            .clone();
-        let cb = net
-            .node::<IceNode>(b)
-            .unwrap()
-            .agent
-            .local_credentials()
-            .clone();
-        net.node_mut::<IceNode>(a)
-            .unwrap()
-            .agent
-            .set_remote_credentials(cb);
-        net.node_mut::<IceNode>(b)
-            .unwrap()
-            .agent
-            .set_remote_credentials(ca);
+        let mut s = Self::without_credentials(a, b);
+        s.exchange_credentials(net);
+        s
+    }
+
+    /// A channel that trickles candidates but has not yet carried the credentials (the remote
+    /// description); call [`Signaling::exchange_credentials`] to deliver them.
+    pub fn without_credentials(a: HostId, b: HostId) -> Self {
         Self {
             a,
             b,
@@ -145,28 +133,22 @@ impl Signaling {
         }
     }
 
-    /// Re-exchanges credentials after a restart on both sides.
+    /// Exchanges credentials (again, after a restart on both sides).
     pub fn exchange_credentials(&mut self, net: &mut Network) {
-        let ca = net
-            .node::<IceNode>(self.a)
-            .unwrap()
-            .agent
-            .local_credentials()
-            .clone();
-        let cb = net
-            .node::<IceNode>(self.b)
-            .unwrap()
-            .agent
-            .local_credentials()
-            .clone();
-        net.node_mut::<IceNode>(self.a)
-            .unwrap()
-            .agent
-            .set_remote_credentials(cb);
-        net.node_mut::<IceNode>(self.b)
-            .unwrap()
-            .agent
-            .set_remote_credentials(ca);
+        let creds = |net: &Network, h| {
+            net.node::<IceNode>(h)
+                .unwrap()
+                .agent
+                .local_credentials()
+                .clone()
+        };
+        let (ca, cb) = (creds(net, self.a), creds(net, self.b));
+        for (h, c) in [(self.a, cb), (self.b, ca)] {
+            let now = net.now();
+            let n = net.node_mut::<IceNode>(h).unwrap();
+            n.agent.set_remote_credentials(c);
+            n.drain(now);
+        }
         self.eoc_to_a = false;
         self.eoc_to_b = false;
     }

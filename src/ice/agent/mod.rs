@@ -31,7 +31,8 @@ pub struct IceConfig {
     pub max_pairs: usize,
     /// Most remote candidates kept (signalled and peer-reflexive).
     pub max_remote_candidates: usize,
-    /// Retransmission of connectivity checks.
+    /// Retransmission of connectivity checks. The initial RTO used is the larger of `rto` and
+    /// `Ta × (Waiting + In-Progress pairs)` (RFC 8445 §14.3).
     pub check_retransmit: RetransmitConfig,
     /// Retransmission of Binding requests to STUN servers.
     pub gather_retransmit: RetransmitConfig,
@@ -791,16 +792,7 @@ impl IceAgent {
         }
         let priority = self.compute_pair_priority(l.cand.priority, r.priority);
         let fnd = (l.cand.foundation.clone(), r.foundation.clone());
-        // §6.1.2.6: a new pair starts Frozen unless nothing else of its foundation is active.
-        let foundation_active = self
-            .pairs
-            .iter()
-            .any(|p| p.foundation == fnd && p.state != PairState::Failed);
-        let state = if foundation_active {
-            PairState::Frozen
-        } else {
-            PairState::Waiting
-        };
+        let state = self.initial_state(&fnd, priority);
         if self.pairs.len() >= self.config.max_pairs {
             // §6.1.2.5: drop the lowest-priority pair that is not in use, if the new one beats it.
             let Some((worst, worst_prio)) = self
@@ -845,6 +837,42 @@ impl IceAgent {
             nominated: false,
             nominate_on_success: false,
         });
+    }
+
+    /// RFC 8445 §6.1.2.6: of the pairs of one foundation, exactly one starts Waiting — the one
+    /// with the highest priority — and the rest Frozen. Pairs arrive one at a time (trickle), so
+    /// a newcomer that outranks its foundation's Waiting pair, before any check of that
+    /// foundation has been sent, takes its place and the old one goes back to Frozen.
+    fn initial_state(&mut self, fnd: &(String, String), priority: u64) -> PairState {
+        let (mut waiting, mut n_waiting) = (0, 0);
+        for (i, p) in self.pairs.iter().enumerate() {
+            if p.foundation != *fnd {
+                continue;
+            }
+            match p.state {
+                // The foundation's checks have begun: the newcomer waits its turn (§7.2.5.3.3
+                // unfreezes it when one of them succeeds).
+                PairState::InProgress | PairState::Succeeded => return PairState::Frozen,
+                PairState::Waiting => {
+                    waiting = i;
+                    n_waiting += 1;
+                }
+                PairState::Frozen | PairState::Failed => {}
+            }
+        }
+        let frozen_exists = self
+            .pairs
+            .iter()
+            .any(|p| p.foundation == *fnd && p.state == PairState::Frozen);
+        match n_waiting {
+            1 if self.pairs[waiting].priority < priority => {
+                self.pairs[waiting].state = PairState::Frozen;
+                PairState::Waiting
+            }
+            // Frozen pairs with nothing Waiting: `send_next_check` unfreezes the best of them.
+            0 if !frozen_exists => PairState::Waiting,
+            _ => PairState::Frozen,
+        }
     }
 
     fn find_pair(&self, local_addr: SocketAddr, remote_addr: SocketAddr) -> Option<usize> {
@@ -962,6 +990,19 @@ impl IceAgent {
         let bytes = Bytes::from(msg.to_bytes_with_key(key.as_bytes()));
         self.pairs[pair].state = PairState::InProgress;
         self.stats.checks_sent += 1;
+        // RFC 8445 §14.3: RTO = MAX(500 ms, Ta·(Num-Waiting + Num-In-Progress)), so that with a
+        // long checklist the retransmissions do not crowd out first checks of other pairs.
+        let busy = self
+            .pairs
+            .iter()
+            .filter(|p| matches!(p.state, PairState::Waiting | PairState::InProgress))
+            .count();
+        let mut retransmit = self.config.check_retransmit;
+        retransmit.rto = retransmit.rto.max(
+            self.config
+                .ta
+                .saturating_mul(u32::try_from(busy).unwrap_or(u32::MAX)),
+        );
         self.transactions.insert(
             msg.transaction_id,
             Tx {
@@ -969,7 +1010,7 @@ impl IceAgent {
                     pair,
                     use_candidate,
                 },
-                retransmit: Retransmit::new(now, self.config.check_retransmit),
+                retransmit: Retransmit::new(now, retransmit),
                 source: local.base,
                 destination: remote,
                 bytes: bytes.clone(),
