@@ -332,13 +332,7 @@ fn both_sides_claiming_controlling_resolve_the_conflict() {
         },
         &[addr("10.0.0.2:2")],
     );
-    let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(
-        &mut net,
-        |n| both_connected(n, a, b),
-        Limits::time(Duration::from_secs(5)),
-    )
-    .unwrap();
+    Signaling::connect(&mut net, a, b, Duration::from_secs(5));
     let ca = net.node::<IceNode>(a).unwrap().agent.is_controlling();
     let cb = net.node::<IceNode>(b).unwrap().agent.is_controlling();
     assert_ne!(
@@ -372,13 +366,7 @@ fn both_sides_claiming_controlling_resolve_the_conflict() {
         IceConfig::default(),
         &[addr("10.0.0.2:2")],
     );
-    let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(
-        &mut net,
-        |n| both_connected(n, a, b),
-        Limits::time(Duration::from_secs(5)),
-    )
-    .unwrap();
+    Signaling::connect(&mut net, a, b, Duration::from_secs(5));
     assert_ne!(
         net.node::<IceNode>(a).unwrap().agent.is_controlling(),
         net.node::<IceNode>(b).unwrap().agent.is_controlling()

@@ -50,13 +50,7 @@ fn consent_checks_every_four_to_six_seconds() {
         controlling(),
         IceConfig::default(),
     );
-    let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(
-        &mut net,
-        |n| connected(n, a) && connected(n, b),
-        Limits::time(Duration::from_secs(5)),
-    )
-    .unwrap();
+    let mut sig = Signaling::connect(&mut net, a, b, Duration::from_secs(5));
     let start = net.elapsed();
     sig.run_for(&mut net, Duration::from_secs(60)).unwrap();
     // A's requests to B after connecting are consent checks (96+ bytes; responses are 64).
@@ -90,13 +84,7 @@ fn consent_loss_after_a_cut() {
         controlling(),
         IceConfig::default(),
     );
-    let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(
-        &mut net,
-        |n| connected(n, a) && connected(n, b),
-        Limits::time(Duration::from_secs(5)),
-    )
-    .unwrap();
+    let mut sig = Signaling::connect(&mut net, a, b, Duration::from_secs(5));
     sig.run_for(&mut net, Duration::from_secs(10)).unwrap();
     let link = net.host_link(a, "10.0.0.1".parse().unwrap()).unwrap();
     let cut_at = net.now();
@@ -202,13 +190,7 @@ fn restart_after_the_selected_path_is_cut() {
         controlling(),
         IceConfig::default(),
     );
-    let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(
-        &mut net,
-        |n| connected(n, a) && connected(n, b),
-        Limits::time(Duration::from_secs(5)),
-    )
-    .unwrap();
+    let mut sig = Signaling::connect(&mut net, a, b, Duration::from_secs(5));
     let (old_local, _) = selected(&net, a).unwrap();
     let link = net.host_link(a, old_local.ip()).unwrap();
     let t = net.now();
@@ -259,13 +241,7 @@ fn restart_keeps_the_old_pair_until_a_new_one_is_selected() {
         controlling(),
         IceConfig::default(),
     );
-    let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(
-        &mut net,
-        |n| connected(n, a) && connected(n, b),
-        Limits::time(Duration::from_secs(5)),
-    )
-    .unwrap();
+    let mut sig = Signaling::connect(&mut net, a, b, Duration::from_secs(5));
     let before = selected(&net, a);
     let old_ufrag = net
         .node::<IceNode>(a)
@@ -335,13 +311,7 @@ fn lite_agent_answers_and_is_selected() {
         .agent
         .set_remote_lite(true);
     assert!(net.node::<IceNode>(a).unwrap().agent.is_controlling());
-    let mut sig = Signaling::new(&mut net, a, b);
-    sig.run_until(
-        &mut net,
-        |n| connected(n, a) && connected(n, b),
-        Limits::time(Duration::from_secs(5)),
-    )
-    .unwrap();
+    Signaling::connect(&mut net, a, b, Duration::from_secs(5));
     assert_eq!(
         net.node::<IceNode>(b).unwrap().agent.stats().checks_sent,
         0,

@@ -120,6 +120,19 @@ impl Signaling {
         s
     }
 
+    /// Exchanges credentials and runs until both agents are connected; panics (with the seed)
+    /// if that takes longer than `within`.
+    pub fn connect(net: &mut Network, a: HostId, b: HostId, within: Duration) -> Self {
+        let mut s = Self::new(net, a, b);
+        s.run_until(
+            net,
+            |n| connected(n, a) && connected(n, b),
+            Limits::time(within),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        s
+    }
+
     /// A channel that trickles candidates but has not yet carried the credentials (the remote
     /// description); call [`Signaling::exchange_credentials`] to deliver them.
     pub fn without_credentials(a: HostId, b: HostId) -> Self {
