@@ -39,6 +39,7 @@
 pub mod ice;
 pub mod net;
 pub mod rng;
+pub mod sdp;
 pub mod sim;
 pub mod stun;
 pub mod time;
