@@ -196,8 +196,73 @@ pub fn ice_agent(data: &[u8]) {
 /// A fuzz target: takes arbitrary bytes, panics only on a bug.
 pub type Target = fn(&[u8]);
 
+/// `sdp`: whatever parses writes and re-parses equal (and the writing is canonical); a parsed
+/// description applied as a remote offer or answer and answered never panics; trickled
+/// candidate strings parse or fail cleanly.
+pub fn sdp(data: &[u8]) {
+    use crate::sdp::SessionDescription;
+    use crate::sdp::{Description, Jsep, JsepConfig, LocalParams, SdpCandidate, SdpType};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(c) = text.parse::<SdpCandidate>() {
+        assert_eq!(
+            c.to_string().parse::<SdpCandidate>(),
+            Ok(c),
+            "candidate round trip"
+        );
+    }
+    let Ok(sd) = SessionDescription::parse(text) else {
+        return;
+    };
+    let written = sd.to_string();
+    let again = SessionDescription::parse(&written).expect("what we write parses");
+    assert_eq!(again, sd, "round trip");
+    assert_eq!(again.to_string(), written, "writing is canonical");
+    let mut rng = RngRoot::from_seed(1).stream(crate::rng::Stream::Sdp);
+    let local = LocalParams {
+        credentials: Credentials {
+            ufrag: "fuzz".into(),
+            pwd: "fuzz-password-0123456789".into(),
+        },
+        fingerprints: Vec::new(),
+        candidates: Vec::new(),
+        end_of_candidates: false,
+        data_channel: true,
+    };
+    let mut j = Jsep::new(JsepConfig::default(), &mut rng);
+    if j.set_remote_description(Description {
+        kind: SdpType::Offer,
+        sdp: sd.clone(),
+    })
+    .is_ok()
+    {
+        let _ = j.remote_transport();
+        let answer = j
+            .create_answer(&local)
+            .expect("answering in have-remote-offer");
+        assert!(
+            SessionDescription::parse(&answer.to_string()).is_ok(),
+            "our answer parses"
+        );
+    }
+    let mut j = Jsep::new(JsepConfig::default(), &mut rng);
+    let offer = j.create_offer(&local).expect("offer in stable");
+    j.set_local_description(Description {
+        kind: SdpType::Offer,
+        sdp: offer,
+    })
+    .expect("ours");
+    let _ = j.set_remote_description(Description {
+        kind: SdpType::Answer,
+        sdp: sd,
+    });
+    let _ = j.remote_transport();
+    let _ = j.is_dtls_client();
+}
+
 /// Every fuzz target by name, for the corpus replay test.
-pub const TARGETS: &[(&str, Target)] = &[("stun", stun), ("ice_agent", ice_agent)];
+pub const TARGETS: &[(&str, Target)] = &[("stun", stun), ("ice_agent", ice_agent), ("sdp", sdp)];
 
 #[cfg(test)]
 mod tests {

@@ -284,10 +284,9 @@ impl Jsep {
         // §5.2.2: subsequent offers keep every m= section, in order, with its mid.
         if let Some(prev) = self.negotiated_sections() {
             for m in &prev.media {
-                let mid = m.mid().unwrap_or_default().to_owned();
                 if m.is_data_channel() && !m.is_rejected() && !has_data {
                     has_data = true;
-                    media.push(self.data_section(&mid, local, Setup::ActPass));
+                    media.push(self.data_section(m.mid(), local, Setup::ActPass));
                 } else {
                     media.push(rejected(m));
                 }
@@ -295,7 +294,7 @@ impl Jsep {
         }
         if local.data_channel && !has_data {
             let mid = next_mid(&media);
-            media.push(self.data_section(&mid, local, Setup::ActPass));
+            media.push(self.data_section(Some(&mid), local, Setup::ActPass));
         }
         let sdp = self.session(media);
         self.last_offer = Some(sdp.clone());
@@ -319,7 +318,6 @@ impl Jsep {
         let mut media = Vec::new();
         let mut accepted = None;
         for m in &offer.media {
-            let mid = m.mid().unwrap_or_default().to_owned();
             if accepted.is_none()
                 && m.is_data_channel()
                 && m.protocol == DATA_PROTOCOL
@@ -331,8 +329,8 @@ impl Jsep {
                     Some(Setup::Passive) => Setup::Active,
                     _ => self.config.answer_setup,
                 };
-                accepted = Some(mid.clone());
-                media.push(self.data_section(&mid, local, setup));
+                accepted = Some(m.mid().map(str::to_owned));
+                media.push(self.data_section(m.mid(), local, setup));
             } else {
                 media.push(rejected(m));
             }
@@ -342,7 +340,7 @@ impl Jsep {
         let offered = offer.bundle_group().unwrap_or_default();
         sdp.attributes
             .retain(|a| !matches!(a, Attribute::Group { .. }));
-        if let Some(mid) = accepted.filter(|m| offered.contains(m)) {
+        if let Some(mid) = accepted.flatten().filter(|m| offered.contains(m)) {
             sdp.attributes.insert(
                 0,
                 Attribute::Group {
@@ -411,7 +409,12 @@ impl Jsep {
         sdp
     }
 
-    fn data_section(&self, mid: &str, local: &LocalParams, setup: Setup) -> MediaDescription {
+    fn data_section(
+        &self,
+        mid: Option<&str>,
+        local: &LocalParams,
+        setup: Setup,
+    ) -> MediaDescription {
         // RFC 9429 §5.2.1: port 9 and 0.0.0.0 until there is a default candidate.
         let default = local.candidates.iter().find(|c| {
             c.address.ip().is_some() && c.transport.eq_ignore_ascii_case("udp") && c.component == 1
@@ -444,7 +447,8 @@ impl Jsep {
                 .map(Attribute::Fingerprint),
         );
         a.push(Attribute::Setup(setup));
-        a.push(Attribute::Mid(mid.to_owned()));
+        // A section without a mid (an offer from a peer without BUNDLE) is answered without.
+        a.extend(mid.map(|m| Attribute::Mid(m.to_owned())));
         a.push(Attribute::SctpPort(self.config.sctp_port));
         a.push(Attribute::MaxMessageSize(self.config.max_message_size));
         if local.end_of_candidates {
