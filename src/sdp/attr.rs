@@ -176,8 +176,9 @@ pub enum Attribute {
     IceOptions(Vec<String>),
     /// `a=ice-lite` (RFC 8839 §5.3).
     IceLite,
-    /// `a=candidate:` (RFC 8839 §5.1).
-    Candidate(SdpCandidate),
+    /// `a=candidate:` (RFC 8839 §5.1). Boxed: candidates are the largest attribute, and
+    /// keeping the enum small keeps attribute lists compact.
+    Candidate(Box<SdpCandidate>),
     /// `a=end-of-candidates` (RFC 8840 §8.2).
     EndOfCandidates,
     /// `a=fingerprint:` (RFC 8122 §5).
@@ -264,7 +265,7 @@ pub enum Attribute {
 pub(super) struct BadAttribute(pub(super) &'static str);
 
 fn token(s: &str) -> Option<String> {
-    (!s.is_empty() && !s.contains([' ', '\t'])).then(|| s.to_owned())
+    (!s.is_empty() && !s.bytes().any(|b| b == b' ' || b == b'\t')).then(|| s.to_owned())
 }
 
 fn split1(s: &str) -> (&str, Option<&str>) {
@@ -274,14 +275,29 @@ fn split1(s: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// `AB:CD:...` (either case) to bytes.
 fn parse_hex_pairs(s: &str) -> Option<Vec<u8>> {
-    s.split(':')
-        .map(|p| {
-            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
-                .then(|| u8::from_str_radix(p, 16).ok())
-                .flatten()
-        })
-        .collect()
+    fn nibble(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
+    let b = s.as_bytes();
+    // n pairs take 3n - 1 bytes.
+    if b.len() % 3 != 2 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(b.len().div_ceil(3));
+    for (i, pair) in b.chunks(3).enumerate() {
+        if pair.len() == 3 && pair[2] != b':' || pair.len() == 2 && i != b.len() / 3 {
+            return None;
+        }
+        out.push(nibble(pair[0])? << 4 | nibble(pair[1])?);
+    }
+    Some(out)
 }
 
 impl Attribute {
@@ -329,9 +345,9 @@ impl Attribute {
                     .map(|t| token(t).ok_or(bad!("ice-options")))
                     .collect::<Result<_, _>>()?,
             ),
-            "candidate" => {
-                Self::Candidate(SdpCandidate::parse_value(v).map_err(|_| bad!("candidate"))?)
-            }
+            "candidate" => Self::Candidate(Box::new(
+                SdpCandidate::parse_value(v).map_err(|_| bad!("candidate"))?,
+            )),
             "fingerprint" => {
                 let (hash, rest) = v.split_once(' ').ok_or(bad!("fingerprint"))?;
                 let hash = token(hash).ok_or(bad!("fingerprint"))?;

@@ -72,13 +72,64 @@ pub struct SdpCandidate {
     /// `rport`.
     pub related_port: Option<u16>,
     /// Extension attributes, name and value, in order.
-    pub extensions: Vec<(String, String)>,
+    pub extensions: CandidateExtensions,
+}
+
+/// The extension attributes of a candidate (`generation 0 network-id 1 ...`), kept in order as
+/// written: one string, split on demand (a candidate carries several and they are rarely read).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct CandidateExtensions(String);
+
+impl CandidateExtensions {
+    /// No extensions.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `name value`. Both must be non-empty and free of spaces, or they are not added
+    /// (returns `false`).
+    pub fn push(&mut self, name: &str, value: &str) -> bool {
+        let ok =
+            |s: &str| !s.is_empty() && !s.bytes().any(|b| b == b' ' || b == b'\r' || b == b'\n');
+        if !ok(name) || !ok(value) {
+            return false;
+        }
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        self.0.push_str(name);
+        self.0.push(' ');
+        self.0.push_str(value);
+        true
+    }
+
+    /// The pairs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut w = self.0.split(' ').filter(|s| !s.is_empty());
+        std::iter::from_fn(move || Some((w.next()?, w.next()?)))
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Why a candidate did not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("malformed candidate attribute")]
 pub struct CandidateParseError;
+
+/// Takes the next space-separated word of `rest`, leaving the remainder there.
+fn word<'a>(rest: &mut &'a str) -> Result<&'a str, CandidateParseError> {
+    let (w, r) = rest.split_once(' ').unwrap_or((rest, ""));
+    *rest = r;
+    if w.is_empty() {
+        Err(CandidateParseError)
+    } else {
+        Ok(w)
+    }
+}
 
 fn kind_from_sdp(s: &str) -> Option<CandidateKind> {
     Some(match s {
@@ -94,18 +145,17 @@ impl SdpCandidate {
     /// Parses the value after `candidate:`.
     pub(super) fn parse_value(v: &str) -> Result<Self, CandidateParseError> {
         let e = CandidateParseError;
-        let mut w = v.split(' ');
-        let mut next = || w.next().filter(|s| !s.is_empty()).ok_or(e);
-        let foundation = next()?.to_owned();
-        let component = next()?.parse().map_err(|_| e)?;
-        let transport = next()?.to_owned();
-        let priority = next()?.parse().map_err(|_| e)?;
-        let address = CandidateAddress::parse(next()?).ok_or(e)?;
-        let port = next()?.parse().map_err(|_| e)?;
-        if next()? != "typ" {
+        let mut rest = v;
+        let foundation = word(&mut rest)?.to_owned();
+        let component = word(&mut rest)?.parse().map_err(|_| e)?;
+        let transport = word(&mut rest)?.to_owned();
+        let priority = word(&mut rest)?.parse().map_err(|_| e)?;
+        let address = CandidateAddress::parse(word(&mut rest)?).ok_or(e)?;
+        let port = word(&mut rest)?.parse().map_err(|_| e)?;
+        if word(&mut rest)? != "typ" {
             return Err(e);
         }
-        let kind = kind_from_sdp(next()?).ok_or(e)?;
+        let kind = kind_from_sdp(word(&mut rest)?).ok_or(e)?;
         let mut c = Self {
             foundation,
             component,
@@ -116,31 +166,28 @@ impl SdpCandidate {
             kind,
             related_address: None,
             related_port: None,
-            extensions: Vec::new(),
+            extensions: CandidateExtensions::new(),
         };
-        let rest: Vec<&str> = w.collect();
-        let mut i = 0;
         // RFC 8839 §5.1: raddr and rport, when present, come right after the type.
-        if rest.first() == Some(&"raddr") {
-            c.related_address = Some(
-                rest.get(1)
-                    .and_then(|a| CandidateAddress::parse(a))
-                    .ok_or(e)?,
-            );
-            i = 2;
+        if let Some(r) = rest.strip_prefix("raddr ") {
+            rest = r;
+            c.related_address = Some(CandidateAddress::parse(word(&mut rest)?).ok_or(e)?);
         }
-        if rest.get(i) == Some(&"rport") {
-            c.related_port = Some(rest.get(i + 1).and_then(|p| p.parse().ok()).ok_or(e)?);
-            i += 2;
+        if let Some(r) = rest.strip_prefix("rport ") {
+            rest = r;
+            c.related_port = Some(word(&mut rest)?.parse().map_err(|_| e)?);
         }
-        let tail = rest.get(i..).unwrap_or_default();
-        if tail.len() % 2 != 0 || tail.iter().any(|s| s.is_empty()) {
+        // The rest are name/value pairs: validated here, stored as written.
+        let tail = rest;
+        let mut n = 0usize;
+        while !rest.is_empty() {
+            word(&mut rest)?;
+            n += 1;
+        }
+        if n % 2 != 0 {
             return Err(e);
         }
-        c.extensions = tail
-            .chunks_exact(2)
-            .map(|p| (p[0].to_owned(), p[1].to_owned()))
-            .collect();
+        c.extensions = CandidateExtensions(tail.to_owned());
         if c.foundation.len() > 32 || c.component == 0 {
             return Err(e);
         }
@@ -151,8 +198,8 @@ impl SdpCandidate {
     pub fn extension(&self, name: &str) -> Option<&str> {
         self.extensions
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
     }
 
     /// The attribute value (what follows `candidate:`), for writing.
@@ -196,7 +243,7 @@ impl SdpCandidate {
             kind: c.kind,
             related_address: c.related.map(|r| CandidateAddress::Ip(r.ip())),
             related_port: c.related.map(|r| r.port()),
-            extensions: Vec::new(),
+            extensions: CandidateExtensions::new(),
         }
     }
 }
@@ -223,9 +270,10 @@ impl fmt::Display for Value<'_> {
         if let Some(p) = c.related_port {
             write!(f, " rport {p}")?;
         }
-        c.extensions
-            .iter()
-            .try_for_each(|(n, v)| write!(f, " {n} {v}"))
+        if !c.extensions.is_empty() {
+            write!(f, " {}", c.extensions.0)?;
+        }
+        Ok(())
     }
 }
 

@@ -433,8 +433,7 @@ impl Jsep {
         let mut a: Vec<Attribute> = local
             .candidates
             .iter()
-            .cloned()
-            .map(Attribute::Candidate)
+            .map(|c| Attribute::Candidate(Box::new(c.clone())))
             .collect();
         a.push(Attribute::IceUfrag(local.credentials.ufrag.clone()));
         a.push(Attribute::IcePwd(local.credentials.pwd.clone()));

@@ -17,7 +17,7 @@ mod tests;
 pub use attr::{
     Attribute, Direction, Extmap, Fingerprint, RidDirection, Rtpmap, Setup, Simulcast, SimulcastRid,
 };
-pub use candidate::{CandidateAddress, CandidateParseError, SdpCandidate};
+pub use candidate::{CandidateAddress, CandidateExtensions, CandidateParseError, SdpCandidate};
 pub use jsep::{
     Description, Jsep, JsepConfig, LocalParams, RemoteTransport, SdpError, SdpType, SignalingState,
 };
@@ -290,7 +290,7 @@ impl MediaDescription {
     /// The candidates in this section.
     pub fn candidates(&self) -> impl Iterator<Item = &SdpCandidate> {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Candidate(c) => Some(c),
+            Attribute::Candidate(c) => Some(&**c),
             _ => None,
         })
     }

@@ -49,20 +49,21 @@ pub(super) fn parse(text: &str, limits: &SdpLimits) -> Result<SessionDescription
     let err = |line, kind| ParseError { line, kind };
 
     // v=0, o=, s= come first, in that order (RFC 8866 §5).
-    let last_line = text.lines().count();
-    let (n, t, v) = next()?.ok_or(err(last_line, K::Missing('v')))?;
+    // For "missing line" errors at the end of the input (computed only then).
+    let last_line = || text.lines().count();
+    let (n, t, v) = next()?.ok_or_else(|| err(last_line(), K::Missing('v')))?;
     if t != 'v' {
         return Err(err(n, K::Missing('v')));
     }
     if v != "0" {
         return Err(err(n, K::Malformed('v')));
     }
-    let (n, t, v) = next()?.ok_or(err(last_line, K::Missing('o')))?;
+    let (n, t, v) = next()?.ok_or_else(|| err(last_line(), K::Missing('o')))?;
     if t != 'o' {
         return Err(err(n, K::Missing('o')));
     }
     let origin = parse_origin(v).ok_or(err(n, K::Malformed('o')))?;
-    let (n, t, v) = next()?.ok_or(err(last_line, K::Missing('s')))?;
+    let (n, t, v) = next()?.ok_or_else(|| err(last_line(), K::Missing('s')))?;
     if t != 's' {
         return Err(err(n, K::Missing('s')));
     }
@@ -175,10 +176,11 @@ pub(super) fn parse(text: &str, limits: &SdpLimits) -> Result<SessionDescription
 }
 
 fn parse_origin(v: &str) -> Option<Origin> {
-    let f: Vec<&str> = v.split(' ').collect();
-    let [username, id, version, nt, at, addr] = f[..] else {
+    let mut f = v.split(' ');
+    let [username, id, version, nt, at, addr] = std::array::from_fn(|_| f.next().unwrap_or(""));
+    if f.next().is_some() {
         return None;
-    };
+    }
     let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     Some(Origin {
         username: nonempty(username)?,
@@ -191,10 +193,11 @@ fn parse_origin(v: &str) -> Option<Origin> {
 }
 
 fn parse_connection(v: &str) -> Option<Connection> {
-    let f: Vec<&str> = v.split(' ').collect();
-    let [nt, at, addr] = f[..] else {
+    let mut f = v.split(' ');
+    let [nt, at, addr] = std::array::from_fn(|_| f.next().unwrap_or(""));
+    if f.next().is_some() {
         return None;
-    };
+    }
     if nt.is_empty() || at.is_empty() || addr.is_empty() {
         return None;
     }

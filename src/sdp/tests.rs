@@ -288,7 +288,13 @@ fn arb_candidate() -> impl Strategy<Value = SdpCandidate> {
                 kind,
                 related_address: rel.as_ref().map(|r| r.0.clone()),
                 related_port: rel.map(|r| r.1),
-                extensions: ext,
+                extensions: {
+                    let mut x = CandidateExtensions::new();
+                    for (n, v) in &ext {
+                        assert!(x.push(n, v));
+                    }
+                    x
+                },
             },
         )
 }
@@ -308,7 +314,7 @@ fn arb_attribute() -> impl Strategy<Value = Attribute> {
         tok().prop_map(Attribute::IcePwd),
         proptest::collection::vec(tok(), 1..3).prop_map(Attribute::IceOptions),
         Just(Attribute::IceLite),
-        arb_candidate().prop_map(Attribute::Candidate),
+        arb_candidate().prop_map(|c| Attribute::Candidate(Box::new(c))),
         Just(Attribute::EndOfCandidates),
         (tok(), proptest::collection::vec(any::<u8>(), 1..64))
             .prop_map(|(hash, bytes)| Attribute::Fingerprint(Fingerprint { hash, bytes })),
@@ -1055,4 +1061,28 @@ fn same_seed_same_offer() {
     };
     assert_eq!(text(1), text(1));
     assert_ne!(text(1), text(2));
+}
+
+#[test]
+fn ice_lite_both_ways() {
+    // Ours: a=ice-lite at session level (RFC 8839 §5.3).
+    let mut lite = Jsep::new(
+        JsepConfig {
+            ice_lite: true,
+            ..JsepConfig::default()
+        },
+        &mut RngRoot::from_seed(1).stream(Stream::Sdp),
+    );
+    let o = offer(&mut lite, &params("llll", true));
+    assert!(o.sdp.is_ice_lite());
+    assert!(o.sdp.to_string().contains("\r\na=ice-lite\r\n"));
+    // Theirs: surfaced for the agent (which then takes the controlling role).
+    let mut full = jsep(2);
+    full.set_remote_description(wire(&o)).unwrap();
+    assert!(full.remote_transport().unwrap().ice_lite);
+    let mut other = jsep(3);
+    other
+        .set_remote_sdp(SdpType::Offer, fixture("chromium-data-offer.sdp"))
+        .unwrap();
+    assert!(!other.remote_transport().unwrap().ice_lite);
 }
