@@ -184,7 +184,7 @@ impl SdpCandidate {
             word(&mut rest)?;
             n += 1;
         }
-        if n % 2 != 0 {
+        if !n.is_multiple_of(2) {
             return Err(e);
         }
         c.extensions = CandidateExtensions(tail.to_owned());
