@@ -23,6 +23,8 @@ pub(crate) const FIXTURES: &[(&str, &str)] = &[
     fixture!("firefox-data-answer.sdp"),
     fixture!("safari-audio-data-offer.sdp"),
     fixture!("safari-data-answer.sdp"),
+    fixture!("firefox-ice-restart-offer.sdp"),
+    fixture!("safari-add-video-offer.sdp"),
 ];
 
 fn fixture(name: &str) -> &'static str {
@@ -547,7 +549,7 @@ proptest! {
     }
 
     #[test]
-    fn mutated_fixtures_never_panic(i in 0usize..10, at in any::<prop::sample::Index>(), junk in "[ -~\r\n]{0,8}") {
+    fn mutated_fixtures_never_panic(i in 0usize..FIXTURES.len(), at in any::<prop::sample::Index>(), junk in "[ -~\r\n]{0,8}") {
         let text = FIXTURES[i].1;
         let mut cut = at.index(text.len());
         while !text.is_char_boundary(cut) { cut -= 1; }
@@ -655,6 +657,7 @@ fn answers_a_browser_offer_with_media_rejecting_the_media() {
         "firefox-av-data-offer.sdp",
         "safari-audio-data-offer.sdp",
         "chromium-add-audio-offer.sdp",
+        "safari-add-video-offer.sdp",
     ] {
         let mut j = jsep(3);
         j.set_remote_description(Description::parse(SdpType::Offer, fixture(name)).unwrap())
