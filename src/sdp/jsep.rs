@@ -369,8 +369,8 @@ impl Jsep {
         if self.config.ice_lite {
             attributes.push(Attribute::IceLite);
         }
-        let mut sdp = SessionDescription {
-            origin: Origin {
+        let mut sdp = SessionDescription::new(
+            Origin {
                 username: "-".into(),
                 session_id: self.session_id,
                 session_version: self.session_version,
@@ -378,23 +378,15 @@ impl Jsep {
                 address_type: "IP4".into(),
                 address: "127.0.0.1".into(),
             },
-            session_name: "-".into(),
-            information: None,
-            uri: None,
-            emails: Vec::new(),
-            phones: Vec::new(),
-            connection: None,
-            bandwidths: Vec::new(),
-            timings: vec![Timing {
-                start: 0,
-                stop: 0,
-                repeats: Vec::new(),
-            }],
-            time_zones: None,
-            key: None,
-            attributes,
-            media,
-        };
+            "-",
+        );
+        sdp.timings.push(Timing {
+            start: 0,
+            stop: 0,
+            repeats: Vec::new(),
+        });
+        sdp.attributes = attributes;
+        sdp.media = media;
         // RFC 9429 §5.2.2: the version goes up whenever the description changes.
         if let Some(prev) = self.local_description() {
             let mut same = sdp.clone();
@@ -453,18 +445,11 @@ impl Jsep {
         if local.end_of_candidates {
             a.push(Attribute::EndOfCandidates);
         }
-        MediaDescription {
-            kind: "application".into(),
-            port,
-            port_count: None,
-            protocol: DATA_PROTOCOL.into(),
-            formats: vec![DATA_FORMAT.into()],
-            title: None,
-            connection: Some(connection),
-            bandwidths: Vec::new(),
-            key: None,
-            attributes: a,
-        }
+        let mut m =
+            MediaDescription::new("application", port, DATA_PROTOCOL, vec![DATA_FORMAT.into()]);
+        m.connection = Some(connection);
+        m.attributes = a;
+        m
     }
 
     /// setLocalDescription. The description must be the last one created of its kind
@@ -577,21 +562,11 @@ fn next_mid(media: &[MediaDescription]) -> String {
 
 /// The section as rejected: port 0, same kind, protocol and formats, its mid (RFC 9429 §5.3.1).
 fn rejected(m: &MediaDescription) -> MediaDescription {
-    MediaDescription {
-        kind: m.kind.clone(),
-        port: 0,
-        port_count: None,
-        protocol: m.protocol.clone(),
-        formats: m.formats.clone(),
-        title: None,
-        connection: Some(Connection::placeholder()),
-        bandwidths: Vec::new(),
-        key: None,
-        attributes: m
-            .mid()
-            .map(|mid| vec![Attribute::Mid(mid.to_owned())])
-            .unwrap_or_default(),
-    }
+    let mut r = MediaDescription::new(m.kind.clone(), 0, m.protocol.clone(), m.formats.clone());
+    r.connection = Some(Connection::placeholder());
+    r.attributes
+        .extend(m.mid().map(|mid| Attribute::Mid(mid.to_owned())));
+    r
 }
 
 fn attr_setup(m: &MediaDescription) -> Option<Setup> {

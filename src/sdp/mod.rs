@@ -219,6 +219,26 @@ pub struct SessionDescription {
 }
 
 impl SessionDescription {
+    /// A description with this origin and session name and nothing else (add at least one
+    /// [`Timing`] before writing it: RFC 8866 requires a `t=` line).
+    pub fn new(origin: Origin, session_name: impl Into<String>) -> Self {
+        Self {
+            origin,
+            session_name: session_name.into(),
+            information: None,
+            uri: None,
+            emails: Vec::new(),
+            phones: Vec::new(),
+            connection: None,
+            bandwidths: Vec::new(),
+            timings: Vec::new(),
+            time_zones: None,
+            key: None,
+            attributes: Vec::new(),
+            media: Vec::new(),
+        }
+    }
+
     /// Parses a description with the default [`SdpLimits`].
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         Self::parse_with_limits(text, &SdpLimits::default())
@@ -254,6 +274,27 @@ impl SessionDescription {
 }
 
 impl MediaDescription {
+    /// A section with this `m=` line and nothing else.
+    pub fn new(
+        kind: impl Into<String>,
+        port: u16,
+        protocol: impl Into<String>,
+        formats: Vec<String>,
+    ) -> Self {
+        Self {
+            kind: kind.into(),
+            port,
+            port_count: None,
+            protocol: protocol.into(),
+            formats,
+            title: None,
+            connection: None,
+            bandwidths: Vec::new(),
+            key: None,
+            attributes: Vec::new(),
+        }
+    }
+
     /// The first attribute named `name`.
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name() == name)

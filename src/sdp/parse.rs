@@ -67,21 +67,7 @@ pub(super) fn parse(text: &str, limits: &SdpLimits) -> Result<SessionDescription
     if t != 's' {
         return Err(err(n, K::Missing('s')));
     }
-    let mut sd = SessionDescription {
-        origin,
-        session_name: v.to_owned(),
-        information: None,
-        uri: None,
-        emails: Vec::new(),
-        phones: Vec::new(),
-        connection: None,
-        bandwidths: Vec::new(),
-        timings: Vec::new(),
-        time_zones: None,
-        key: None,
-        attributes: Vec::new(),
-        media: Vec::new(),
-    };
+    let mut sd = SessionDescription::new(origin, v);
     let once = |slot: &mut Option<String>, n, t, v: &str| {
         if slot.is_some() {
             return Err(err(n, K::Unexpected(t)));
@@ -231,16 +217,7 @@ fn parse_media(v: &str) -> Option<MediaDescription> {
     let formats = f
         .map(|s| (!s.is_empty()).then(|| s.to_owned()))
         .collect::<Option<Vec<_>>>()?;
-    Some(MediaDescription {
-        kind: kind.into(),
-        port,
-        port_count,
-        protocol: protocol.into(),
-        formats,
-        title: None,
-        connection: None,
-        bandwidths: Vec::new(),
-        key: None,
-        attributes: Vec::new(),
-    })
+    let mut m = MediaDescription::new(kind, port, protocol, formats);
+    m.port_count = port_count;
+    Some(m)
 }
