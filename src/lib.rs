@@ -36,6 +36,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
+pub mod dtls;
 pub mod ice;
 pub mod net;
 pub mod rng;

@@ -1,0 +1,458 @@
+//! DTLS over the selected ICE path (RFC 8842 roles, RFC 8122 fingerprints, RFC 5764 keying),
+//! through the sans-IO `dimpl` engine.
+//!
+//! [`DtlsTransport`] owns one `dimpl::Dtls`, feeds it whole datagrams and time, and turns its
+//! borrowed outputs into owned transmits and [`DtlsEvent`]s. It adds what WebRTC needs around
+//! the handshake:
+//! - the peer certificate is checked against the remote description's `a=fingerprint` lines
+//!   ([`verify_fingerprint`], RFC 8122 §5) before anything is reported as connected; on a
+//!   mismatch the transport fails and never delivers or sends application data;
+//! - the certificate can arrive before the fingerprints (the answer is still in flight): then
+//!   the handshake's events wait until [`DtlsTransport::set_remote_fingerprints`];
+//! - every random draw (hello randoms, ECDHE shares, the certificate) comes from the peer's DTLS
+//!   sub-stream, so a seed replays the records byte for byte ([`provider`]);
+//! - time only enters through `handle_receive`/`handle_timeout`, and dimpl's retransmission
+//!   deadline is surfaced by `poll_timeout`.
+
+mod cert;
+mod provider;
+#[cfg(test)]
+mod tests;
+
+pub use cert::{
+    Certificate, CertificateError, FingerprintHash, FingerprintMismatch, verify_fingerprint,
+};
+pub use dimpl::{KeyingMaterial, SrtpProfile};
+
+use crate::rng::Rng;
+use crate::sdp::Fingerprint;
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Which side of the handshake we are (RFC 8842 §5: `a=setup:active` is the client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DtlsRole {
+    /// Sends the ClientHello.
+    Client,
+    /// Answers it.
+    Server,
+}
+
+/// DTLS options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DtlsConfig {
+    /// Largest datagram the handshake flights may use (default 1200: fits any path WebRTC uses).
+    pub mtu: usize,
+    /// First retransmission timeout of a flight (RFC 6347 §4.2.4.1; default 1 s, doubling).
+    pub flight_start_rto: Duration,
+    /// Retransmissions of a flight before giving up.
+    pub flight_retries: usize,
+    /// The whole handshake must finish within this.
+    pub handshake_timeout: Duration,
+    /// Offer / accept DTLS 1.3 as well as 1.2 (a client sends a hello both versions accept; a
+    /// server follows the client). Off by default: browsers negotiate DTLS 1.2 today.
+    pub dtls13: bool,
+    /// Most bytes of application data held while the certificate waits for fingerprints.
+    pub max_pending_bytes: usize,
+}
+
+impl Default for DtlsConfig {
+    fn default() -> Self {
+        Self {
+            mtu: 1200,
+            flight_start_rto: Duration::from_secs(1),
+            flight_retries: 6,
+            handshake_timeout: Duration::from_secs(40),
+            dtls13: false,
+            max_pending_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// Connection state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DtlsState {
+    /// Handshaking.
+    Connecting,
+    /// Handshake done and the peer certificate verified.
+    Connected,
+    /// Closed by either side.
+    Closed,
+    /// Failed; see the [`DtlsEvent::Failed`] reason.
+    Failed,
+}
+
+/// Why the transport failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DtlsFailure {
+    /// The peer certificate does not match the remote description.
+    #[error(transparent)]
+    Fingerprint(#[from] FingerprintMismatch),
+    /// The handshake completed without a peer certificate.
+    #[error("peer presented no certificate")]
+    NoPeerCertificate,
+    /// dimpl reported a fatal error (the message names it).
+    #[error("DTLS: {0}")]
+    Protocol(String),
+}
+
+/// What the transport reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DtlsEvent {
+    /// The handshake completed and the peer certificate matched.
+    Connected {
+        /// The hash function whose fingerprint matched.
+        verified_with: FingerprintHash,
+    },
+    /// DTLS-SRTP keying material (RFC 5764 §4.2), for media.
+    KeyingMaterial {
+        /// The exported keys.
+        material: Vec<u8>,
+        /// The negotiated protection profile.
+        profile: SrtpProfile,
+    },
+    /// Application data (for us: SCTP packets).
+    Data(Bytes),
+    /// The peer sent close_notify.
+    Closed,
+    /// The transport failed and is unusable.
+    Failed(DtlsFailure),
+}
+
+/// Misuse of [`DtlsTransport::send`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// Not connected (yet, or any more).
+    #[error("DTLS transport not connected")]
+    NotConnected,
+}
+
+/// Counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DtlsStats {
+    /// Datagrams handed to dimpl.
+    pub datagrams_in: u64,
+    /// Datagrams produced.
+    pub datagrams_out: u64,
+    /// Datagrams dropped because the transport had failed or closed.
+    pub dropped_after_close: u64,
+    /// Application data dropped while waiting for fingerprints (over `max_pending_bytes`).
+    pub dropped_pending: u64,
+}
+
+/// One DTLS association.
+pub struct DtlsTransport {
+    dtls: dimpl::Dtls,
+    rng: Option<Rng>,
+    config: DtlsConfig,
+    state: DtlsState,
+    remote_fingerprints: Option<Vec<Fingerprint>>,
+    peer_cert: Option<Vec<u8>>,
+    handshake_done: bool,
+    /// Events held back until the peer certificate is verified.
+    held: VecDeque<DtlsEvent>,
+    held_bytes: usize,
+    events: VecDeque<DtlsEvent>,
+    transmits: VecDeque<Bytes>,
+    timeout: Option<Instant>,
+    out_buf: Vec<u8>,
+    stats: DtlsStats,
+}
+
+impl std::fmt::Debug for DtlsTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DtlsTransport")
+            .field("state", &self.state)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DtlsTransport {
+    /// A transport in `role` with our `certificate`, drawing randomness from `rng` (the peer's
+    /// DTLS sub-stream). `remote_fingerprints` may be given later.
+    pub fn new(
+        config: DtlsConfig,
+        certificate: &Certificate,
+        role: DtlsRole,
+        remote_fingerprints: Option<Vec<Fingerprint>>,
+        mut rng: Rng,
+        now: Instant,
+    ) -> Self {
+        // One dimpl configuration per transport: its seed drives dimpl's hello randoms and
+        // explicit nonces, which must differ between peers. Building it runs dimpl's provider
+        // self-test (a key exchange), which draws from our stream like everything else.
+        let seed = rng.next_u64();
+        let mut slot = Some(rng);
+        let dimpl_config = provider::with_rng(&mut slot, || {
+            dimpl::Config::builder()
+                .mtu(config.mtu)
+                .flight_start_rto(config.flight_start_rto)
+                .flight_retries(config.flight_retries)
+                .handshake_timeout(config.handshake_timeout)
+                .require_client_certificate(true)
+                .dangerously_set_rng_seed(seed)
+                .with_crypto_provider(provider::provider())
+                .build()
+                .expect("invariant: the DTLS configuration is valid")
+        });
+        let dimpl_config = Arc::new(dimpl_config);
+        let dtls = provider::with_rng(&mut slot, || {
+            let mut d = if config.dtls13 {
+                dimpl::Dtls::new_auto(dimpl_config, certificate.to_dimpl(), now)
+            } else {
+                dimpl::Dtls::new_12(dimpl_config, certificate.to_dimpl(), now)
+            };
+            if role == DtlsRole::Client {
+                d.set_active(true);
+            }
+            d
+        });
+        let mut t = Self {
+            dtls,
+            rng: slot,
+            out_buf: vec![0; config.mtu.max(1500) + 64],
+            config,
+            state: DtlsState::Connecting,
+            remote_fingerprints,
+            peer_cert: None,
+            handshake_done: false,
+            held: VecDeque::new(),
+            held_bytes: 0,
+            events: VecDeque::new(),
+            transmits: VecDeque::new(),
+            timeout: None,
+            stats: DtlsStats::default(),
+        };
+        t.drain();
+        t
+    }
+
+    /// The state.
+    pub fn state(&self) -> DtlsState {
+        self.state
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> DtlsStats {
+        self.stats
+    }
+
+    /// The negotiated DTLS version, once known.
+    pub fn is_dtls13(&self) -> Option<bool> {
+        self.dtls
+            .protocol_version()
+            .map(|v| v == dimpl::ProtocolVersion::DTLS1_3)
+    }
+
+    /// The remote description's fingerprints arrived (or changed): verify a certificate that
+    /// is already here.
+    pub fn set_remote_fingerprints(&mut self, fingerprints: Vec<Fingerprint>) {
+        self.remote_fingerprints = Some(fingerprints);
+        self.verify();
+    }
+
+    fn alive(&self) -> bool {
+        matches!(self.state, DtlsState::Connecting | DtlsState::Connected)
+    }
+
+    /// A DTLS datagram (first byte 20..=63, RFC 7983) from the selected pair.
+    pub fn handle_receive(&mut self, now: Instant, datagram: &[u8]) {
+        if !self.alive() {
+            self.stats.dropped_after_close += 1;
+            return;
+        }
+        self.stats.datagrams_in += 1;
+        let Self { dtls, rng, .. } = self;
+        let r = provider::with_rng(rng, || {
+            dtls.handle_timeout(now)?;
+            dtls.handle_packet(datagram)
+        });
+        self.after(r);
+    }
+
+    /// Time passed: retransmit flights, expire the handshake.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if !self.alive() || self.timeout.is_none_or(|t| now < t) {
+            return;
+        }
+        let Self { dtls, rng, .. } = self;
+        let r = provider::with_rng(rng, || dtls.handle_timeout(now));
+        self.after(r);
+    }
+
+    /// Encrypts and queues application data.
+    pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
+        if self.state != DtlsState::Connected {
+            return Err(SendError::NotConnected);
+        }
+        let Self { dtls, rng, .. } = self;
+        let r = provider::with_rng(rng, || dtls.send_application_data(data).map(|_| ()));
+        self.after(r);
+        Ok(())
+    }
+
+    /// Sends close_notify and closes.
+    pub fn close(&mut self) {
+        if !self.alive() {
+            return;
+        }
+        let Self { dtls, rng, .. } = self;
+        let _ = provider::with_rng(rng, || dtls.close());
+        self.drain();
+        self.state = DtlsState::Closed;
+        self.timeout = None;
+    }
+
+    /// The next datagram to send on the selected pair.
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<DtlsEvent> {
+        self.events.pop_front()
+    }
+
+    /// When `handle_timeout` is next due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.alive() { self.timeout } else { None }
+    }
+
+    fn after(&mut self, r: Result<(), dimpl::Error>) {
+        self.drain();
+        if let Err(e) = r {
+            self.fail(DtlsFailure::Protocol(e.to_string()));
+        }
+    }
+
+    fn fail(&mut self, reason: DtlsFailure) {
+        if !self.alive() {
+            return;
+        }
+        self.state = DtlsState::Failed;
+        self.held.clear();
+        self.held_bytes = 0;
+        self.timeout = None;
+        // Nothing the handshake produced after the failure goes out or up.
+        self.transmits.clear();
+        self.events.push_back(DtlsEvent::Failed(reason));
+    }
+
+    /// Drains dimpl's outputs into owned transmits and events.
+    fn drain(&mut self) {
+        self.timeout = None;
+        loop {
+            if !self.alive() {
+                return;
+            }
+            let out = {
+                let Self {
+                    dtls, rng, out_buf, ..
+                } = self;
+                provider::with_rng(rng, || match dtls.poll_output(out_buf) {
+                    dimpl::Output::Packet(p) => Out::Packet(Bytes::copy_from_slice(p)),
+                    dimpl::Output::BufferTooSmall { needed } => Out::Grow(needed),
+                    dimpl::Output::Timeout(t) => Out::Timeout(t),
+                    dimpl::Output::Connected => Out::Connected,
+                    dimpl::Output::PeerCert(c) => Out::PeerCert(c.to_vec()),
+                    dimpl::Output::KeyingMaterial(k, p) => Out::Keying(k.to_vec(), p),
+                    dimpl::Output::ApplicationData(d) => Out::Data(Bytes::copy_from_slice(d)),
+                    dimpl::Output::CloseNotify => Out::CloseNotify,
+                    _ => Out::Other,
+                })
+            };
+            match out {
+                Out::Packet(p) => {
+                    self.stats.datagrams_out += 1;
+                    self.transmits.push_back(p);
+                }
+                Out::Grow(n) => self.out_buf.resize(n, 0),
+                Out::Timeout(t) => {
+                    self.timeout = Some(t);
+                    return;
+                }
+                Out::PeerCert(c) => {
+                    self.peer_cert = Some(c);
+                    self.verify();
+                }
+                Out::Connected => {
+                    self.handshake_done = true;
+                    self.verify();
+                }
+                Out::Keying(material, profile) => {
+                    self.report(DtlsEvent::KeyingMaterial { material, profile })
+                }
+                Out::Data(d) => self.report(DtlsEvent::Data(d)),
+                Out::CloseNotify => {
+                    self.report(DtlsEvent::Closed);
+                    if self.state == DtlsState::Connected {
+                        self.state = DtlsState::Closed;
+                    }
+                }
+                Out::Other => {}
+            }
+        }
+    }
+
+    /// Events pass once the certificate is verified; before that they wait (bounded).
+    fn report(&mut self, e: DtlsEvent) {
+        if self.state == DtlsState::Connected {
+            self.events.push_back(e);
+            return;
+        }
+        let size = match &e {
+            DtlsEvent::Data(d) => d.len(),
+            _ => 0,
+        };
+        if self.held_bytes + size > self.config.max_pending_bytes {
+            self.stats.dropped_pending += 1;
+            return;
+        }
+        self.held_bytes += size;
+        self.held.push_back(e);
+    }
+
+    /// RFC 8122 §5 / RFC 8827 §6.5: the peer's certificate must match the remote description
+    /// before the connection counts as up.
+    fn verify(&mut self) {
+        if self.state != DtlsState::Connecting || !self.handshake_done {
+            return;
+        }
+        let Some(fingerprints) = &self.remote_fingerprints else {
+            return; // wait for the remote description
+        };
+        let Some(cert) = &self.peer_cert else {
+            self.fail(DtlsFailure::NoPeerCertificate);
+            return;
+        };
+        match verify_fingerprint(cert, fingerprints) {
+            Ok(hash) => {
+                self.state = DtlsState::Connected;
+                self.events.push_back(DtlsEvent::Connected {
+                    verified_with: hash,
+                });
+                self.events.extend(self.held.drain(..));
+                self.held_bytes = 0;
+            }
+            Err(e) => self.fail(e.into()),
+        }
+    }
+}
+
+enum Out {
+    Packet(Bytes),
+    Grow(usize),
+    Timeout(Instant),
+    Connected,
+    PeerCert(Vec<u8>),
+    Keying(Vec<u8>, SrtpProfile),
+    Data(Bytes),
+    CloseNotify,
+    Other,
+}

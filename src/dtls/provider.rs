@@ -1,0 +1,157 @@
+//! A dimpl crypto provider whose randomness comes from the peer's DTLS sub-stream.
+//!
+//! dimpl's rust-crypto provider draws its randoms (hello randoms, ECDHE secrets) from the OS.
+//! Everything else in it is deterministic (ECDSA signs per RFC 6979, AEAD nonces come from
+//! sequence numbers), so we keep it and replace two parts: `secure_random` and the key-exchange
+//! groups (X25519 and P-256 shares generated from our bytes).
+//!
+//! dimpl holds the provider's parts as `&'static` trait objects, so they cannot own a peer's RNG.
+//! The RNG is lent to them for the duration of each call into dimpl through a thread-local slot:
+//! [`with_rng`] moves the peer's `Rng` in before the call and back out after it (also when the
+//! call unwinds), so the slot is only ever occupied inside a call and two peers on one thread
+//! never see each other's stream (DESIGN §4).
+
+use crate::rng::Rng;
+use dimpl::CryptoError;
+use dimpl::crypto::NamedGroup;
+use dimpl::crypto::{ActiveKeyExchange, Buf, CryptoProvider, SecureRandom, SupportedKxGroup};
+use p256::elliptic_curve::sec1::ToSec1Point;
+use std::cell::RefCell;
+
+thread_local! {
+    static LENT: RefCell<Option<Rng>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `rng` lent to the provider; the RNG comes back even if `f` unwinds.
+pub(super) fn with_rng<R>(rng: &mut Option<Rng>, f: impl FnOnce() -> R) -> R {
+    struct Return<'a>(&'a mut Option<Rng>);
+    impl Drop for Return<'_> {
+        fn drop(&mut self) {
+            *self.0 = LENT.with(|l| l.borrow_mut().take());
+        }
+    }
+    LENT.with(|l| *l.borrow_mut() = rng.take());
+    let _back = Return(rng);
+    f()
+}
+
+fn fill(buf: &mut [u8]) {
+    LENT.with(|l| {
+        l.borrow_mut()
+            .as_mut()
+            .expect("invariant: dimpl is only called inside with_rng")
+            .fill_bytes(buf)
+    })
+}
+
+#[derive(Debug)]
+struct LentRandom;
+
+impl SecureRandom for LentRandom {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), CryptoError> {
+        fill(buf);
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Group(NamedGroup);
+
+enum Share {
+    X25519(x25519_dalek::StaticSecret),
+    P256(p256::SecretKey),
+}
+
+struct Exchange {
+    share: Share,
+    public: Buf,
+}
+
+impl std::fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exchange").finish_non_exhaustive()
+    }
+}
+
+impl SupportedKxGroup for Group {
+    fn name(&self) -> NamedGroup {
+        self.0
+    }
+
+    fn start_exchange(&self, mut buf: Buf) -> Result<Box<dyn ActiveKeyExchange>, CryptoError> {
+        buf.clear();
+        let share = match self.0 {
+            NamedGroup::X25519 => {
+                let mut b = [0u8; 32];
+                fill(&mut b);
+                let s = x25519_dalek::StaticSecret::from(b);
+                buf.extend_from_slice(x25519_dalek::PublicKey::from(&s).as_bytes());
+                Share::X25519(s)
+            }
+            NamedGroup::Secp256r1 => {
+                let key = loop {
+                    let mut b = [0u8; 32];
+                    fill(&mut b);
+                    if let Ok(k) = p256::SecretKey::from_slice(&b) {
+                        break k;
+                    }
+                };
+                buf.extend_from_slice(key.public_key().to_sec1_point(false).as_bytes());
+                Share::P256(key)
+            }
+            other => return Err(CryptoError::UnsupportedKeyExchangeGroup(other)),
+        };
+        Ok(Box::new(Exchange { share, public: buf }))
+    }
+}
+
+impl ActiveKeyExchange for Exchange {
+    fn pub_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    fn complete(self: Box<Self>, peer_pub: &[u8], out: &mut Buf) -> Result<(), CryptoError> {
+        out.clear();
+        match self.share {
+            Share::X25519(s) => {
+                let peer: [u8; 32] = peer_pub
+                    .try_into()
+                    .map_err(|_| CryptoError::InvalidPublicKey(NamedGroup::X25519))?;
+                let shared = s.diffie_hellman(&x25519_dalek::PublicKey::from(peer));
+                // RFC 7748 §6.1: refuse low-order points (an all-zero shared secret).
+                if !shared.was_contributory() {
+                    return Err(CryptoError::InvalidPublicKey(NamedGroup::X25519));
+                }
+                out.extend_from_slice(shared.as_bytes());
+            }
+            Share::P256(k) => {
+                let peer = p256::PublicKey::from_sec1_bytes(peer_pub)
+                    .map_err(|_| CryptoError::InvalidPublicKey(NamedGroup::Secp256r1))?;
+                let shared = p256::ecdh::diffie_hellman(k.to_nonzero_scalar(), peer.as_affine());
+                out.extend_from_slice(shared.raw_secret_bytes().as_slice());
+            }
+        }
+        Ok(())
+    }
+
+    fn group(&self) -> NamedGroup {
+        match self.share {
+            Share::X25519(_) => NamedGroup::X25519,
+            Share::P256(_) => NamedGroup::Secp256r1,
+        }
+    }
+}
+
+static RANDOM: LentRandom = LentRandom;
+static X25519: Group = Group(NamedGroup::X25519);
+static P256: Group = Group(NamedGroup::Secp256r1);
+/// X25519 first (what browsers prefer), then P-256 (what every DTLS 1.2 peer has).
+static GROUPS: [&dyn SupportedKxGroup; 2] = [&X25519, &P256];
+
+/// dimpl's rust-crypto provider with our randomness and key shares.
+pub(super) fn provider() -> CryptoProvider {
+    let mut p = dimpl::crypto::rust_crypto::default_provider();
+    p.secure_random = &RANDOM;
+    p.kx_groups = &GROUPS;
+    p
+}

@@ -1,0 +1,316 @@
+use super::*;
+use crate::rng::{RngRoot, Stream};
+use crate::test_util::base;
+
+fn cert(seed: u64) -> Certificate {
+    Certificate::generate(&mut RngRoot::from_seed(seed).stream(Stream::Certificate))
+}
+
+fn fp(c: &Certificate) -> Vec<Fingerprint> {
+    vec![c.fingerprint(FingerprintHash::Sha256)]
+}
+
+struct Pair {
+    client: DtlsTransport,
+    server: DtlsTransport,
+    now: Instant,
+    /// Every datagram in the order sent, for determinism checks.
+    wire: Vec<Bytes>,
+}
+
+impl Pair {
+    fn new(seed: u64, config: DtlsConfig, client_fp: Option<Vec<Fingerprint>>) -> Self {
+        let (cc, sc) = (cert(seed), cert(seed + 1000));
+        let now = base();
+        let rng = |i| {
+            RngRoot::from_seed(seed)
+                .child("peer", i)
+                .stream(Stream::Dtls)
+        };
+        let client = DtlsTransport::new(
+            config.clone(),
+            &cc,
+            DtlsRole::Client,
+            Some(client_fp.unwrap_or_else(|| fp(&sc))),
+            rng(0),
+            now,
+        );
+        let server = DtlsTransport::new(config, &sc, DtlsRole::Server, Some(fp(&cc)), rng(1), now);
+        Self {
+            client,
+            server,
+            now,
+            wire: Vec::new(),
+        }
+    }
+
+    /// Moves datagrams both ways until quiet; advances time to the next deadline when quiet.
+    fn run(&mut self, until: Duration) {
+        let end = self.now + until;
+        while self.now <= end {
+            let mut moved = false;
+            while let Some(d) = self.client.poll_transmit() {
+                self.wire.push(d.clone());
+                self.server.handle_receive(self.now, &d);
+                moved = true;
+            }
+            while let Some(d) = self.server.poll_transmit() {
+                self.wire.push(d.clone());
+                self.client.handle_receive(self.now, &d);
+                moved = true;
+            }
+            if moved {
+                continue;
+            }
+            let next = [self.client.poll_timeout(), self.server.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
+            match next {
+                Some(t) if t <= end => {
+                    self.now = self.now.max(t);
+                    self.client.handle_timeout(self.now);
+                    self.server.handle_timeout(self.now);
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
+fn events(t: &mut DtlsTransport) -> Vec<DtlsEvent> {
+    std::iter::from_fn(|| t.poll_event()).collect()
+}
+
+#[test]
+fn handshake_verifies_fingerprints_and_carries_data() {
+    let mut p = Pair::new(1, DtlsConfig::default(), None);
+    p.run(Duration::from_secs(5));
+    assert_eq!(p.client.state(), DtlsState::Connected);
+    assert_eq!(p.server.state(), DtlsState::Connected);
+    assert_eq!(p.client.is_dtls13(), Some(false));
+    let (ce, se) = (events(&mut p.client), events(&mut p.server));
+    for e in [&ce, &se] {
+        assert!(matches!(
+            e[0],
+            DtlsEvent::Connected {
+                verified_with: FingerprintHash::Sha256
+            }
+        ));
+    }
+    // DTLS-SRTP keying material (RFC 5764 §4.2): both sides export the same keys.
+    let km = |e: &[DtlsEvent]| {
+        e.iter().find_map(|e| match e {
+            DtlsEvent::KeyingMaterial { material, profile } => Some((material.clone(), *profile)),
+            _ => None,
+        })
+    };
+    assert!(km(&ce).is_some());
+    assert_eq!(km(&ce), km(&se));
+
+    p.client.send(b"hello server").unwrap();
+    p.server.send(b"hello client").unwrap();
+    p.run(Duration::from_millis(10));
+    assert_eq!(
+        events(&mut p.server),
+        [DtlsEvent::Data(Bytes::from_static(b"hello server"))]
+    );
+    assert_eq!(
+        events(&mut p.client),
+        [DtlsEvent::Data(Bytes::from_static(b"hello client"))]
+    );
+    // Every handshake datagram fits the 1200-byte MTU.
+    assert!(p.wire.iter().all(|d| d.len() <= 1200));
+
+    // close_notify reaches the peer.
+    p.client.close();
+    p.run(Duration::from_millis(10));
+    assert_eq!(p.client.state(), DtlsState::Closed);
+    assert_eq!(events(&mut p.server), [DtlsEvent::Closed]);
+    assert_eq!(p.client.send(b"late"), Err(SendError::NotConnected));
+}
+
+#[test]
+fn same_seed_same_records_other_seed_other_records() {
+    let wire = |seed| {
+        let mut p = Pair::new(seed, DtlsConfig::default(), None);
+        p.run(Duration::from_secs(5));
+        p.client.send(b"x").unwrap();
+        p.run(Duration::from_millis(10));
+        assert_eq!(p.client.state(), DtlsState::Connected);
+        p.wire
+    };
+    let a = wire(7);
+    assert_eq!(a, wire(7), "same seed, same bytes");
+    let b = wire(8);
+    assert_ne!(a, b);
+    // Not just the certificates: the hello randoms differ too.
+    assert_ne!(a[0], b[0]);
+    // And the certificate itself is a function of the seed.
+    assert_eq!(cert(3), cert(3));
+    assert_ne!(cert(3).der(), cert(4).der());
+}
+
+#[test]
+fn wrong_fingerprint_fails_without_data() {
+    let wrong = vec![Fingerprint {
+        hash: "sha-256".into(),
+        bytes: vec![0x42; 32],
+    }];
+    let mut p = Pair::new(2, DtlsConfig::default(), Some(wrong));
+    p.run(Duration::from_secs(5));
+    assert_eq!(p.client.state(), DtlsState::Failed);
+    let e = events(&mut p.client);
+    assert_eq!(
+        e,
+        [DtlsEvent::Failed(DtlsFailure::Fingerprint(
+            FingerprintMismatch::Mismatch { hash: "sha-256" }
+        ))]
+    );
+    assert_eq!(p.client.send(b"secret"), Err(SendError::NotConnected));
+    // The server may finish its side, but whatever it sends is never delivered by the client.
+    if p.server.state() == DtlsState::Connected {
+        p.server.send(b"data").unwrap();
+        p.run(Duration::from_millis(10));
+    }
+    assert!(events(&mut p.client).is_empty());
+    assert!(p.client.poll_timeout().is_none());
+}
+
+#[test]
+fn fingerprints_arriving_late_hold_the_connection() {
+    let (cc, sc) = (cert(5), cert(6));
+    let now = base();
+    let rng = |i| RngRoot::from_seed(5).child("peer", i).stream(Stream::Dtls);
+    let mut p = Pair {
+        client: DtlsTransport::new(
+            DtlsConfig::default(),
+            &cc,
+            DtlsRole::Client,
+            Some(fp(&sc)),
+            rng(0),
+            now,
+        ),
+        // The server does not know the client's fingerprint yet (the answer is in flight).
+        server: DtlsTransport::new(
+            DtlsConfig::default(),
+            &sc,
+            DtlsRole::Server,
+            None,
+            rng(1),
+            now,
+        ),
+        now,
+        wire: Vec::new(),
+    };
+    p.run(Duration::from_secs(5));
+    assert_eq!(p.client.state(), DtlsState::Connected);
+    events(&mut p.client);
+    p.client.send(b"early").unwrap();
+    p.run(Duration::from_millis(10));
+    assert_eq!(p.server.state(), DtlsState::Connecting);
+    assert!(
+        events(&mut p.server).is_empty(),
+        "nothing before verification"
+    );
+    p.server.set_remote_fingerprints(fp(&cc));
+    assert_eq!(p.server.state(), DtlsState::Connected);
+    let e = events(&mut p.server);
+    assert!(matches!(e[0], DtlsEvent::Connected { .. }));
+    assert!(e.contains(&DtlsEvent::Data(Bytes::from_static(b"early"))));
+}
+
+#[test]
+fn rfc8122_strongest_hash_decides() {
+    let c = cert(9);
+    let s256 = c.fingerprint(FingerprintHash::Sha256);
+    let s512 = c.fingerprint(FingerprintHash::Sha512);
+    let s1 = c.fingerprint(FingerprintHash::Sha1);
+    let bad512 = Fingerprint {
+        hash: "sha-512".into(),
+        bytes: vec![0; 64],
+    };
+    assert_eq!(
+        verify_fingerprint(c.der(), std::slice::from_ref(&s256)),
+        Ok(FingerprintHash::Sha256)
+    );
+    assert_eq!(
+        verify_fingerprint(c.der(), &[s1.clone(), s512.clone()]),
+        Ok(FingerprintHash::Sha512)
+    );
+    assert_eq!(
+        verify_fingerprint(c.der(), &[s1]),
+        Ok(FingerprintHash::Sha1)
+    );
+    assert_eq!(
+        verify_fingerprint(c.der(), &[c.fingerprint(FingerprintHash::Sha384)]),
+        Ok(FingerprintHash::Sha384)
+    );
+    // §5: the set of the most preferred hash must match, a weaker match does not rescue it.
+    assert_eq!(
+        verify_fingerprint(c.der(), &[s256.clone(), bad512.clone()]),
+        Err(FingerprintMismatch::Mismatch { hash: "sha-512" })
+    );
+    // One match among several of the preferred hash is enough.
+    assert_eq!(
+        verify_fingerprint(c.der(), &[bad512, s512]),
+        Ok(FingerprintHash::Sha512)
+    );
+    // Unknown hash names are ignored; none usable is its own error.
+    let md5 = Fingerprint {
+        hash: "md5".into(),
+        bytes: vec![1; 16],
+    };
+    assert_eq!(
+        verify_fingerprint(c.der(), std::slice::from_ref(&md5)),
+        Err(FingerprintMismatch::NoUsableFingerprint)
+    );
+    assert_eq!(
+        verify_fingerprint(c.der(), &[md5, s256]),
+        Ok(FingerprintHash::Sha256)
+    );
+    // Names are case-insensitive (RFC 8122 §5 hash-func is a token; some stacks write SHA-256).
+    assert_eq!(
+        FingerprintHash::from_name("SHA-256"),
+        Some(FingerprintHash::Sha256)
+    );
+}
+
+#[test]
+fn timer_contract() {
+    let mut p = Pair::new(3, DtlsConfig::default(), None);
+    // The client's first flight goes out at its first deadline (at construction time).
+    let t0 = p.client.poll_timeout().expect("first flight due");
+    assert!(t0 <= p.now + Duration::from_millis(1));
+    p.client.handle_timeout(t0);
+    let first = p.client.poll_transmit().expect("ClientHello");
+    let t = p.client.poll_timeout().expect("flight timer");
+    assert!(t > p.now);
+    // Before the deadline: a no-op.
+    p.client.handle_timeout(t - Duration::from_millis(1));
+    assert!(p.client.poll_transmit().is_none());
+    assert_eq!(p.client.poll_timeout(), Some(t));
+    // At it: the flight is retransmitted (same handshake message, new record sequence).
+    p.client.handle_timeout(t);
+    let again = p.client.poll_transmit().expect("retransmission");
+    assert_eq!(again.len(), first.len());
+    assert!(p.client.poll_timeout().unwrap() > t);
+}
+
+#[test]
+fn supplied_certificate_is_used() {
+    let mine = cert(11);
+    let mut rng = RngRoot::from_seed(11).stream(Stream::Certificate);
+    let _ = Certificate::generate(&mut rng);
+    // A certificate from DER + PKCS#8 works like a generated one.
+    let again = Certificate::from_der(mine.der().to_vec(), mine.private_key_pkcs8.clone()).unwrap();
+    assert_eq!(again, mine);
+    assert_eq!(
+        Certificate::from_der(mine.der().to_vec(), vec![1, 2, 3]),
+        Err(CertificateError::BadKey)
+    );
+    assert_eq!(
+        Certificate::from_der(Vec::new(), mine.private_key_pkcs8.clone()),
+        Err(CertificateError::Empty)
+    );
+}
