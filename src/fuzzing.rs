@@ -261,8 +261,130 @@ pub fn sdp(data: &[u8]) {
     let _ = j.is_dtls_client();
 }
 
+/// `dtls`: a client and a server transport exchange their real datagrams while the input
+/// injects arbitrary records into either side, corrupts real datagrams in flight, and advances
+/// time — during and after the handshake. Nothing may panic, and a side that fails must stop
+/// producing data events.
+pub fn dtls(data: &[u8]) {
+    use crate::dtls::{DtlsConfig, DtlsEvent, DtlsRole, DtlsState, DtlsTransport, FingerprintHash};
+    use crate::rng::Stream;
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "one base instant for the fuzz run"
+    )]
+    let mut now = Instant::now();
+    let root = RngRoot::from_seed(1);
+    let (cc, sc) = dtls_certificates();
+    let mut sides = [
+        DtlsTransport::new(
+            DtlsConfig::default(),
+            cc,
+            DtlsRole::Client,
+            Some(vec![sc.fingerprint(FingerprintHash::Sha256)]),
+            root.child("c", 0).stream(Stream::Dtls),
+            now,
+        ),
+        DtlsTransport::new(
+            DtlsConfig::default(),
+            sc,
+            DtlsRole::Server,
+            Some(vec![cc.fingerprint(FingerprintHash::Sha256)]),
+            root.child("s", 0).stream(Stream::Dtls),
+            now,
+        ),
+    ];
+    let mut input = data;
+    let mut steps = 0;
+    let mut failed = [false; 2];
+    while let Some((&op, rest)) = input.split_first() {
+        input = rest;
+        steps += 1;
+        if steps > 256 {
+            break;
+        }
+        let side = usize::from(op & 1);
+        match op >> 1 & 3 {
+            // Arbitrary bytes into one side.
+            0 => {
+                let n = usize::from(input.first().copied().unwrap_or(0))
+                    .min(input.len().saturating_sub(1));
+                let record = input.get(1..1 + n).unwrap_or_default();
+                input = input.get(1 + n..).unwrap_or_default();
+                sides[side].handle_receive(now, record);
+            }
+            // Deliver the real datagrams of one side, one byte of each flipped if asked.
+            1 | 2 => {
+                let corrupt = op >> 1 & 3 == 2;
+                let at = usize::from(input.first().copied().unwrap_or(0));
+                input = input.get(1..).unwrap_or_default();
+                while let Some(d) = sides[side].poll_transmit() {
+                    let mut d = d.to_vec();
+                    if corrupt && !d.is_empty() {
+                        let i = at % d.len();
+                        d[i] ^= 0x5A;
+                    }
+                    sides[1 - side].handle_receive(now, &d);
+                }
+            }
+            // Time passes; once connected, a side may send.
+            _ => {
+                now += Duration::from_millis(u64::from(op >> 3) * 50);
+                for s in sides.iter_mut() {
+                    s.handle_timeout(now);
+                    if s.state() == DtlsState::Connected {
+                        let _ = s.send(b"ping");
+                    }
+                }
+            }
+        }
+        for (s, failed) in sides.iter_mut().zip(&mut failed) {
+            while let Some(e) = s.poll_event() {
+                assert!(
+                    !(*failed && matches!(e, DtlsEvent::Data(_))),
+                    "data after failure"
+                );
+                *failed |= matches!(e, DtlsEvent::Failed(_));
+            }
+            if s.state() == DtlsState::Failed {
+                assert!(
+                    s.poll_timeout().is_none(),
+                    "a failed transport has no timer"
+                );
+                assert!(
+                    s.poll_transmit().is_none(),
+                    "a failed transport sends nothing"
+                );
+            }
+        }
+    }
+}
+
+/// Generating certificates dominates a fuzz iteration; make them once.
+fn dtls_certificates() -> (
+    &'static crate::dtls::Certificate,
+    &'static crate::dtls::Certificate,
+) {
+    use crate::dtls::Certificate;
+    use crate::rng::Stream;
+    use std::sync::OnceLock;
+    static CERTS: OnceLock<(Certificate, Certificate)> = OnceLock::new();
+    let (c, s) = CERTS.get_or_init(|| {
+        let root = RngRoot::from_seed(1);
+        (
+            Certificate::generate(&mut root.child("c", 0).stream(Stream::Certificate)),
+            Certificate::generate(&mut root.child("s", 0).stream(Stream::Certificate)),
+        )
+    });
+    (c, s)
+}
+
 /// Every fuzz target by name, for the corpus replay test.
-pub const TARGETS: &[(&str, Target)] = &[("stun", stun), ("ice_agent", ice_agent), ("sdp", sdp)];
+pub const TARGETS: &[(&str, Target)] = &[
+    ("stun", stun),
+    ("ice_agent", ice_agent),
+    ("sdp", sdp),
+    ("dtls", dtls),
+];
 
 #[cfg(test)]
 mod tests {
