@@ -333,3 +333,73 @@ fn handshake_bytes_are_a_function_of_the_seed_alone() {
         "93c0e7f372438e1b795cb41d77b04b51460398b9ec6268a8793c11a5af1b2b15"
     );
 }
+
+#[test]
+fn dtls13_when_both_sides_enable_it_and_12_otherwise() {
+    let on = DtlsConfig {
+        dtls13: true,
+        ..DtlsConfig::default()
+    };
+    let mut p = Pair::new(12, on.clone(), None);
+    p.run(Duration::from_secs(5));
+    assert_eq!(p.client.state(), DtlsState::Connected);
+    assert_eq!(p.client.is_dtls13(), Some(true));
+    assert_eq!(p.server.is_dtls13(), Some(true));
+    p.client.send(b"over 1.3").unwrap();
+    p.run(Duration::from_millis(10));
+    assert!(events(&mut p.server).contains(&DtlsEvent::Data(Bytes::from_static(b"over 1.3"))));
+    // A 1.3-capable server facing a 1.2-only client (every browser today) speaks 1.2.
+    let (cc, sc) = (cert(13), cert(14));
+    let rng = |i| RngRoot::from_seed(13).child("peer", i).stream(Stream::Dtls);
+    let now = base();
+    let mut q = Pair {
+        client: DtlsTransport::new(
+            DtlsConfig::default(),
+            &cc,
+            DtlsRole::Client,
+            Some(fp(&sc)),
+            rng(0),
+            now,
+        ),
+        server: DtlsTransport::new(on, &sc, DtlsRole::Server, Some(fp(&cc)), rng(1), now),
+        now,
+        wire: Vec::new(),
+    };
+    q.run(Duration::from_secs(5));
+    assert_eq!(q.server.state(), DtlsState::Connected);
+    assert_eq!(q.server.is_dtls13(), Some(false));
+}
+
+#[test]
+fn handshake_timeout_fails_with_the_reason() {
+    // A client whose server never answers: flights are retransmitted on the timer, then the
+    // handshake times out and the transport fails (a fatal dimpl error ⇒ Failed with its text).
+    let config = DtlsConfig {
+        handshake_timeout: Duration::from_secs(10),
+        ..DtlsConfig::default()
+    };
+    let c = cert(15);
+    let mut t = DtlsTransport::new(
+        config,
+        &c,
+        DtlsRole::Client,
+        Some(fp(&c)),
+        RngRoot::from_seed(15).stream(Stream::Dtls),
+        base(),
+    );
+    let mut sent = 0;
+    while let Some(at) = t.poll_timeout() {
+        t.handle_timeout(at);
+        while t.poll_transmit().is_some() {
+            sent += 1;
+        }
+        assert!(at < base() + Duration::from_secs(60), "no endless timers");
+    }
+    assert!(sent >= 3, "ClientHello retransmitted: {sent}");
+    assert_eq!(t.state(), DtlsState::Failed);
+    let e = events(&mut t);
+    assert!(
+        matches!(&e[..], [DtlsEvent::Failed(DtlsFailure::Protocol(m))] if !m.is_empty()),
+        "{e:?}"
+    );
+}
