@@ -119,8 +119,13 @@ fn handshake_verifies_fingerprints_and_carries_data() {
         events(&mut p.client),
         [DtlsEvent::Data(Bytes::from_static(b"hello client"))]
     );
-    // Every handshake datagram fits the 1200-byte MTU.
+    // Every handshake datagram fits the 1200-byte MTU, and demultiplexes as DTLS (RFC 7983).
     assert!(p.wire.iter().all(|d| d.len() <= 1200));
+    assert!(
+        p.wire
+            .iter()
+            .all(|d| crate::net::PacketKind::of(d) == Ok(crate::net::PacketKind::Dtls))
+    );
 
     // close_notify reaches the peer.
     p.client.close();
@@ -284,6 +289,13 @@ fn timer_contract() {
     assert!(t0 <= p.now + Duration::from_millis(1));
     p.client.handle_timeout(t0);
     let first = p.client.poll_transmit().expect("ClientHello");
+    // Browsers' choice first: ECDHE-ECDSA-AES128-GCM-SHA256 (0xC02B), then AES-256, ChaCha20.
+    assert!(
+        first
+            .windows(8)
+            .any(|w| w == [0x00, 0x06, 0xC0, 0x2B, 0xC0, 0x2C, 0xCC, 0xA9]),
+        "cipher suites of the ClientHello"
+    );
     let t = p.client.poll_timeout().expect("flight timer");
     assert!(t > p.now);
     // Before the deadline: a no-op.
