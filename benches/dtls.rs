@@ -7,16 +7,24 @@
 //! runs the provider self-test, measured separately because str0m pays it per peer.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sansrtc::dtls::{Certificate, DtlsConfig, DtlsRole, DtlsState, DtlsTransport, FingerprintHash};
+use sansrtc::dtls::{
+    Certificate, DtlsConfig, DtlsContext, DtlsRole, DtlsState, DtlsTransport, FingerprintHash,
+};
 use sansrtc::rng::{RngRoot, Stream};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn sansrtc_handshake(cc: &Certificate, sc: &Certificate, now: Instant, seed: u64) {
+fn sansrtc_handshake(
+    ctx: &DtlsContext,
+    cc: &Certificate,
+    sc: &Certificate,
+    now: Instant,
+    seed: u64,
+) {
     let root = RngRoot::from_seed(seed);
     let mut c = DtlsTransport::new(
-        DtlsConfig::default(),
+        ctx,
         cc,
         DtlsRole::Client,
         Some(vec![sc.fingerprint(FingerprintHash::Sha256)]),
@@ -24,7 +32,7 @@ fn sansrtc_handshake(cc: &Certificate, sc: &Certificate, now: Instant, seed: u64
         now,
     );
     let mut s = DtlsTransport::new(
-        DtlsConfig::default(),
+        ctx,
         sc,
         DtlsRole::Server,
         Some(vec![cc.fingerprint(FingerprintHash::Sha256)]),
@@ -77,10 +85,13 @@ fn dimpl_aws_handshake(
     c.handle_timeout(now).unwrap();
     let (mut cc_done, mut sc_done) = (drain(&mut c, &mut buf, &mut to_s), false);
     for _ in 0..20 {
+        // dimpl wants its clock refreshed before input (the server's random is set there).
+        s.handle_timeout(now).unwrap();
         for p in std::mem::take(&mut to_s) {
             s.handle_packet(&p).unwrap();
         }
         sc_done |= drain(&mut s, &mut buf, &mut to_c);
+        c.handle_timeout(now).unwrap();
         for p in std::mem::take(&mut to_c) {
             c.handle_packet(&p).unwrap();
         }
@@ -110,12 +121,29 @@ fn bench(c: &mut Criterion) {
     let root = RngRoot::from_seed(1);
     let cc = Certificate::generate(&mut root.child("c", 0).stream(Stream::Certificate));
     let sc = Certificate::generate(&mut root.child("s", 0).stream(Stream::Certificate));
+    let ctx = DtlsContext::new(DtlsConfig::default());
     let mut seed = 0u64;
     g.bench_function("sansrtc_handshake_both_sides", |b| {
         b.iter(|| {
             seed += 1;
-            sansrtc_handshake(black_box(&cc), &sc, now, seed)
+            sansrtc_handshake(&ctx, black_box(&cc), &sc, now, seed)
         })
+    });
+    g.bench_function("sansrtc_transport_new", |b| {
+        b.iter(|| {
+            seed += 1;
+            DtlsTransport::new(
+                &ctx,
+                &cc,
+                DtlsRole::Client,
+                None,
+                RngRoot::from_seed(seed).stream(Stream::Dtls),
+                now,
+            )
+        })
+    });
+    g.bench_function("sansrtc_context_new", |b| {
+        b.iter(|| DtlsContext::new(DtlsConfig::default()))
     });
     g.bench_function("sansrtc_certificate_generate", |b| {
         let mut rng = root.stream(Stream::Certificate);

@@ -266,7 +266,7 @@ pub fn sdp(data: &[u8]) {
 /// time — during and after the handshake. Nothing may panic, and a side that fails must stop
 /// producing data events.
 pub fn dtls(data: &[u8]) {
-    use crate::dtls::{DtlsConfig, DtlsEvent, DtlsRole, DtlsState, DtlsTransport, FingerprintHash};
+    use crate::dtls::{DtlsEvent, DtlsRole, DtlsState, DtlsTransport, FingerprintHash};
     use crate::rng::Stream;
     #[allow(
         clippy::disallowed_methods,
@@ -274,10 +274,10 @@ pub fn dtls(data: &[u8]) {
     )]
     let mut now = Instant::now();
     let root = RngRoot::from_seed(1);
-    let (cc, sc) = dtls_certificates();
+    let (ctx, cc, sc) = dtls_fixtures();
     let mut sides = [
         DtlsTransport::new(
-            DtlsConfig::default(),
+            ctx,
             cc,
             DtlsRole::Client,
             Some(vec![sc.fingerprint(FingerprintHash::Sha256)]),
@@ -285,7 +285,7 @@ pub fn dtls(data: &[u8]) {
             now,
         ),
         DtlsTransport::new(
-            DtlsConfig::default(),
+            ctx,
             sc,
             DtlsRole::Server,
             Some(vec![cc.fingerprint(FingerprintHash::Sha256)]),
@@ -359,23 +359,25 @@ pub fn dtls(data: &[u8]) {
     }
 }
 
-/// Generating certificates dominates a fuzz iteration; make them once.
-fn dtls_certificates() -> (
+/// The DTLS context and certificates are the same for every input; make them once.
+fn dtls_fixtures() -> (
+    &'static crate::dtls::DtlsContext,
     &'static crate::dtls::Certificate,
     &'static crate::dtls::Certificate,
 ) {
-    use crate::dtls::Certificate;
+    use crate::dtls::{Certificate, DtlsConfig, DtlsContext};
     use crate::rng::Stream;
     use std::sync::OnceLock;
-    static CERTS: OnceLock<(Certificate, Certificate)> = OnceLock::new();
-    let (c, s) = CERTS.get_or_init(|| {
+    static FIXTURES: OnceLock<(DtlsContext, Certificate, Certificate)> = OnceLock::new();
+    let (ctx, c, s) = FIXTURES.get_or_init(|| {
         let root = RngRoot::from_seed(1);
         (
+            DtlsContext::new(DtlsConfig::default()),
             Certificate::generate(&mut root.child("c", 0).stream(Stream::Certificate)),
             Certificate::generate(&mut root.child("s", 0).stream(Stream::Certificate)),
         )
     });
-    (c, s)
+    (ctx, c, s)
 }
 
 /// Every fuzz target by name, for the corpus replay test.

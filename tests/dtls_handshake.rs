@@ -5,8 +5,8 @@ mod common;
 
 use common::{addr, base};
 use sansrtc::dtls::{
-    Certificate, DtlsConfig, DtlsEvent, DtlsFailure, DtlsRole, DtlsState, DtlsTransport,
-    FingerprintHash,
+    Certificate, DtlsConfig, DtlsContext, DtlsEvent, DtlsFailure, DtlsRole, DtlsState,
+    DtlsTransport, FingerprintHash,
 };
 use sansrtc::net::{Datagram, Protocol, Transmit};
 use sansrtc::rng::{RngRoot, Stream};
@@ -85,9 +85,10 @@ fn scenario(
         DtlsRole::Server => DtlsRole::Client,
     };
     let now = net.now();
+    let ctx = DtlsContext::new(DtlsConfig::default());
     let node = |cert: &Certificate, role, trust, label: &str, local: &str, remote: &str| DtlsNode {
         dtls: DtlsTransport::new(
-            DtlsConfig::default(),
+            &ctx,
             cert,
             role,
             Some(trust),

@@ -173,34 +173,67 @@ impl std::fmt::Debug for DtlsTransport {
     }
 }
 
-impl DtlsTransport {
-    /// A transport in `role` with our `certificate`, drawing randomness from `rng` (the peer's
-    /// DTLS sub-stream). `remote_fingerprints` may be given later.
-    pub fn new(
-        config: DtlsConfig,
-        certificate: &Certificate,
-        role: DtlsRole,
-        remote_fingerprints: Option<Vec<Fingerprint>>,
-        mut rng: Rng,
-        now: Instant,
-    ) -> Self {
-        // One dimpl configuration per transport: its seed drives dimpl's hello randoms and
-        // explicit nonces, which must differ between peers. Building it runs dimpl's provider
-        // self-test (a key exchange), which draws from our stream like everything else.
-        let seed = rng.next_u64();
-        let mut slot = Some(rng);
-        let dimpl_config = provider::with_rng(&mut slot, || {
+/// What every transport of one configuration shares: the validated dimpl configuration.
+///
+/// Build it once (for example per `PeerConfig`) and share it: validating a crypto provider runs a
+/// self-test of every algorithm (2.4 ms with the pure-Rust backend), which a per-peer
+/// construction must not pay.
+pub struct DtlsContext {
+    config: DtlsConfig,
+    dimpl: dimpl::Config,
+}
+
+impl std::fmt::Debug for DtlsContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DtlsContext")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DtlsContext {
+    /// Validates the configuration and our crypto provider once.
+    pub fn new(config: DtlsConfig) -> Self {
+        // The self-test draws key shares; its randomness never reaches a connection, so a fixed
+        // stream keeps construction itself deterministic.
+        let mut slot = Some(crate::rng::RngRoot::from_seed(0).stream(crate::rng::Stream::Dtls));
+        let dimpl = provider::with_rng(&mut slot, || {
             dimpl::Config::builder()
                 .mtu(config.mtu)
                 .flight_start_rto(config.flight_start_rto)
                 .flight_retries(config.flight_retries)
                 .handshake_timeout(config.handshake_timeout)
                 .require_client_certificate(true)
-                .dangerously_set_rng_seed(seed)
+                .dangerously_set_rng_seed(0)
                 .with_crypto_provider(provider::provider())
                 .build()
                 .expect("invariant: the DTLS configuration is valid")
         });
+        Self { config, dimpl }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DtlsConfig {
+        &self.config
+    }
+}
+
+impl DtlsTransport {
+    /// A transport in `role` with our `certificate`, drawing randomness from `rng` (the peer's
+    /// DTLS sub-stream). `remote_fingerprints` may be given later.
+    pub fn new(
+        context: &DtlsContext,
+        certificate: &Certificate,
+        role: DtlsRole,
+        remote_fingerprints: Option<Vec<Fingerprint>>,
+        mut rng: Rng,
+        now: Instant,
+    ) -> Self {
+        let config = context.config.clone();
+        // dimpl draws hello randoms, explicit nonces and timer jitter from the configuration's
+        // seed: one per transport, from our stream (they must differ between peers).
+        let dimpl_config = context.dimpl.with_rng_seed(rng.next_u64());
+        let mut slot = Some(rng);
         let dimpl_config = Arc::new(dimpl_config);
         let dtls = provider::with_rng(&mut slot, || {
             let mut d = if config.dtls13 {

@@ -27,15 +27,16 @@ impl Pair {
                 .child("peer", i)
                 .stream(Stream::Dtls)
         };
+        let ctx = DtlsContext::new(config);
         let client = DtlsTransport::new(
-            config.clone(),
+            &ctx,
             &cc,
             DtlsRole::Client,
             Some(client_fp.unwrap_or_else(|| fp(&sc))),
             rng(0),
             now,
         );
-        let server = DtlsTransport::new(config, &sc, DtlsRole::Server, Some(fp(&cc)), rng(1), now);
+        let server = DtlsTransport::new(&ctx, &sc, DtlsRole::Server, Some(fp(&cc)), rng(1), now);
         Self {
             client,
             server,
@@ -187,24 +188,11 @@ fn fingerprints_arriving_late_hold_the_connection() {
     let (cc, sc) = (cert(5), cert(6));
     let now = base();
     let rng = |i| RngRoot::from_seed(5).child("peer", i).stream(Stream::Dtls);
+    let ctx = DtlsContext::new(DtlsConfig::default());
     let mut p = Pair {
-        client: DtlsTransport::new(
-            DtlsConfig::default(),
-            &cc,
-            DtlsRole::Client,
-            Some(fp(&sc)),
-            rng(0),
-            now,
-        ),
+        client: DtlsTransport::new(&ctx, &cc, DtlsRole::Client, Some(fp(&sc)), rng(0), now),
         // The server does not know the client's fingerprint yet (the answer is in flight).
-        server: DtlsTransport::new(
-            DtlsConfig::default(),
-            &sc,
-            DtlsRole::Server,
-            None,
-            rng(1),
-            now,
-        ),
+        server: DtlsTransport::new(&ctx, &sc, DtlsRole::Server, None, rng(1), now),
         now,
         wire: Vec::new(),
     };
@@ -342,7 +330,7 @@ fn handshake_bytes_are_a_function_of_the_seed_alone() {
     let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(
         hex,
-        "93c0e7f372438e1b795cb41d77b04b51460398b9ec6268a8793c11a5af1b2b15"
+        "c98c991a5c8c220976eb68d261fabd1f21f09299db3d2011e2d2371fc287ffb7"
     );
 }
 
@@ -364,16 +352,13 @@ fn dtls13_when_both_sides_enable_it_and_12_otherwise() {
     let (cc, sc) = (cert(13), cert(14));
     let rng = |i| RngRoot::from_seed(13).child("peer", i).stream(Stream::Dtls);
     let now = base();
+    let (ctx12, ctx13) = (
+        DtlsContext::new(DtlsConfig::default()),
+        DtlsContext::new(on),
+    );
     let mut q = Pair {
-        client: DtlsTransport::new(
-            DtlsConfig::default(),
-            &cc,
-            DtlsRole::Client,
-            Some(fp(&sc)),
-            rng(0),
-            now,
-        ),
-        server: DtlsTransport::new(on, &sc, DtlsRole::Server, Some(fp(&cc)), rng(1), now),
+        client: DtlsTransport::new(&ctx12, &cc, DtlsRole::Client, Some(fp(&sc)), rng(0), now),
+        server: DtlsTransport::new(&ctx13, &sc, DtlsRole::Server, Some(fp(&cc)), rng(1), now),
         now,
         wire: Vec::new(),
     };
@@ -392,7 +377,7 @@ fn handshake_timeout_fails_with_the_reason() {
     };
     let c = cert(15);
     let mut t = DtlsTransport::new(
-        config,
+        &DtlsContext::new(config),
         &c,
         DtlsRole::Client,
         Some(fp(&c)),

@@ -190,6 +190,15 @@ impl Config {
         self.rng_seed
     }
 
+    /// SANSRTC PATCH: this (already validated) configuration with another RNG seed, for one
+    /// connection. Building a configuration runs the provider self-test (about 1 ms with
+    /// aws-lc-rs, more with rust-crypto); a per-connection seed should not cost that.
+    pub fn with_rng_seed(&self, seed: u64) -> Config {
+        let mut c = self.clone();
+        c.rng_seed = Some(seed);
+        c
+    }
+
     /// Maximum number of AEAD encryptions before triggering a KeyUpdate.
     ///
     /// When the number of application-epoch ciphertext records reaches this
