@@ -15,7 +15,6 @@ use crate::rng::Rng;
 use dimpl::CryptoError;
 use dimpl::crypto::NamedGroup;
 use dimpl::crypto::{ActiveKeyExchange, Buf, CryptoProvider, SecureRandom, SupportedKxGroup};
-use p256::elliptic_curve::sec1::ToSec1Point;
 use std::cell::RefCell;
 
 thread_local! {
@@ -60,6 +59,14 @@ struct Group(NamedGroup);
 enum Share {
     X25519(x25519_dalek::StaticSecret),
     P256(p256::SecretKey),
+    /// The same key bytes, agreed through aws-lc. (`AssertUnwindSafe`: dimpl requires its
+    /// parts to be unwind-safe; the key is read-only after creation, so no broken invariant can
+    /// be observed after an unwind.)
+    #[cfg(feature = "aws-lc-rs")]
+    AwsLc(
+        std::panic::AssertUnwindSafe<aws_lc_rs::agreement::PrivateKey>,
+        NamedGroup,
+    ),
 }
 
 struct Exchange {
@@ -80,29 +87,66 @@ impl SupportedKxGroup for Group {
 
     fn start_exchange(&self, mut buf: Buf) -> Result<Box<dyn ActiveKeyExchange>, CryptoError> {
         buf.clear();
-        let share = match self.0 {
+        // The private key bytes come from the lent stream either way, so both backends put the
+        // same public share on the wire.
+        let (bytes, group) = match self.0 {
             NamedGroup::X25519 => {
                 let mut b = [0u8; 32];
                 fill(&mut b);
-                let s = x25519_dalek::StaticSecret::from(b);
-                buf.extend_from_slice(x25519_dalek::PublicKey::from(&s).as_bytes());
-                Share::X25519(s)
+                (b, NamedGroup::X25519)
             }
-            NamedGroup::Secp256r1 => {
-                let key = loop {
-                    let mut b = [0u8; 32];
-                    fill(&mut b);
-                    if let Ok(k) = p256::SecretKey::from_slice(&b) {
-                        break k;
-                    }
-                };
-                buf.extend_from_slice(key.public_key().to_sec1_point(false).as_bytes());
-                Share::P256(key)
-            }
+            NamedGroup::Secp256r1 => loop {
+                let mut b = [0u8; 32];
+                fill(&mut b);
+                // A uniformly random scalar in [1, n): reject the rare 32-byte strings above.
+                if p256::SecretKey::from_slice(&b).is_ok() {
+                    break (b, NamedGroup::Secp256r1);
+                }
+            },
             other => return Err(CryptoError::UnsupportedKeyExchangeGroup(other)),
         };
+        let share = share_from(bytes, group, &mut buf)?;
         Ok(Box::new(Exchange { share, public: buf }))
     }
+}
+
+#[cfg(not(feature = "aws-lc-rs"))]
+fn share_from(bytes: [u8; 32], group: NamedGroup, buf: &mut Buf) -> Result<Share, CryptoError> {
+    use p256::elliptic_curve::sec1::ToSec1Point;
+    Ok(match group {
+        NamedGroup::X25519 => {
+            let s = x25519_dalek::StaticSecret::from(bytes);
+            buf.extend_from_slice(x25519_dalek::PublicKey::from(&s).as_bytes());
+            Share::X25519(s)
+        }
+        _ => {
+            let key = p256::SecretKey::from_slice(&bytes)
+                .map_err(|_| CryptoError::UnsupportedKeyExchangeGroup(group))?;
+            buf.extend_from_slice(key.public_key().to_sec1_point(false).as_bytes());
+            Share::P256(key)
+        }
+    })
+}
+
+#[cfg(feature = "aws-lc-rs")]
+fn share_from(bytes: [u8; 32], group: NamedGroup, buf: &mut Buf) -> Result<Share, CryptoError> {
+    use aws_lc_rs::agreement::{ECDH_P256, PrivateKey, X25519};
+    let alg = match group {
+        NamedGroup::X25519 => &X25519,
+        _ => &ECDH_P256,
+    };
+    let key = PrivateKey::from_private_key(alg, &bytes)
+        .map_err(|_| CryptoError::UnsupportedKeyExchangeGroup(group))?;
+    let public = key
+        .compute_public_key()
+        .map_err(|_| CryptoError::UnsupportedKeyExchangeGroup(group))?;
+    buf.extend_from_slice(public.as_ref());
+    // Keep the pure-Rust variants referenced so both builds check the same code.
+    let _ = (
+        Share::X25519 as fn(_) -> Share,
+        Share::P256 as fn(_) -> Share,
+    );
+    Ok(Share::AwsLc(std::panic::AssertUnwindSafe(key), group))
 }
 
 impl ActiveKeyExchange for Exchange {
@@ -130,6 +174,24 @@ impl ActiveKeyExchange for Exchange {
                 let shared = p256::ecdh::diffie_hellman(k.to_nonzero_scalar(), peer.as_affine());
                 out.extend_from_slice(shared.raw_secret_bytes().as_slice());
             }
+            #[cfg(feature = "aws-lc-rs")]
+            Share::AwsLc(k, group) => {
+                use aws_lc_rs::agreement::{ECDH_P256, UnparsedPublicKey, X25519, agree};
+                let alg = match group {
+                    NamedGroup::X25519 => &X25519,
+                    _ => &ECDH_P256,
+                };
+                // aws-lc refuses invalid points and (for X25519) the all-zero shared secret.
+                agree(
+                    &k.0,
+                    UnparsedPublicKey::new(alg, peer_pub),
+                    CryptoError::InvalidPublicKey(group),
+                    |secret| {
+                        out.extend_from_slice(secret);
+                        Ok(())
+                    },
+                )?;
+            }
         }
         Ok(())
     }
@@ -138,6 +200,8 @@ impl ActiveKeyExchange for Exchange {
         match self.share {
             Share::X25519(_) => NamedGroup::X25519,
             Share::P256(_) => NamedGroup::Secp256r1,
+            #[cfg(feature = "aws-lc-rs")]
+            Share::AwsLc(_, g) => g,
         }
     }
 }
@@ -149,9 +213,22 @@ static P256: Group = Group(NamedGroup::Secp256r1);
 static GROUPS: [&dyn SupportedKxGroup; 2] = [&X25519, &P256];
 
 /// dimpl's rust-crypto provider with our randomness and key shares.
+#[cfg(not(feature = "aws-lc-rs"))]
 pub(super) fn provider() -> CryptoProvider {
     let mut p = dimpl::crypto::rust_crypto::default_provider();
     p.secure_random = &RANDOM;
     p.kx_groups = &GROUPS;
+    p
+}
+
+/// dimpl's aws-lc provider (AEADs, hashes, HMAC, signature verification) with our randomness and
+/// key shares, and rust-crypto's signing keys: aws-lc's ECDSA draws its nonce from its own RNG,
+/// RFC 6979 does not, and the signature is on the wire.
+#[cfg(feature = "aws-lc-rs")]
+pub(super) fn provider() -> CryptoProvider {
+    let mut p = dimpl::crypto::aws_lc_rs::default_provider();
+    p.secure_random = &RANDOM;
+    p.kx_groups = &GROUPS;
+    p.key_provider = dimpl::crypto::rust_crypto::default_provider().key_provider;
     p
 }
