@@ -40,6 +40,7 @@ pub mod dtls;
 pub mod ice;
 pub mod net;
 pub mod rng;
+pub mod sctp;
 pub mod sdp;
 pub mod sim;
 pub mod stun;
