@@ -147,6 +147,10 @@ fn endpoint(net: &Network, h: HostId) -> &Endpoint {
     net.node::<Endpoint>(h).unwrap()
 }
 
+fn dtls_connected(net: &Network, h: HostId) -> bool {
+    endpoint(net, h).dtls_state() == Some(DtlsState::Connected)
+}
+
 fn session(seed: u64, loss: f64) -> (Network, HostId, HostId) {
     let mut net = Network::new(base(), seed);
     let lan = net.add_segment();
@@ -211,10 +215,7 @@ fn offer_answer_ice_dtls_and_data() {
     assert_eq!(endpoint(&net, b).jsep.is_dtls_client(), Some(true));
     assert_eq!(endpoint(&net, a).jsep.is_dtls_client(), Some(false));
     net.run_until(
-        |n| {
-            endpoint(n, a).dtls_state() == Some(DtlsState::Connected)
-                && endpoint(n, b).dtls_state() == Some(DtlsState::Connected)
-        },
+        |n| dtls_connected(n, a) && dtls_connected(n, b),
         Limits::time(Duration::from_secs(30)),
     )
     .unwrap();
@@ -253,10 +254,7 @@ fn the_whole_session_replays_from_the_seed() {
     let run = |seed| {
         let (mut net, a, b) = session(seed, 0.1);
         net.run_until(
-            |n| {
-                endpoint(n, a).dtls_state() == Some(DtlsState::Connected)
-                    && endpoint(n, b).dtls_state() == Some(DtlsState::Connected)
-            },
+            |n| dtls_connected(n, a) && dtls_connected(n, b),
             Limits::time(Duration::from_secs(30)),
         )
         .unwrap();
