@@ -1,0 +1,567 @@
+//! The receiving half of an association: TSN tracking with bounded out-of-order state (RFC 9260
+//! §6.2), SACK generation (§6.2, §6.7), reassembly (§6.9) with ordered and unordered delivery
+//! (§6.6), DATA and I-DATA (RFC 8260), FORWARD TSN / I-FORWARD-TSN (RFC 3758 §3.6, RFC 8260 §2.3),
+//! and incoming stream resets (RFC 6525 §5.2.2).
+//!
+//! TSNs are unwrapped to `u64` against the cumulative ack point, so ordering never needs serial
+//! arithmetic past the wire boundary. Memory is bounded: at most `max_ranges` out-of-order ranges,
+//! TSNs at most 65535 ahead of the cumulative point, and buffered bytes (partial messages,
+//! complete messages waiting for their turn, and delivered messages not yet polled) capped by the
+//! receive window, with a hard ceiling of twice the window for the progress-guaranteeing chunk.
+
+use super::chunk::{Data, Skipped};
+use bytes::{Bytes, BytesMut};
+use std::collections::{BTreeMap, VecDeque};
+
+/// A message delivered to the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Stream identifier.
+    pub stream: u16,
+    /// Payload protocol identifier.
+    pub ppid: u32,
+    /// The user data.
+    pub data: Bytes,
+    /// It was sent unordered.
+    pub unordered: bool,
+}
+
+/// Why a received DATA chunk was not accepted (counted in the stats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refused {
+    /// Already received (acked and reported as a duplicate).
+    Duplicate,
+    /// Too far ahead of the cumulative ack point, or too many out-of-order ranges.
+    OutOfWindow,
+    /// The receive buffer is full.
+    BufferFull,
+}
+
+/// One fragment awaiting reassembly.
+#[derive(Debug)]
+struct Fragment {
+    begin: bool,
+    end: bool,
+    ppid: u32,
+    data: Bytes,
+}
+
+/// Fragments of one message keyed by position (DATA: unwrapped TSN; I-DATA: FSN).
+#[derive(Debug, Default)]
+struct Partial {
+    frags: BTreeMap<u64, Fragment>,
+    first: Option<u64>,
+    last: Option<u64>,
+    bytes: usize,
+    complete: bool,
+}
+
+impl Partial {
+    fn is_complete(&self) -> bool {
+        match (self.first, self.last) {
+            (Some(f), Some(l)) if l >= f => {
+                let n = l - f + 1;
+                n <= self.frags.len() as u64 && self.frags.range(f..=l).count() as u64 == n
+            }
+            _ => false,
+        }
+    }
+
+    /// The message, from the fragments between first and last (inclusive).
+    fn assemble(self, stream: u16, unordered: bool) -> Option<(Message, usize)> {
+        let (f, l) = (self.first?, self.last?);
+        let bytes = self.bytes;
+        let mut it = self.frags.into_iter().filter(|(k, _)| (f..=l).contains(k));
+        let (_, head) = it.next()?;
+        let ppid = head.ppid;
+        let data = if f == l {
+            head.data
+        } else {
+            let mut m = BytesMut::with_capacity(bytes);
+            m.extend_from_slice(&head.data);
+            for (_, fr) in it {
+                m.extend_from_slice(&fr.data);
+            }
+            m.freeze()
+        };
+        Some((
+            Message {
+                stream,
+                ppid,
+                data,
+                unordered,
+            },
+            bytes,
+        ))
+    }
+}
+
+/// Per incoming stream: the next ordered sequence number (SSN for DATA, MID for I-DATA).
+#[derive(Debug, Default, Clone, Copy)]
+struct InStream {
+    next_ordered: u32,
+}
+
+/// Receive-side limits.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RecvLimits {
+    pub(super) window_bytes: usize,
+    pub(super) max_ranges: usize,
+    pub(super) max_message_bytes: usize,
+}
+
+/// What a SACK would carry now.
+#[derive(Debug)]
+pub(super) struct SackInfo<'a> {
+    pub(super) cum_tsn: u32,
+    pub(super) a_rwnd: u32,
+    pub(super) gaps: &'a [(u64, u64)],
+    pub(super) base: u64,
+    pub(super) dups: &'a [u32],
+}
+
+#[derive(Debug)]
+pub(super) struct Receiver {
+    /// The cumulative TSN ack point, unwrapped.
+    cum: u64,
+    /// Sorted, disjoint, non-adjacent ranges of received TSNs above `cum + 1`.
+    ranges: Vec<(u64, u64)>,
+    dups: Vec<u32>,
+    i_data: bool,
+    limits: RecvLimits,
+    streams: BTreeMap<u16, InStream>,
+    /// Ordered DATA: (stream, SSN); I-DATA: (stream, unordered, MID).
+    partials: BTreeMap<(u16, bool, u32), Partial>,
+    /// Unordered DATA fragments, by TSN (their messages are runs of consecutive TSNs).
+    unordered: BTreeMap<u64, (u16, Fragment)>,
+    buffered: usize,
+    ready: VecDeque<Message>,
+    ready_bytes: usize,
+    /// Messages discarded because they exceeded the size limit.
+    pub(super) oversize_dropped: u64,
+    /// Reassembly inconsistencies (a peer sending overlapping fragments); the message is dropped.
+    pub(super) malformed_dropped: u64,
+}
+
+/// The TSN space unwraps from here, so that the first cumulative point minus one never
+/// underflows.
+const BASE: u64 = 1 << 32;
+
+pub(super) fn unwrap_tsn(reference: u64, tsn: u32) -> u64 {
+    let diff = i64::from(tsn.wrapping_sub(reference as u32) as i32);
+    (reference as i64 + diff) as u64
+}
+
+/// RFC 1982 serial "a ≤ b" on the sequence-number width in use.
+fn seq_le(a: u32, b: u32, bits16: bool) -> bool {
+    if bits16 {
+        (b as u16).wrapping_sub(a as u16) < 0x8000
+    } else {
+        b.wrapping_sub(a) < 0x8000_0000
+    }
+}
+
+impl Receiver {
+    pub(super) fn new(peer_initial_tsn: u32, i_data: bool, limits: RecvLimits) -> Self {
+        Receiver {
+            cum: BASE + u64::from(peer_initial_tsn) - 1,
+            ranges: Vec::new(),
+            dups: Vec::new(),
+            i_data,
+            limits,
+            streams: BTreeMap::new(),
+            partials: BTreeMap::new(),
+            unordered: BTreeMap::new(),
+            buffered: 0,
+            ready: VecDeque::new(),
+            ready_bytes: 0,
+            oversize_dropped: 0,
+            malformed_dropped: 0,
+        }
+    }
+
+    pub(super) fn cum_tsn(&self) -> u32 {
+        self.cum as u32
+    }
+
+    pub(super) fn has_gaps(&self) -> bool {
+        !self.ranges.is_empty()
+    }
+
+    /// Bytes held: reassembly, ordered waiting, delivered but not yet polled.
+    pub(super) fn held_bytes(&self) -> usize {
+        self.buffered + self.ready_bytes
+    }
+
+    pub(super) fn sack(&self) -> SackInfo<'_> {
+        SackInfo {
+            cum_tsn: self.cum as u32,
+            a_rwnd: self.limits.window_bytes.saturating_sub(self.held_bytes()) as u32,
+            gaps: &self.ranges,
+            base: self.cum,
+            dups: &self.dups,
+        }
+    }
+
+    pub(super) fn clear_dups(&mut self) {
+        self.dups.clear();
+    }
+
+    pub(super) fn poll_message(&mut self) -> Option<Message> {
+        let m = self.ready.pop_front()?;
+        self.ready_bytes -= m.data.len();
+        Some(m)
+    }
+
+    fn is_received(&self, t: u64) -> bool {
+        if t <= self.cum {
+            return true;
+        }
+        let i = self.ranges.partition_point(|r| r.1 < t);
+        self.ranges.get(i).is_some_and(|r| r.0 <= t)
+    }
+
+    /// RFC 9260 §6.2: takes one DATA / I-DATA chunk. On `Ok`, the TSN is recorded (and the chunk
+    /// may have completed messages). `inbound_streams` bounds the stream id (§6.5: a chunk on an
+    /// invalid stream is acked but its data dropped; the caller reports the error).
+    pub(super) fn on_data(&mut self, d: &Data<'_>, valid_stream: bool) -> Result<(), Refused> {
+        let t = unwrap_tsn(self.cum, d.tsn);
+        if self.is_received(t) {
+            // §6.2: duplicates are reported in the next SACK (bounded list).
+            if self.dups.len() < 16 {
+                self.dups.push(d.tsn);
+            }
+            return Err(Refused::Duplicate);
+        }
+        // Bounded state: gap offsets are 16 bits in a SACK.
+        if t - self.cum > 0xFFFF {
+            return Err(Refused::OutOfWindow);
+        }
+        // §6.2: above the window only the next in-sequence chunk is taken (it always lets the
+        // association progress); a hard ceiling of twice the window bounds even that.
+        let len = d.payload.len();
+        let held = self.held_bytes() + len;
+        if held > self.limits.window_bytes
+            && (t != self.cum + 1 || held > 2 * self.limits.window_bytes)
+        {
+            return Err(Refused::BufferFull);
+        }
+        if !self.insert_tsn(t) {
+            return Err(Refused::OutOfWindow);
+        }
+        if valid_stream {
+            self.reassemble(t, d);
+        }
+        Ok(())
+    }
+
+    /// Records TSN `t` (not yet received). False when it would need one range too many.
+    fn insert_tsn(&mut self, t: u64) -> bool {
+        if t == self.cum + 1 {
+            self.cum = t;
+            if let Some(&(s, e)) = self.ranges.first()
+                && s == t + 1
+            {
+                self.cum = e;
+                self.ranges.remove(0);
+            }
+            return true;
+        }
+        let i = self.ranges.partition_point(|r| r.1 < t);
+        let joins_prev = i > 0 && self.ranges[i - 1].1 + 1 == t;
+        let joins_next = i < self.ranges.len() && self.ranges[i].0 == t + 1;
+        match (joins_prev, joins_next) {
+            (true, true) => {
+                self.ranges[i - 1].1 = self.ranges[i].1;
+                self.ranges.remove(i);
+            }
+            (true, false) => self.ranges[i - 1].1 = t,
+            (false, true) => self.ranges[i].0 = t,
+            (false, false) => {
+                if self.ranges.len() >= self.limits.max_ranges {
+                    return false;
+                }
+                self.ranges.insert(i, (t, t));
+            }
+        }
+        true
+    }
+
+    fn reassemble(&mut self, t: u64, d: &Data<'_>) {
+        let frag = Fragment {
+            begin: d.is_begin(),
+            end: d.is_end(),
+            ppid: d.ppid,
+            data: Bytes::copy_from_slice(d.payload),
+        };
+        let unordered = d.is_unordered();
+        // Fast path: a whole message in one chunk.
+        if frag.begin && frag.end {
+            if unordered {
+                self.push_ready(Message {
+                    stream: d.stream,
+                    ppid: d.ppid,
+                    data: frag.data,
+                    unordered: true,
+                });
+                return;
+            }
+            let next = self.streams.entry(d.stream).or_default().next_ordered;
+            if d.mid == next && !self.partials.contains_key(&(d.stream, false, d.mid)) {
+                self.advance_ordered(d.stream);
+                self.push_ready(Message {
+                    stream: d.stream,
+                    ppid: d.ppid,
+                    data: frag.data,
+                    unordered: false,
+                });
+                self.deliver_ordered(d.stream);
+                return;
+            }
+        }
+        self.buffered += frag.data.len();
+        if unordered && !self.i_data {
+            self.unordered.insert(t, (d.stream, frag));
+            self.try_unordered_run(t);
+            return;
+        }
+        if !unordered {
+            let next = self.streams.entry(d.stream).or_default().next_ordered;
+            if !seq_le(next, d.mid, !self.i_data) {
+                // An SSN / MID already delivered or skipped: stale, drop the data.
+                self.buffered -= frag.data.len();
+                return;
+            }
+        }
+        let key = (d.stream, unordered, d.mid);
+        let pos = if self.i_data { u64::from(d.fsn) } else { t };
+        let p = self.partials.entry(key).or_default();
+        if frag.begin {
+            p.first = Some(pos);
+        }
+        if frag.end {
+            p.last = Some(pos);
+        }
+        p.bytes += frag.data.len();
+        if let Some(old) = p.frags.insert(pos, frag) {
+            // I-DATA: a repeated FSN under a new TSN (a confused or hostile peer).
+            p.bytes -= old.data.len();
+            self.buffered -= old.data.len();
+        }
+        if p.bytes > self.limits.max_message_bytes {
+            // RFC 8831 §6.6 / RFC 8841: larger than the advertised max-message-size. Discard
+            // the whole message (never surface part of it), keep the association.
+            let p = self
+                .partials
+                .remove(&key)
+                .expect("invariant: just inserted");
+            self.buffered -= p.bytes;
+            self.oversize_dropped += 1;
+            if !unordered {
+                self.skip_ordered_through(d.stream, d.mid);
+            }
+            return;
+        }
+        if p.is_complete() {
+            if unordered {
+                let p = self
+                    .partials
+                    .remove(&key)
+                    .expect("invariant: just inserted");
+                self.finish(p, d.stream, true);
+            } else {
+                p.complete = true;
+                self.deliver_ordered(d.stream);
+            }
+        }
+    }
+
+    fn finish(&mut self, p: Partial, stream: u16, unordered: bool) {
+        let total = p.bytes;
+        self.buffered -= total;
+        match p.assemble(stream, unordered) {
+            Some((m, _)) => self.push_ready(m),
+            None => self.malformed_dropped += 1,
+        }
+    }
+
+    fn push_ready(&mut self, m: Message) {
+        self.ready_bytes += m.data.len();
+        self.ready.push_back(m);
+    }
+
+    fn advance_ordered(&mut self, stream: u16) {
+        let s = self.streams.entry(stream).or_default();
+        s.next_ordered = if self.i_data {
+            s.next_ordered.wrapping_add(1)
+        } else {
+            u32::from((s.next_ordered as u16).wrapping_add(1))
+        };
+    }
+
+    /// RFC 9260 §6.6: deliver the stream's complete messages in sequence.
+    fn deliver_ordered(&mut self, stream: u16) {
+        loop {
+            let next = self.streams.entry(stream).or_default().next_ordered;
+            let key = (stream, false, next);
+            match self.partials.get(&key) {
+                Some(p) if p.complete => {
+                    let p = self.partials.remove(&key).expect("invariant: just found");
+                    self.advance_ordered(stream);
+                    self.finish(p, stream, false);
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// Unordered DATA: a message is a run of consecutive TSNs on one stream from a B to an E
+    /// fragment. Only an E fragment or a gap filler can complete one, so in-order arrival walks
+    /// each message once.
+    fn try_unordered_run(&mut self, t: u64) {
+        let (stream, end) = {
+            let (s, f) = &self.unordered[&t];
+            (*s, f.end)
+        };
+        let next_present = self
+            .unordered
+            .get(&(t + 1))
+            .is_some_and(|(s, f)| *s == stream && !f.begin);
+        if !end && !next_present {
+            return;
+        }
+        // Walk back to the B fragment.
+        let mut first = t;
+        loop {
+            let (_, f) = &self.unordered[&first];
+            if f.begin {
+                break;
+            }
+            match self.unordered.get(&(first - 1)) {
+                Some((s, f)) if *s == stream && !f.end => first -= 1,
+                _ => return,
+            }
+        }
+        // Walk forward to the E fragment.
+        let mut last = t;
+        loop {
+            let (_, f) = &self.unordered[&last];
+            if f.end {
+                break;
+            }
+            match self.unordered.get(&(last + 1)) {
+                Some((s, f)) if *s == stream && !f.begin => last += 1,
+                _ => return,
+            }
+        }
+        let mut p = Partial {
+            first: Some(first),
+            last: Some(last),
+            ..Partial::default()
+        };
+        for k in first..=last {
+            let (_, f) = self
+                .unordered
+                .remove(&k)
+                .expect("invariant: walked present");
+            p.bytes += f.data.len();
+            p.frags.insert(k, f);
+        }
+        if p.bytes > self.limits.max_message_bytes {
+            self.buffered -= p.bytes;
+            self.oversize_dropped += 1;
+            return;
+        }
+        self.finish(p, stream, true);
+    }
+
+    fn skip_ordered_through(&mut self, stream: u16, mid: u32) {
+        let bits16 = !self.i_data;
+        let s = self.streams.entry(stream).or_default();
+        if seq_le(s.next_ordered, mid, bits16) {
+            s.next_ordered = mid;
+            self.advance_ordered(stream);
+        }
+        // Drop what is now behind.
+        let next = self.streams[&stream].next_ordered;
+        let stale: Vec<_> = self
+            .partials
+            .range((stream, false, 0)..=(stream, false, u32::MAX))
+            .filter(|(k, _)| !seq_le(next, k.2, bits16))
+            .map(|(k, _)| *k)
+            .collect();
+        for k in stale {
+            let p = self.partials.remove(&k).expect("invariant: just listed");
+            self.buffered -= p.bytes;
+        }
+        self.deliver_ordered(stream);
+    }
+
+    /// RFC 3758 §3.6 / RFC 8260 §2.3: the peer abandoned everything through `new_cum`. Returns
+    /// false when the new point is not ahead of ours (nothing changes; §3.6 still wants a SACK).
+    pub(super) fn on_forward_tsn(
+        &mut self,
+        new_cum: u32,
+        skipped: impl Iterator<Item = Skipped>,
+    ) -> bool {
+        let n = unwrap_tsn(self.cum, new_cum);
+        if n <= self.cum || n - self.cum > 0xFFFF {
+            return false;
+        }
+        self.cum = n;
+        self.ranges.retain(|r| r.1 > n);
+        if let Some(r) = self.ranges.first_mut()
+            && r.0 <= n + 1
+        {
+            self.cum = r.1;
+            self.ranges.remove(0);
+        }
+        // Unordered DATA fragments at or below the new point can never complete.
+        let keep = self.unordered.split_off(&(n + 1));
+        for (_, (_, f)) in std::mem::replace(&mut self.unordered, keep) {
+            self.buffered -= f.data.len();
+        }
+        for s in skipped {
+            if s.unordered {
+                if self.i_data
+                    && let Some(p) = self.partials.remove(&(s.stream, true, s.mid))
+                {
+                    self.buffered -= p.bytes;
+                }
+            } else {
+                self.skip_ordered_through(s.stream, s.mid);
+            }
+        }
+        true
+    }
+
+    /// RFC 6525 §5.2.2: the peer reset these outgoing streams of its own (our incoming ones);
+    /// sequence numbers start again at 0 and partial messages are discarded. `None`: all.
+    pub(super) fn reset_streams(&mut self, streams: Option<&[u16]>) {
+        let all: Vec<u16>;
+        let list = match streams {
+            Some(l) => l,
+            None => {
+                all = self.streams.keys().copied().collect();
+                &all
+            }
+        };
+        for &s in list {
+            self.streams.insert(s, InStream::default());
+            let stale: Vec<_> = self
+                .partials
+                .range((s, false, 0)..=(s, true, u32::MAX))
+                .map(|(k, _)| *k)
+                .collect();
+            for k in stale {
+                let p = self.partials.remove(&k).expect("invariant: just listed");
+                self.buffered -= p.bytes;
+            }
+        }
+    }
+
+    /// Whether the cumulative point has reached `tsn` (RFC 6525 §5.2.2 deferred reset).
+    pub(super) fn has_received_through(&self, tsn: u32) -> bool {
+        unwrap_tsn(self.cum, tsn) <= self.cum
+    }
+}

@@ -1,0 +1,1039 @@
+//! The sending half of an association: per-stream queues and a round-robin scheduler,
+//! fragmentation to the path MTU (RFC 9260 §6.9), the retransmission queue with SACK processing
+//! (§6.2.1), fast retransmit and fast recovery (§7.2.4), congestion control (§7.2), the
+//! retransmission timer T3 and RTO estimation (§6.3), and partial reliability (RFC 3758 §3.5,
+//! RFC 8260 §2.3).
+//!
+//! Cost per packet is O(1) amortized in the amount of data in flight: chunks live in a
+//! `VecDeque` indexed by TSN offset from the cumulative ack, so a SACK touches only the TSNs it
+//! newly acknowledges (gap blocks are diffed against the previous SACK's) and the holes below
+//! the highest newly acked TSN; retransmissions come from an ordered set of lost TSNs. Only the
+//! T3 timer's expiry walks the whole flight (§6.3.3 E3 asks for exactly that).
+
+use super::chunk::{Data, Skipped, flags, pad};
+use super::recv::unwrap_tsn;
+use bytes::Bytes;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+/// How a message is to be delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SendOptions {
+    /// Deliver as soon as complete, not in stream order (RFC 9260 §6.6).
+    pub unordered: bool,
+    /// Partial reliability by count (RFC 3758 / W3C `maxRetransmits`): abandon after this many
+    /// retransmissions of any fragment.
+    pub max_retransmits: Option<u16>,
+    /// Partial reliability by time (W3C `maxPacketLifeTime`): abandon when not delivered within
+    /// this long of `send`.
+    pub lifetime: Option<Duration>,
+}
+
+#[derive(Debug)]
+struct OutMessage {
+    id: u64,
+    ppid: u32,
+    data: Bytes,
+    opts: SendOptions,
+    expires: Option<Instant>,
+    /// Bytes already cut into chunks.
+    offset: usize,
+    /// SSN / MID, assigned with the first fragment.
+    mid: Option<u32>,
+    next_fsn: u32,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct OutStream {
+    queue: VecDeque<OutMessage>,
+    next_ordered: u32,
+    next_unordered: u32,
+    /// Bytes queued and not yet handed to the wire (W3C `bufferedAmount`).
+    pub(super) buffered: usize,
+    pub(super) low_threshold: usize,
+    /// A reset was asked for: no new messages, request once the queue drains.
+    pub(super) resetting: bool,
+    active: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    InFlight,
+    Acked,
+    Lost,
+    Abandoned,
+}
+
+#[derive(Debug)]
+struct Sent {
+    stream: u16,
+    mid: u32,
+    fsn: u32,
+    ppid: u32,
+    flags: u8,
+    data: Bytes,
+    msg: u64,
+    msg_first: u64,
+    state: State,
+    transmissions: u16,
+    miss: u8,
+    fast_retransmitted: bool,
+    max_retransmits: Option<u16>,
+    expires: Option<Instant>,
+}
+
+/// Timing and congestion parameters.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SendParams {
+    pub(super) mtu: usize,
+    pub(super) rto_initial: Duration,
+    pub(super) rto_min: Duration,
+    pub(super) rto_max: Duration,
+    pub(super) max_buffer_bytes: usize,
+    pub(super) i_data: bool,
+}
+
+/// RFC 9260 §6.3.1: the RTO estimator.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rto {
+    srtt: Option<Duration>,
+    rttvar: Duration,
+    rto: Duration,
+    min: Duration,
+    max: Duration,
+}
+
+impl Rto {
+    pub(super) fn new(initial: Duration, min: Duration, max: Duration) -> Self {
+        Rto {
+            srtt: None,
+            rttvar: Duration::ZERO,
+            rto: initial.clamp(min, max),
+            min,
+            max,
+        }
+    }
+
+    /// C1–C3: a new round-trip measurement.
+    pub(super) fn sample(&mut self, r: Duration) {
+        match self.srtt {
+            None => {
+                self.srtt = Some(r);
+                self.rttvar = r / 2;
+            }
+            Some(srtt) => {
+                // α = 1/8, β = 1/4.
+                let delta = srtt.abs_diff(r);
+                self.rttvar = self.rttvar * 3 / 4 + delta / 4;
+                self.srtt = Some(srtt * 7 / 8 + r / 8);
+            }
+        }
+        // C3 with clock granularity G = 1 ms when RTTVAR rounds to zero.
+        let var = (self.rttvar * 4).max(Duration::from_millis(1));
+        self.rto = (self.srtt.expect("invariant: set above") + var).clamp(self.min, self.max);
+    }
+
+    /// E2 / §6.3.3: exponential back-off.
+    pub(super) fn back_off(&mut self) {
+        self.rto = (self.rto * 2).min(self.max);
+    }
+
+    pub(super) fn rto(&self) -> Duration {
+        self.rto
+    }
+
+    pub(super) fn srtt(&self) -> Option<Duration> {
+        self.srtt
+    }
+}
+
+/// What a SACK changed.
+#[derive(Debug, Default)]
+pub(super) struct SackOutcome {
+    /// The cumulative point advanced, or gap blocks newly acked data.
+    pub(super) progress: bool,
+    /// Data was newly marked for fast retransmission.
+    pub(super) fast_retransmit: bool,
+}
+
+#[derive(Debug)]
+pub(super) struct Sender {
+    p: SendParams,
+    streams: BTreeMap<u16, OutStream>,
+    /// Streams with queued messages, in round-robin order.
+    active: VecDeque<u16>,
+    /// DATA (not I-DATA): the stream whose message is partly cut; it must finish first
+    /// (§6.9: a message's fragments carry consecutive TSNs).
+    current: Option<u16>,
+    next_msg_id: u64,
+    queued_bytes: usize,
+    /// The peer's cumulative TSN ack, unwrapped.
+    cum: u64,
+    next_tsn: u64,
+    flight: VecDeque<Sent>,
+    lost: BTreeSet<u64>,
+    prev_gaps: Vec<(u64, u64)>,
+    flight_bytes: usize,
+    peer_rwnd: usize,
+    pub(super) cwnd: usize,
+    ssthresh: usize,
+    partial_bytes_acked: usize,
+    fast_recovery_exit: Option<u64>,
+    /// Send one packet of fast retransmissions regardless of cwnd (§7.2.4 step 3).
+    fast_rtx_burst: bool,
+    pub(super) rto: Rto,
+    rtt_probe: Option<(u64, Instant)>,
+    pub(super) t3: Option<Instant>,
+    /// RFC 3758 §3.5: the Advanced.Peer.Ack.Point, unwrapped.
+    adv_peer_ack: u64,
+    pub(super) forward_tsn_due: bool,
+    last_sent: Option<Instant>,
+    pub(super) stats: SendStats,
+    /// Streams whose buffered amount fell to their threshold.
+    pub(super) low_events: Vec<u16>,
+}
+
+/// Counters of the sending half.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SendStats {
+    /// DATA / I-DATA chunks sent the first time.
+    pub data_chunks: u64,
+    /// Chunks retransmitted (any reason).
+    pub retransmissions: u64,
+    /// Chunks marked by three miss indications (§7.2.4).
+    pub fast_retransmits: u64,
+    /// T3-rtx expirations.
+    pub t3_expirations: u64,
+    /// Messages abandoned (partial reliability).
+    pub abandoned_messages: u64,
+    /// SACKs ignored as out of date or acking unsent TSNs.
+    pub sacks_ignored: u64,
+}
+
+/// Why a message was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The stream id is not below the negotiated number of outbound streams.
+    #[error("stream {stream} is not open (negotiated {max} outbound streams)")]
+    InvalidStream {
+        /// The stream.
+        stream: u16,
+        /// The number of outbound streams.
+        max: u16,
+    },
+    /// Larger than the maximum message size.
+    #[error("message of {len} bytes exceeds the maximum of {max}")]
+    TooLarge {
+        /// The message length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The send buffer is full.
+    #[error("send buffer full")]
+    BufferFull,
+    /// The stream is being reset (closing).
+    #[error("stream {stream} is being reset")]
+    StreamResetting {
+        /// The stream.
+        stream: u16,
+    },
+    /// The association is shutting down or closed.
+    #[error("the association is closing or closed")]
+    Closed,
+    /// An empty message (SCTP cannot carry zero bytes; data channels use PPID 56/57 with one
+    /// byte instead).
+    #[error("empty message")]
+    Empty,
+}
+
+impl Sender {
+    pub(super) fn new(p: SendParams, initial_tsn: u32, peer_rwnd: u32) -> Self {
+        let cum = (1u64 << 32) + u64::from(initial_tsn) - 1;
+        Sender {
+            p,
+            streams: BTreeMap::new(),
+            active: VecDeque::new(),
+            current: None,
+            next_msg_id: 0,
+            queued_bytes: 0,
+            cum,
+            next_tsn: cum + 1,
+            flight: VecDeque::new(),
+            lost: BTreeSet::new(),
+            prev_gaps: Vec::new(),
+            flight_bytes: 0,
+            peer_rwnd: peer_rwnd as usize,
+            // RFC 9260 §7.2.1: initial cwnd = min(4·MTU, max(2·MTU, 4380)).
+            cwnd: (4 * p.mtu).min((2 * p.mtu).max(4380)),
+            // §7.2.1: initial ssthresh may be arbitrarily high; the peer's window is used.
+            ssthresh: (peer_rwnd as usize).max(4 * p.mtu),
+            partial_bytes_acked: 0,
+            fast_recovery_exit: None,
+            fast_rtx_burst: false,
+            rto: Rto::new(p.rto_initial, p.rto_min, p.rto_max),
+            rtt_probe: None,
+            t3: None,
+            adv_peer_ack: cum,
+            forward_tsn_due: false,
+            last_sent: None,
+            stats: SendStats::default(),
+            low_events: Vec::new(),
+        }
+    }
+
+    /// Takes over the messages queued on `old` before the association was up (nothing of them
+    /// was sent: only queues move).
+    pub(super) fn adopt_queue(&mut self, old: Sender) {
+        debug_assert!(old.flight.is_empty());
+        self.streams = old.streams;
+        self.active = old.active;
+        self.current = None;
+        self.next_msg_id = old.next_msg_id;
+        self.queued_bytes = old.queued_bytes;
+    }
+
+    pub(super) fn flight_bytes(&self) -> usize {
+        self.flight_bytes
+    }
+
+    pub(super) fn peer_rwnd(&self) -> usize {
+        self.peer_rwnd
+    }
+
+    pub(super) fn queued_bytes(&self) -> usize {
+        self.queued_bytes
+    }
+
+    /// Nothing queued and nothing unacknowledged.
+    pub(super) fn is_idle(&self) -> bool {
+        self.queued_bytes == 0 && self.flight.is_empty()
+    }
+
+    /// The last TSN assigned (RFC 6525 Sender's Last Assigned TSN).
+    pub(super) fn last_assigned_tsn(&self) -> u32 {
+        (self.next_tsn - 1) as u32
+    }
+
+    pub(super) fn stream(&mut self, id: u16) -> &mut OutStream {
+        self.streams.entry(id).or_default()
+    }
+
+    pub(super) fn stream_ref(&self, id: u16) -> Option<&OutStream> {
+        self.streams.get(&id)
+    }
+
+    /// Queues one message.
+    pub(super) fn enqueue(
+        &mut self,
+        now: Instant,
+        stream: u16,
+        ppid: u32,
+        data: Bytes,
+        opts: SendOptions,
+    ) -> Result<(), SendError> {
+        if data.is_empty() {
+            return Err(SendError::Empty);
+        }
+        if self.queued_bytes + data.len() > self.p.max_buffer_bytes {
+            return Err(SendError::BufferFull);
+        }
+        let id = self.next_msg_id;
+        self.next_msg_id += 1;
+        let len = data.len();
+        let s = self.streams.entry(stream).or_default();
+        if s.resetting {
+            return Err(SendError::StreamResetting { stream });
+        }
+        s.buffered += len;
+        s.queue.push_back(OutMessage {
+            id,
+            ppid,
+            data,
+            opts,
+            expires: opts.lifetime.map(|l| now + l),
+            offset: 0,
+            mid: None,
+            next_fsn: 0,
+        });
+        if !s.active {
+            s.active = true;
+            self.active.push_back(stream);
+        }
+        self.queued_bytes += len;
+        Ok(())
+    }
+
+    /// Whether a stream has nothing queued (its reset request may go out).
+    pub(super) fn stream_drained(&self, stream: u16) -> bool {
+        self.streams.get(&stream).is_none_or(|s| s.queue.is_empty())
+    }
+
+    /// RFC 6525 §5.1.2 / §5.2.2: after an outgoing reset, sequence numbers restart at 0.
+    pub(super) fn reset_stream_sequence(&mut self, stream: u16) {
+        if let Some(s) = self.streams.get_mut(&stream) {
+            s.next_ordered = 0;
+            s.next_unordered = 0;
+            s.resetting = false;
+        }
+    }
+
+    fn data_header(&self) -> usize {
+        if self.p.i_data {
+            Data::I_DATA_HEADER
+        } else {
+            Data::DATA_HEADER
+        }
+    }
+
+    /// Whether `poll` could put DATA in a packet now.
+    pub(super) fn wants_to_send(&self) -> bool {
+        self.fast_rtx_burst
+            || (!self.lost.is_empty() && self.flight_bytes < self.cwnd)
+            || (!self.active.is_empty() && self.can_send_new())
+    }
+
+    fn can_send_new(&self) -> bool {
+        // §6.1 B: at most cwnd + MTU - 1 outstanding.
+        if self.flight_bytes >= self.cwnd {
+            return false;
+        }
+        // §6.1 A: respect the peer's window, except one zero-window probe when nothing is out.
+        self.peer_rwnd > 0 || self.flight_bytes == 0
+    }
+
+    /// Writes DATA / I-DATA chunks into `out` while room (bytes) remains, retransmissions first.
+    /// Returns whether anything was written.
+    pub(super) fn write_data(&mut self, now: Instant, out: &mut Vec<u8>, mut room: usize) -> bool {
+        let mut wrote = false;
+        let header = self.data_header();
+        let burst = std::mem::take(&mut self.fast_rtx_burst);
+        // Retransmissions, lowest TSN first.
+        while let Some(&t) = self.lost.first() {
+            if !burst && self.flight_bytes >= self.cwnd {
+                break;
+            }
+            let i = (t - self.cum - 1) as usize;
+            let Some(c) = self.flight.get(i) else {
+                self.lost.remove(&t);
+                continue;
+            };
+            if c.state != State::Lost {
+                self.lost.remove(&t);
+                continue;
+            }
+            // RFC 3758 §3.5 A1 / W3C: partial reliability decides before each retransmission.
+            let exhausted = c.max_retransmits.is_some_and(|m| c.transmissions > m)
+                || c.expires.is_some_and(|e| now >= e);
+            if exhausted {
+                self.abandon(t);
+                continue;
+            }
+            let size = (header + c.data.len()).next_multiple_of(4);
+            if size > room {
+                break;
+            }
+            self.lost.remove(&t);
+            let c = &mut self.flight[i];
+            Data::write_header(
+                out,
+                self.p.i_data,
+                c.flags,
+                t as u32,
+                c.stream,
+                c.mid,
+                c.ppid,
+                c.fsn,
+                c.data.len(),
+            );
+            out.extend_from_slice(&c.data);
+            pad(out);
+            c.state = State::InFlight;
+            c.transmissions += 1;
+            c.miss = 0;
+            self.flight_bytes += c.data.len();
+            self.stats.retransmissions += 1;
+            room -= size;
+            wrote = true;
+        }
+        // New data.
+        while self.lost.is_empty() && self.can_send_new() && room > header + 4 {
+            let Some(stream) = self.next_stream() else {
+                break;
+            };
+            let max_payload = room - header;
+            if !self.cut_chunk(now, stream, max_payload, out) {
+                break;
+            }
+            wrote = true;
+            let last = self.flight.back().expect("invariant: just pushed");
+            room = room.saturating_sub((header + last.data.len()).next_multiple_of(4));
+        }
+        if wrote {
+            self.last_sent = Some(now);
+            if self.t3.is_none() {
+                // §6.3.2 R1.
+                self.t3 = Some(now + self.rto.rto());
+            }
+        }
+        wrote
+    }
+
+    /// The next stream to take a chunk from (round robin), skipping expired messages.
+    fn next_stream(&mut self) -> Option<u16> {
+        if let Some(s) = self.current {
+            return Some(s);
+        }
+        self.active.front().copied()
+    }
+
+    /// Cuts the next chunk of `stream`'s front message and writes it. False when nothing could be
+    /// cut (the queue emptied by expiry).
+    fn cut_chunk(
+        &mut self,
+        now: Instant,
+        stream: u16,
+        max_payload: usize,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let i_data = self.p.i_data;
+        let s = self
+            .streams
+            .get_mut(&stream)
+            .expect("invariant: active stream exists");
+        // Messages that expired before their first byte went out are dropped unsent.
+        while let Some(m) = s.queue.front() {
+            if m.offset == 0 && m.expires.is_some_and(|e| now >= e) {
+                let m = s.queue.pop_front().expect("invariant: front exists");
+                s.buffered -= m.data.len();
+                self.queued_bytes -= m.data.len();
+                self.stats.abandoned_messages += 1;
+                continue;
+            }
+            break;
+        }
+        let Some(m) = s.queue.front_mut() else {
+            self.deactivate(stream);
+            return false;
+        };
+        let before = s.buffered;
+        let begin = m.offset == 0;
+        if begin {
+            let seq = if m.opts.unordered {
+                &mut s.next_unordered
+            } else {
+                &mut s.next_ordered
+            };
+            m.mid = Some(*seq);
+            *seq = if i_data {
+                seq.wrapping_add(1)
+            } else {
+                u32::from((*seq as u16).wrapping_add(1))
+            };
+        }
+        // Keep payloads a multiple of 4 when the message continues, so chunks pack without pad.
+        let rest = m.data.len() - m.offset;
+        let n = if rest <= max_payload {
+            rest
+        } else {
+            max_payload & !3
+        };
+        if n == 0 {
+            return false;
+        }
+        let end = m.offset + n == m.data.len();
+        let mut f = 0;
+        if begin {
+            f |= flags::BEGIN;
+        }
+        if end {
+            f |= flags::END;
+        }
+        if m.opts.unordered {
+            f |= flags::UNORDERED;
+        }
+        let tsn = self.next_tsn;
+        self.next_tsn += 1;
+        let data = m.data.slice(m.offset..m.offset + n);
+        let mid = m.mid.expect("invariant: assigned on the first fragment");
+        let fsn = m.next_fsn;
+        m.next_fsn += 1;
+        m.offset += n;
+        let msg = m.id;
+        let (ppid, opts, expires) = (m.ppid, m.opts, m.expires);
+        let msg_first = if begin {
+            tsn
+        } else {
+            self.flight
+                .back()
+                .filter(|c| c.msg == msg)
+                .map_or(tsn, |c| c.msg_first)
+        };
+        Data::write_header(out, i_data, f, tsn as u32, stream, mid, ppid, fsn, n);
+        out.extend_from_slice(&data);
+        pad(out);
+        s.buffered -= n;
+        let crossed = before > s.low_threshold && s.buffered <= s.low_threshold;
+        if end {
+            s.queue.pop_front();
+        }
+        let more = !s.queue.is_empty();
+        self.queued_bytes -= n;
+        if crossed {
+            self.low_events.push(stream);
+        }
+        // Scheduling: DATA finishes a message before switching streams; I-DATA interleaves
+        // per chunk (RFC 8260 §1: that is its point).
+        if end || i_data {
+            self.current = None;
+            if self.active.front() == Some(&stream) {
+                self.active.pop_front();
+            }
+            if more {
+                self.active.push_back(stream);
+            } else {
+                self.streams
+                    .get_mut(&stream)
+                    .expect("invariant: exists")
+                    .active = false;
+            }
+        } else {
+            self.current = Some(stream);
+        }
+        if self.rtt_probe.is_none() {
+            self.rtt_probe = Some((tsn, now));
+        }
+        self.flight_bytes += n;
+        self.peer_rwnd = self.peer_rwnd.saturating_sub(n);
+        self.stats.data_chunks += 1;
+        self.flight.push_back(Sent {
+            stream,
+            mid,
+            fsn,
+            ppid,
+            flags: f,
+            data,
+            msg,
+            msg_first,
+            state: State::InFlight,
+            transmissions: 1,
+            miss: 0,
+            fast_retransmitted: false,
+            max_retransmits: opts.max_retransmits,
+            expires,
+        });
+        true
+    }
+
+    fn deactivate(&mut self, stream: u16) {
+        if self.current == Some(stream) {
+            self.current = None;
+        }
+        if let Some(pos) = self.active.iter().position(|&s| s == stream) {
+            self.active.remove(pos);
+        }
+        if let Some(s) = self.streams.get_mut(&stream) {
+            s.active = false;
+        }
+    }
+
+    /// RFC 9260 §6.2.1: processes a SACK.
+    pub(super) fn on_sack(
+        &mut self,
+        now: Instant,
+        cum_tsn: u32,
+        a_rwnd: u32,
+        gaps: impl Iterator<Item = (u16, u16)>,
+    ) -> SackOutcome {
+        let mut out = SackOutcome::default();
+        let cum = unwrap_tsn(self.cum, cum_tsn);
+        // §6.2.1 D i: an older cumulative ack is out of date; one past what was sent is bogus.
+        if cum < self.cum || cum >= self.next_tsn {
+            self.stats.sacks_ignored += 1;
+            return out;
+        }
+        let flight_before = self.flight_bytes;
+        let cwnd_full = flight_before + self.p.mtu > self.cwnd;
+        let mut bytes_acked = 0usize;
+        let advanced = cum > self.cum;
+        // Cumulative part: pop the acknowledged front.
+        while self.cum < cum {
+            let c = self.flight.pop_front().expect("invariant: cum < next_tsn");
+            self.cum += 1;
+            match c.state {
+                State::InFlight => {
+                    self.flight_bytes -= c.data.len();
+                    bytes_acked += c.data.len();
+                }
+                State::Lost => {
+                    self.lost.remove(&self.cum);
+                    bytes_acked += c.data.len();
+                }
+                State::Acked | State::Abandoned => {}
+            }
+            if let Some((t, at)) = self.rtt_probe
+                && t == self.cum
+            {
+                // §6.3.1 C5 (Karn): only chunks sent once give a sample.
+                if c.transmissions == 1 {
+                    self.rto.sample(now.saturating_duration_since(at));
+                }
+                self.rtt_probe = None;
+            }
+        }
+        if self.adv_peer_ack < self.cum {
+            self.adv_peer_ack = self.cum;
+        }
+        // Gap blocks: only the TSNs not acked by the previous SACK are walked.
+        let mut blocks: Vec<(u64, u64)> = Vec::with_capacity(gaps.size_hint().0);
+        for (s, e) in gaps {
+            if s == 0 || e < s {
+                continue;
+            }
+            let (s, e) = (cum + u64::from(s), cum + u64::from(e));
+            if e >= self.next_tsn {
+                break;
+            }
+            blocks.push((s, e));
+        }
+        let mut highest_newly_acked = if advanced { Some(cum) } else { None };
+        let prev = std::mem::take(&mut self.prev_gaps);
+        for &(s, e) in &blocks {
+            for (a, b) in subtract(s, e, &prev) {
+                for t in a..=b {
+                    let i = (t - self.cum - 1) as usize;
+                    let c = &mut self.flight[i];
+                    match c.state {
+                        State::InFlight => {
+                            self.flight_bytes -= c.data.len();
+                            bytes_acked += c.data.len();
+                        }
+                        State::Lost => {
+                            self.lost.remove(&t);
+                            bytes_acked += c.data.len();
+                        }
+                        State::Acked | State::Abandoned => continue,
+                    }
+                    c.state = State::Acked;
+                    highest_newly_acked = Some(highest_newly_acked.map_or(t, |h: u64| h.max(t)));
+                }
+            }
+        }
+        self.prev_gaps = blocks;
+        out.progress = bytes_acked > 0 || advanced;
+        // §6.2.1: rwnd = a_rwnd − bytes still outstanding.
+        self.peer_rwnd = (a_rwnd as usize).saturating_sub(self.flight_bytes);
+
+        // §7.2.4: miss indications for the holes below the highest newly acked TSN.
+        if let Some(htna) = highest_newly_acked {
+            let mut hole_start = self.cum + 1;
+            let mut holes: Vec<(u64, u64)> = Vec::new();
+            for &(s, e) in &self.prev_gaps {
+                if s > htna {
+                    break;
+                }
+                if s > hole_start {
+                    holes.push((hole_start, s - 1));
+                }
+                hole_start = e + 1;
+            }
+            for (a, b) in holes {
+                for t in a..=b.min(htna) {
+                    let i = (t - self.cum - 1) as usize;
+                    let c = &mut self.flight[i];
+                    if c.state != State::InFlight || c.fast_retransmitted {
+                        continue;
+                    }
+                    c.miss += 1;
+                    if c.miss >= 3 {
+                        c.fast_retransmitted = true;
+                        c.state = State::Lost;
+                        self.flight_bytes -= c.data.len();
+                        self.lost.insert(t);
+                        self.stats.fast_retransmits += 1;
+                        out.fast_retransmit = true;
+                        if self.rtt_probe.is_some_and(|(p, _)| p == t) {
+                            self.rtt_probe = None;
+                        }
+                    }
+                }
+            }
+        }
+        if out.fast_retransmit {
+            // §7.2.4 step 2 / §7.2.3: enter fast recovery once per window.
+            if self.fast_recovery_exit.is_none() {
+                self.ssthresh = (self.cwnd / 2).max(4 * self.p.mtu);
+                self.cwnd = self.ssthresh;
+                self.partial_bytes_acked = 0;
+                self.fast_recovery_exit = Some(self.next_tsn - 1);
+            }
+            self.fast_rtx_burst = true;
+        }
+        // §7.2.4: leave fast recovery once the exit point is acked.
+        if self.fast_recovery_exit.is_some_and(|x| self.cum >= x) {
+            self.fast_recovery_exit = None;
+        }
+
+        // §7.2.1 / §7.2.2: grow cwnd on cumulative progress, outside fast recovery, when the
+        // window was in use.
+        if advanced && self.fast_recovery_exit.is_none() && cwnd_full {
+            if self.cwnd <= self.ssthresh {
+                self.cwnd += bytes_acked.min(self.p.mtu);
+            } else {
+                self.partial_bytes_acked += bytes_acked;
+                if self.partial_bytes_acked >= self.cwnd {
+                    self.partial_bytes_acked -= self.cwnd;
+                    self.cwnd += self.p.mtu;
+                }
+            }
+        }
+        if self.flight_bytes == 0 && self.lost.is_empty() {
+            self.partial_bytes_acked = 0;
+        }
+
+        // §6.3.2 R2 / R3.
+        if !self.has_outstanding() {
+            self.t3 = None;
+        } else if advanced {
+            self.t3 = Some(now + self.rto.rto());
+        }
+        self.update_adv_peer_ack();
+        out
+    }
+
+    /// Anything not yet cumulatively acknowledged (T3 runs while so, §6.3.2).
+    fn has_outstanding(&self) -> bool {
+        !self.flight.is_empty()
+    }
+
+    /// RFC 9260 §6.3.3: T3-rtx expired.
+    pub(super) fn on_t3_expiry(&mut self, now: Instant) {
+        self.stats.t3_expirations += 1;
+        // E1.
+        self.ssthresh = (self.cwnd / 2).max(4 * self.p.mtu);
+        self.cwnd = self.p.mtu;
+        self.partial_bytes_acked = 0;
+        self.fast_recovery_exit = None;
+        // E2.
+        self.rto.back_off();
+        self.rtt_probe = None;
+        // E3: everything outstanding is to be retransmitted.
+        let mut marked = false;
+        for (i, c) in self.flight.iter_mut().enumerate() {
+            if c.state == State::InFlight {
+                c.state = State::Lost;
+                self.flight_bytes -= c.data.len();
+                self.lost.insert(self.cum + 1 + i as u64);
+                marked = true;
+            }
+        }
+        if !marked && self.lost.is_empty() {
+            // DEVIATION(RFC 9260 §6.2.1 renege): nothing was in flight but data sits acked only
+            // by gap blocks; the peer may have reneged, so the first such chunk goes again.
+            if let Some(c) = self.flight.front_mut()
+                && c.state == State::Acked
+            {
+                c.state = State::Lost;
+                self.lost.insert(self.cum + 1);
+                self.prev_gaps.clear();
+            }
+        }
+        // Expired partially reliable data is abandoned now rather than retransmitted.
+        let expired: Vec<u64> = self
+            .lost
+            .iter()
+            .copied()
+            .filter(|&t| {
+                let c = &self.flight[(t - self.cum - 1) as usize];
+                c.expires.is_some_and(|e| now >= e)
+                    || c.max_retransmits.is_some_and(|m| c.transmissions > m)
+            })
+            .collect();
+        for t in expired {
+            self.abandon(t);
+        }
+        self.update_adv_peer_ack();
+        self.t3 = if self.has_outstanding() {
+            Some(now + self.rto.rto())
+        } else {
+            None
+        };
+    }
+
+    /// RFC 3758 §3.5 A1–A3: abandons the message that TSN `t` belongs to: all its fragments in
+    /// flight, and what of it was not yet cut.
+    fn abandon(&mut self, t: u64) {
+        let i = (t - self.cum - 1) as usize;
+        if self.flight[i].state == State::Abandoned {
+            return;
+        }
+        let (msg, first, stream) = {
+            let c = &self.flight[i];
+            (c.msg, c.msg_first.max(self.cum + 1), c.stream)
+        };
+        let mut saw_end = false;
+        let mut k = (first - self.cum - 1) as usize;
+        while k < self.flight.len() && !saw_end {
+            let c = &mut self.flight[k];
+            if c.msg == msg {
+                saw_end = c.flags & flags::END != 0;
+                match c.state {
+                    State::InFlight => self.flight_bytes -= c.data.len(),
+                    State::Lost => {
+                        self.lost.remove(&(self.cum + 1 + k as u64));
+                    }
+                    State::Acked | State::Abandoned => {}
+                }
+                c.state = State::Abandoned;
+            }
+            k += 1;
+        }
+        if !saw_end {
+            // The rest of the message was never cut: drop it from the queue.
+            if let Some(s) = self.streams.get_mut(&stream)
+                && s.queue.front().is_some_and(|m| m.id == msg)
+            {
+                let m = s.queue.pop_front().expect("invariant: front exists");
+                let rest = m.data.len() - m.offset;
+                s.buffered -= rest;
+                self.queued_bytes -= rest;
+                let empty = s.queue.is_empty();
+                if self.current == Some(stream) {
+                    self.current = None;
+                    if let Some(p) = self.active.iter().position(|&x| x == stream) {
+                        self.active.remove(p);
+                    }
+                    if empty {
+                        s.active = false;
+                    } else {
+                        self.active.push_back(stream);
+                    }
+                } else if empty {
+                    self.deactivate(stream);
+                }
+            }
+        }
+        self.stats.abandoned_messages += 1;
+        self.update_adv_peer_ack();
+    }
+
+    /// RFC 3758 §3.5 C1–C2: moves the advanced peer ack point over abandoned chunks.
+    fn update_adv_peer_ack(&mut self) {
+        if self.adv_peer_ack < self.cum {
+            self.adv_peer_ack = self.cum;
+        }
+        let mut i = (self.adv_peer_ack - self.cum) as usize;
+        while let Some(c) = self.flight.get(i) {
+            if c.state != State::Abandoned {
+                break;
+            }
+            self.adv_peer_ack += 1;
+            i += 1;
+        }
+        if self.adv_peer_ack > self.cum {
+            self.forward_tsn_due = true;
+        }
+    }
+
+    /// The (I-)FORWARD-TSN to send, when the peer ack point is behind the advanced one: the new
+    /// cumulative TSN and, per stream, the last skipped SSN / MID.
+    pub(super) fn forward_tsn(&self) -> Option<(u32, Vec<Skipped>)> {
+        if self.adv_peer_ack <= self.cum {
+            return None;
+        }
+        let n = (self.adv_peer_ack - self.cum) as usize;
+        let mut last: BTreeMap<(u16, bool), u32> = BTreeMap::new();
+        for c in self.flight.iter().take(n) {
+            let unordered = c.flags & flags::UNORDERED != 0;
+            if unordered && !self.p.i_data {
+                // RFC 3758 §3.2: unordered DATA needs no stream entry.
+                continue;
+            }
+            last.insert((c.stream, unordered), c.mid);
+        }
+        Some((
+            self.adv_peer_ack as u32,
+            last.into_iter()
+                .map(|((stream, unordered), mid)| Skipped {
+                    stream,
+                    unordered,
+                    mid,
+                })
+                .collect(),
+        ))
+    }
+
+    /// §7.2.1 cwnd validation: after an idle RTO, the window decays.
+    pub(super) fn on_idle_check(&mut self, now: Instant) {
+        if self.flight_bytes == 0
+            && self
+                .last_sent
+                .is_some_and(|l| now.saturating_duration_since(l) > self.rto.rto())
+        {
+            self.cwnd = (self.cwnd / 2).max(4 * self.p.mtu).min(self.cwnd);
+        }
+    }
+}
+
+/// The parts of `[s, e]` not covered by the sorted, disjoint ranges of `prev`.
+fn subtract(s: u64, e: u64, prev: &[(u64, u64)]) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let start = prev.partition_point(|r| r.1 < s);
+    let mut cur = s;
+    let mut it = prev[start..].iter();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        for &(a, b) in it.by_ref() {
+            if a > e {
+                break;
+            }
+            if a > cur {
+                let piece = (cur, a - 1);
+                cur = b.saturating_add(1);
+                return Some(piece);
+            }
+            cur = cur.max(b.saturating_add(1));
+        }
+        done = true;
+        (cur <= e).then_some((cur, e))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtract_ranges() {
+        let prev = [(5, 7), (10, 12)];
+        let v: Vec<_> = subtract(1, 15, &prev).collect();
+        assert_eq!(v, [(1, 4), (8, 9), (13, 15)]);
+        let v: Vec<_> = subtract(5, 7, &prev).collect();
+        assert!(v.is_empty());
+        let v: Vec<_> = subtract(6, 11, &prev).collect();
+        assert_eq!(v, [(8, 9)]);
+        let v: Vec<_> = subtract(20, 22, &prev).collect();
+        assert_eq!(v, [(20, 22)]);
+    }
+
+    #[test]
+    fn rto_follows_rfc_9260_6_3_1() {
+        let mut r = Rto::new(
+            Duration::from_secs(1),
+            Duration::from_millis(10),
+            Duration::from_secs(60),
+        );
+        assert_eq!(r.rto(), Duration::from_secs(1));
+        r.sample(Duration::from_millis(100));
+        // C2: SRTT = R, RTTVAR = R/2, RTO = SRTT + 4·RTTVAR = 300 ms.
+        assert_eq!(r.rto(), Duration::from_millis(300));
+        r.sample(Duration::from_millis(100));
+        // RTTVAR = 3/4·50 + 1/4·0 = 37.5; SRTT = 100; RTO = 250 ms.
+        assert_eq!(r.rto(), Duration::from_micros(250_000));
+        r.back_off();
+        assert_eq!(r.rto(), Duration::from_millis(500));
+    }
+}
