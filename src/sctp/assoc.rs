@@ -25,7 +25,6 @@ type HmacSha256 = Hmac<sha2::Sha256>;
 
 /// Association settings. The defaults are chosen for WebRTC data channels.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct SctpConfig {
     /// Local and remote SCTP port (RFC 8841 `a=sctp-port`, 5000 by default).
     pub port: u16,
@@ -48,8 +47,9 @@ pub struct SctpConfig {
     /// RFC 9260 §6.3.1 RTO.Initial. DEVIATION(RFC 9260 §16: 1 s): 500 ms, as dcSCTP uses: the
     /// DTLS handshake has just shown a round trip, and WebRTC paths are rarely slower.
     pub rto_initial: Duration,
-    /// RTO.Min. DEVIATION(RFC 9260 §16: 1 s): 200 ms. With a 1 s floor, a lost tail chunk on
-    /// a 30 ms path stalls a channel for a second; 200 ms matches delayed-ack timing.
+    /// RTO.Min. DEVIATION(RFC 9260 §16: 1 s): 400 ms, as dcSCTP uses. With a 1 s floor a lost
+    /// tail chunk on a 30 ms path stalls a channel for a second; 400 ms is still twice the
+    /// delayed-SACK timeout, so a delayed SACK never fires T3.
     pub rto_min: Duration,
     /// RTO.Max (60 s, the RFC value).
     pub rto_max: Duration,
@@ -83,7 +83,7 @@ impl Default for SctpConfig {
             max_send_buffer_bytes: 16 << 20,
             streams: 65535,
             rto_initial: Duration::from_millis(500),
-            rto_min: Duration::from_millis(200),
+            rto_min: Duration::from_millis(400),
             rto_max: Duration::from_secs(60),
             max_init_retransmits: 8,
             max_retransmissions: Some(10),
@@ -1062,7 +1062,21 @@ impl Association {
         }
         self.data_packets_unacked += 1;
         if immediate || self.data_packets_unacked >= 2 {
-            self.sack = SackDue::Now;
+            // The SACK is cut now, as its own packet, rather than left owed until the next
+            // poll: a caller that hands over a batch of datagrams before polling (recvmmsg,
+            // GRO, a simulator delivering a burst) must still produce one SACK per trigger, or
+            // the sender loses its miss indications (§7.2.4) and its cwnd growth (§7.2.1),
+            // which are counted per SACK.
+            if self.out_packets.len() < 64 {
+                let mut out = Vec::with_capacity(64);
+                self.write_header(&mut out, self.peer_tag);
+                self.write_sack(&mut out);
+                let z = self.caps.zero_checksum;
+                self.finish_packet(&mut out, z);
+                self.out_packets.push_back(out);
+            } else {
+                self.sack = SackDue::Now;
+            }
         } else if self.sack == SackDue::No {
             self.sack = SackDue::Delayed;
             self.timers

@@ -505,9 +505,31 @@ impl Receiver {
         skipped: impl Iterator<Item = Skipped>,
     ) -> bool {
         let n = unwrap_tsn(self.cum, new_cum);
-        if n <= self.cum || n - self.cum > 0xFFFF {
+        // Far behind (more than the TSN window): a stray, nothing in it applies any more.
+        if n.abs_diff(self.cum) > 0xFFFF {
             return false;
         }
+        // The stream skips apply even when the TSNs already arrived: the sender may have
+        // abandoned a message whose sent fragments all got here but whose rest was never sent.
+        let advanced = n > self.cum;
+        if advanced {
+            self.advance_cum_to(n);
+        }
+        for s in skipped {
+            if s.unordered {
+                if self.i_data
+                    && let Some(p) = self.partials.remove(&(s.stream, true, s.mid))
+                {
+                    self.buffered -= p.bytes;
+                }
+            } else {
+                self.skip_ordered_through(s.stream, s.mid);
+            }
+        }
+        advanced
+    }
+
+    fn advance_cum_to(&mut self, n: u64) {
         self.cum = n;
         self.ranges.retain(|r| r.1 > n);
         if let Some(r) = self.ranges.first_mut()
@@ -521,18 +543,6 @@ impl Receiver {
         for (_, (_, f)) in std::mem::replace(&mut self.unordered, keep) {
             self.buffered -= f.data.len();
         }
-        for s in skipped {
-            if s.unordered {
-                if self.i_data
-                    && let Some(p) = self.partials.remove(&(s.stream, true, s.mid))
-                {
-                    self.buffered -= p.bytes;
-                }
-            } else {
-                self.skip_ordered_through(s.stream, s.mid);
-            }
-        }
-        true
     }
 
     /// RFC 6525 §5.2.2: the peer reset these outgoing streams of its own (our incoming ones);

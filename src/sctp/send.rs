@@ -128,8 +128,14 @@ impl Rto {
                 self.srtt = Some(srtt * 7 / 8 + r / 8);
             }
         }
-        // C3 with clock granularity G = 1 ms when RTTVAR rounds to zero.
-        let var = (self.rttvar * 4).max(Duration::from_millis(1));
+        // C3: RTO = SRTT + max(G, 4·RTTVAR).
+        // DEVIATION(RFC 9260 §6.3.1 C3, G = clock granularity): the variance term is floored at
+        // half of RTO.Min rather than at G, much as Linux TCP floors it at 200 ms. On a steady
+        // path RTTVAR decays to almost nothing and RTO would sit just above SRTT, so a queue
+        // building up in front of a bottleneck (tens of ms) fires T3 spuriously and collapses
+        // cwnd to one MTU. The RFC's 1 s RTO.Min hides the problem; our lower RTO.Min (see
+        // SctpConfig) needs the floor.
+        let var = (self.rttvar * 4).max(self.min / 2);
         self.rto = (self.srtt.expect("invariant: set above") + var).clamp(self.min, self.max);
     }
 
@@ -188,6 +194,10 @@ pub(super) struct Sender {
     adv_peer_ack: u64,
     pub(super) forward_tsn_due: bool,
     last_sent: Option<Instant>,
+    /// The last transmission opportunity ended with the window full (§7.2.1: cwnd only grows
+    /// when it is being used). Kept between SACKs, so a batch of SACKs handled before the next
+    /// transmission all count.
+    cwnd_limited: bool,
     pub(super) stats: SendStats,
     /// Streams whose buffered amount fell to their threshold.
     pub(super) low_events: Vec<u16>,
@@ -278,6 +288,7 @@ impl Sender {
             adv_peer_ack: cum,
             forward_tsn_due: false,
             last_sent: None,
+            cwnd_limited: false,
             stats: SendStats::default(),
             low_events: Vec::new(),
         }
@@ -470,6 +481,7 @@ impl Sender {
             let last = self.flight.back().expect("invariant: just pushed");
             room = room.saturating_sub((header + last.data.len()).next_multiple_of(4));
         }
+        self.cwnd_limited = self.flight_bytes + self.p.mtu > self.cwnd;
         if wrote {
             self.last_sent = Some(now);
             if self.t3.is_none() {
@@ -653,8 +665,7 @@ impl Sender {
             self.stats.sacks_ignored += 1;
             return out;
         }
-        let flight_before = self.flight_bytes;
-        let cwnd_full = flight_before + self.p.mtu > self.cwnd;
+        let cwnd_full = self.cwnd_limited;
         let mut bytes_acked = 0usize;
         let advanced = cum > self.cum;
         // Cumulative part: pop the acknowledged front.
@@ -890,11 +901,23 @@ impl Sender {
             k += 1;
         }
         if !saw_end {
-            // The rest of the message was never cut: drop it from the queue.
+            // The rest of the message was never cut: drop it from the queue, and stand in for
+            // its last fragment with a TSN that is never sent, so that a FORWARD TSN must go out
+            // and the receiver learns to skip the message, even if every fragment that was sent
+            // arrived (otherwise the peer's stream would wait for the missing end forever).
+            let (mut mid, mut ppid, mut f, mut fsn) = (0, 0, flags::END, 0);
+            if let Some(c) = self.flight.iter().rev().find(|c| c.msg == msg) {
+                mid = c.mid;
+                ppid = c.ppid;
+                f |= c.flags & flags::UNORDERED;
+                fsn = c.fsn + 1;
+            }
+            let mut max_retransmits = None;
             if let Some(s) = self.streams.get_mut(&stream)
                 && s.queue.front().is_some_and(|m| m.id == msg)
             {
                 let m = s.queue.pop_front().expect("invariant: front exists");
+                max_retransmits = m.opts.max_retransmits;
                 let rest = m.data.len() - m.offset;
                 s.buffered -= rest;
                 self.queued_bytes -= rest;
@@ -913,6 +936,23 @@ impl Sender {
                     self.deactivate(stream);
                 }
             }
+            self.next_tsn += 1;
+            self.flight.push_back(Sent {
+                stream,
+                mid,
+                fsn,
+                ppid,
+                flags: f,
+                data: Bytes::new(),
+                msg,
+                msg_first: first,
+                state: State::Abandoned,
+                transmissions: 0,
+                miss: 0,
+                fast_retransmitted: false,
+                max_retransmits,
+                expires: None,
+            });
         }
         self.stats.abandoned_messages += 1;
         self.update_adv_peer_ack();
@@ -1034,6 +1074,16 @@ mod tests {
         // RTTVAR = 3/4·50 + 1/4·0 = 37.5; SRTT = 100; RTO = 250 ms.
         assert_eq!(r.rto(), Duration::from_micros(250_000));
         r.back_off();
+        assert_eq!(r.rto(), Duration::from_millis(500));
+        // A steady path: RTTVAR decays, but the variance term stays at least RTO.Min / 2.
+        let mut r = Rto::new(
+            Duration::from_secs(1),
+            Duration::from_millis(400),
+            Duration::from_secs(60),
+        );
+        for _ in 0..100 {
+            r.sample(Duration::from_millis(300));
+        }
         assert_eq!(r.rto(), Duration::from_millis(500));
     }
 }

@@ -299,7 +299,7 @@ fn fragmented_messages_with_and_without_i_data() {
         );
         check_reliable_ordered(&sizes, &msgs);
         assert_eq!(p.a.uses_i_data(), i_data);
-        assert_eq!(p.a.stats().send.retransmissions, 0);
+        assert_eq!(p.a.stats().send.retransmissions, 0, "{:?}", p.a.stats());
     }
 }
 
