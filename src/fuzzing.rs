@@ -380,12 +380,244 @@ fn dtls_fixtures() -> (
     (ctx, c, s)
 }
 
+/// `sctp_chunk`: the input is the chunk area of an SCTP packet (the target adds a header and a
+/// valid checksum, so the fuzzer need not find CRCs). Every chunk that parses re-encodes to a
+/// chunk that parses to the same value.
+pub fn sctp_chunk(data: &[u8]) {
+    use crate::sctp::chunk::{self, Chunk, ForwardTsn, ReconfigParam, Sack, typ};
+    use crate::sctp::{ChunkView, Packet};
+    let _ = Packet::parse(data, false);
+    let _ = Packet::parse(data, true);
+    let mut pkt = vec![0x13, 0x88, 0x13, 0x88, 0, 0, 0, 1, 0, 0, 0, 0];
+    pkt.extend_from_slice(data);
+    let crc = crate::sctp::checksum(&pkt);
+    pkt[8..12].copy_from_slice(&crc.to_le_bytes());
+    let Ok(p) = Packet::parse(&pkt, false) else {
+        return;
+    };
+    fn reparse(buf: &[u8]) -> Chunk<'_> {
+        let len = usize::from(u16::from_be_bytes([buf[2], buf[3]]));
+        let v = ChunkView {
+            typ: buf[0],
+            flags: buf[1],
+            value: &buf[4..len],
+        };
+        Chunk::parse(v).expect("what we encode parses")
+    }
+    for v in p.chunks() {
+        let Ok(c) = Chunk::parse(v) else { continue };
+        let mut out = Vec::new();
+        match c {
+            Chunk::Data(d) => {
+                let i = v.typ == typ::I_DATA;
+                chunk::Data::write_header(
+                    &mut out,
+                    i,
+                    d.flags,
+                    d.tsn,
+                    d.stream,
+                    d.mid,
+                    d.ppid,
+                    d.fsn,
+                    d.payload.len(),
+                );
+                out.extend_from_slice(d.payload);
+                assert_eq!(reparse(&out), Chunk::Data(d), "DATA round trip");
+            }
+            Chunk::Sack(s) => {
+                Sack::write(&mut out, s.cum_tsn, s.a_rwnd, s.gap_blocks(), s.duplicates());
+                let Chunk::Sack(t) = reparse(&out) else {
+                    panic!("SACK re-parses as SACK")
+                };
+                assert_eq!((t.cum_tsn, t.a_rwnd), (s.cum_tsn, s.a_rwnd));
+                assert!(t.gap_blocks().eq(s.gap_blocks()));
+                assert!(t.duplicates().eq(s.duplicates()));
+            }
+            Chunk::ForwardTsn(f) => {
+                let i = v.typ == typ::I_FORWARD_TSN;
+                let skipped: Vec<_> = f.skipped().collect();
+                ForwardTsn::write(&mut out, i, f.new_cum_tsn, skipped.iter().copied());
+                let Chunk::ForwardTsn(g) = reparse(&out) else {
+                    panic!("FORWARD TSN re-parses")
+                };
+                assert_eq!(g.new_cum_tsn, f.new_cum_tsn);
+                assert_eq!(g.skipped().collect::<Vec<_>>(), skipped);
+            }
+            Chunk::ReConfig(params) => {
+                for r in Chunk::reconfig_params(params) {
+                    let mut o = Vec::new();
+                    chunk::write_chunk(&mut o, typ::RE_CONFIG, 0, |b| r.write(b));
+                    let Chunk::ReConfig(q) = reparse(&o) else {
+                        panic!("RE-CONFIG re-parses")
+                    };
+                    let again: Vec<ReconfigParam<'_>> = Chunk::reconfig_params(q).collect();
+                    // `Other` keeps only the type and sequence number.
+                    if !matches!(r, ReconfigParam::Other { .. }) {
+                        assert_eq!(again, vec![r], "RE-CONFIG round trip");
+                    }
+                }
+            }
+            Chunk::Init(init) | Chunk::InitAck(init) => {
+                chunk::write_chunk(&mut out, v.typ, 0, |b| {
+                    init.write_fixed(b);
+                    for q in init.params.iter() {
+                        chunk::write_param(b, q.typ, q.value);
+                    }
+                });
+                let (Chunk::Init(j) | Chunk::InitAck(j)) = reparse(&out) else {
+                    panic!("INIT re-parses")
+                };
+                assert_eq!(
+                    (j.initiate_tag, j.a_rwnd, j.initial_tsn),
+                    (init.initiate_tag, init.a_rwnd, init.initial_tsn)
+                );
+                assert!(j.params.iter().eq(init.params.iter()));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `sctp_association`: two associations are set up in memory, then the fuzzer's operations run:
+/// forged packets into `b` carrying its real verification tag and a valid checksum (so they get
+/// past validation), real packets exchanged, time steps, sends, resets, shutdown and abort. It
+/// must never panic, and its memory must stay within the configured limits.
+pub fn sctp_association(data: &[u8]) {
+    use crate::rng::Stream;
+    use crate::sctp::{Association, SctpConfig, SendOptions};
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "one base instant for the fuzz run"
+    )]
+    let base = Instant::now();
+    let mut now = base;
+    let root = RngRoot::from_seed(7);
+    let cfg = SctpConfig {
+        receive_window_bytes: 64 * 1024,
+        max_receive_message_bytes: 16 * 1024,
+        max_send_message_bytes: 16 * 1024,
+        max_send_buffer_bytes: 256 * 1024,
+        max_out_of_order_ranges: 16,
+        ..SctpConfig::default()
+    };
+    let mut a = Association::new(cfg.clone(), root.child("a", 0).stream(Stream::Sctp), now);
+    let mut b = Association::new(cfg.clone(), root.child("b", 0).stream(Stream::Sctp), now);
+    a.connect(now);
+    let mut b_tag = 0u32;
+    let mut buf = Vec::new();
+    let exchange = |a: &mut Association, b: &mut Association, now: Instant, tag: &mut u32| {
+        let mut buf = Vec::new();
+        for _ in 0..64 {
+            let mut moved = false;
+            while a.poll_transmit_into(&mut buf) {
+                if buf.len() >= 8 && *tag == 0 {
+                    let t = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+                    if t != 0 {
+                        *tag = t;
+                    }
+                }
+                b.handle_packet(now, &buf);
+                moved = true;
+            }
+            while b.poll_transmit_into(&mut buf) {
+                a.handle_packet(now, &buf);
+                moved = true;
+            }
+            while a.poll_event().is_some() {}
+            while b.poll_event().is_some() {}
+            if !moved {
+                break;
+            }
+        }
+    };
+    exchange(&mut a, &mut b, now, &mut b_tag);
+    let mut rest = data;
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        let n = usize::from(rest.first().copied().unwrap_or(0)) + 1;
+        match op % 9 {
+            0 | 1 => {
+                // A forged packet for b: the right tag (or a fuzzed one), a valid CRC.
+                let n = n.min(rest.len());
+                let (chunks, t) = rest.split_at(n);
+                rest = t;
+                let tag = if op % 9 == 0 {
+                    b_tag
+                } else {
+                    u32::from_be_bytes([op, n as u8, 0, 1])
+                };
+                let mut pkt = vec![0x13, 0x88, 0x13, 0x88];
+                pkt.extend_from_slice(&tag.to_be_bytes());
+                pkt.extend_from_slice(&[0; 4]);
+                pkt.extend_from_slice(chunks.get(1..).unwrap_or_default());
+                let crc = crate::sctp::checksum(&pkt);
+                pkt[8..12].copy_from_slice(&crc.to_le_bytes());
+                b.handle_packet(now, &pkt);
+            }
+            2 => {
+                now += Duration::from_millis(n as u64 * 7);
+                a.handle_timeout(now);
+                b.handle_timeout(now);
+                rest = rest.get(1..).unwrap_or_default();
+            }
+            3 => {
+                let len = n * 97 % (20 * 1024);
+                let opts = SendOptions {
+                    unordered: n & 1 != 0,
+                    max_retransmits: (n & 2 != 0).then_some(1),
+                    lifetime: (n & 4 != 0).then_some(Duration::from_millis(100)),
+                };
+                let _ = a.send((n % 5) as u16, 53, vec![op; len.max(1)].into(), opts);
+                rest = rest.get(1..).unwrap_or_default();
+            }
+            4 => exchange(&mut a, &mut b, now, &mut b_tag),
+            5 => {
+                let _ = b.send((n % 3) as u16, 51, vec![1; n].into(), SendOptions::default());
+                rest = rest.get(1..).unwrap_or_default();
+            }
+            6 => {
+                a.reset_streams(&[(n % 5) as u16]);
+                rest = rest.get(1..).unwrap_or_default();
+            }
+            7 => {
+                // b's raw output is dropped (loss), then time passes.
+                while b.poll_transmit_into(&mut buf) {}
+                now += Duration::from_millis(250);
+                a.handle_timeout(now);
+                b.handle_timeout(now);
+            }
+            _ => {
+                if n % 16 == 0 {
+                    b.abort(now);
+                } else if n % 16 == 1 {
+                    a.shutdown(now);
+                }
+                rest = rest.get(1..).unwrap_or_default();
+            }
+        }
+        for x in [&a, &b] {
+            let s = x.stats();
+            assert!(s.queued_bytes <= cfg.max_send_buffer_bytes, "send buffer bound");
+            if op % 9 == 2 || op % 9 == 7 {
+                // Right after handle_timeout(now), nothing is due any more (no busy loop).
+                assert!(
+                    x.poll_timeout().is_none_or(|t| t > now),
+                    "a deadline not after now following handle_timeout"
+                );
+            }
+        }
+        assert!(b.held_bytes() <= 2 * cfg.receive_window_bytes, "receive bound");
+    }
+}
+
 /// Every fuzz target by name, for the corpus replay test.
 pub const TARGETS: &[(&str, Target)] = &[
     ("stun", stun),
     ("ice_agent", ice_agent),
     ("sdp", sdp),
     ("dtls", dtls),
+    ("sctp_chunk", sctp_chunk),
+    ("sctp_association", sctp_association),
 ];
 
 #[cfg(test)]

@@ -481,6 +481,12 @@ impl Association {
         s
     }
 
+    /// Bytes the receiving half holds: partial messages, complete ones waiting for their turn,
+    /// and delivered ones not yet polled. Bounded by twice the receive window.
+    pub fn held_bytes(&self) -> usize {
+        self.receiver.as_ref().map_or(0, |r| r.held_bytes())
+    }
+
     /// Negotiated (outbound, inbound) stream counts, once established.
     pub fn stream_counts(&self) -> (u16, u16) {
         (self.outbound_streams, self.inbound_streams)

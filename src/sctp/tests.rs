@@ -1228,3 +1228,53 @@ proptest! {
         prop_assert_eq!(s.flight_bytes + s.queued_bytes, 0);
     }
 }
+
+/// Writes seed inputs for the `sctp_chunk` and `sctp_association` fuzz targets from a real
+/// exchange (run by hand: `cargo test --lib write_sctp_fuzz_seeds -- --ignored`).
+#[test]
+#[ignore = "tooling: regenerates fuzz seeds"]
+fn write_sctp_fuzz_seeds() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let mut p = Pair::default_pair(40);
+    p.keep_wire = true;
+    p.cfg = [PathCfg { loss: 0.1, reorder: 0.2, delay: Duration::from_millis(5), ..PathCfg::default() }; 2];
+    p.a.connect(p.now);
+    p.b.connect(p.now);
+    for i in 0..20 {
+        let opts = SendOptions { unordered: i % 3 == 0, max_retransmits: (i % 4 == 0).then_some(0), ..SendOptions::default() };
+        p.a.send(i as u16 % 4, 53, payload(i, [10, 3000][i % 2]), opts).unwrap();
+    }
+    p.a.reset_streams(&[1]);
+    p.run_until(Duration::from_secs(30), |p| p.b_messages().len() >= 15 && p.a.stats().flight_bytes == 0);
+    p.a.shutdown(p.now);
+    p.run_until(Duration::from_secs(5), |_| false);
+    let mut seen = std::collections::BTreeSet::new();
+    for w in &p.wire {
+        let body = &w[12..];
+        let kinds: Vec<u8> = Packet::parse(w, true).unwrap().chunks().map(|c| c.typ).collect();
+        if seen.insert(kinds) {
+            std::fs::write(root.join(format!("sctp_chunk/seed-{}", seen.len())), body).unwrap();
+        }
+    }
+    // Association programs: op bytes as read by `fuzzing::sctp_association`.
+    let programs: [&[u8]; 4] = [
+        &[3, 5, 3, 200, 4, 2, 50, 4, 5, 9, 4],
+        &[3, 100, 7, 4, 2, 255, 4, 6, 2, 4, 2, 200, 4],
+        &[0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 4],
+        &[3, 1, 3, 2, 3, 3, 4, 8, 16, 4, 2, 255, 4],
+    ];
+    for (i, prog) in programs.iter().enumerate() {
+        std::fs::write(root.join(format!("sctp_association/seed-{i}")), prog).unwrap();
+    }
+    // Real chunks as forged packets for b (op 0, length, then chunk bytes after one pad byte).
+    for (i, w) in p.wire.iter().enumerate().take(40) {
+        let body = &w[12..];
+        if body.len() < 250 {
+            let mut prog = vec![3, 9, 4, 0, body.len() as u8];
+            prog.push(0);
+            prog.extend_from_slice(body);
+            prog.extend_from_slice(&[4, 2, 9, 4]);
+            std::fs::write(root.join(format!("sctp_association/wire-{i}")), prog).unwrap();
+        }
+    }
+}
