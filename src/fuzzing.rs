@@ -425,7 +425,13 @@ pub fn sctp_chunk(data: &[u8]) {
                 assert_eq!(reparse(&out), Chunk::Data(d), "DATA round trip");
             }
             Chunk::Sack(s) => {
-                Sack::write(&mut out, s.cum_tsn, s.a_rwnd, s.gap_blocks(), s.duplicates());
+                Sack::write(
+                    &mut out,
+                    s.cum_tsn,
+                    s.a_rwnd,
+                    s.gap_blocks(),
+                    s.duplicates(),
+                );
                 let Chunk::Sack(t) = reparse(&out) else {
                     panic!("SACK re-parses as SACK")
                 };
@@ -572,7 +578,12 @@ pub fn sctp_association(data: &[u8]) {
             }
             4 => exchange(&mut a, &mut b, now, &mut b_tag),
             5 => {
-                let _ = b.send((n % 3) as u16, 51, vec![1; n].into(), SendOptions::default());
+                let _ = b.send(
+                    (n % 3) as u16,
+                    51,
+                    vec![1; n].into(),
+                    SendOptions::default(),
+                );
                 rest = rest.get(1..).unwrap_or_default();
             }
             6 => {
@@ -597,7 +608,10 @@ pub fn sctp_association(data: &[u8]) {
         }
         for x in [&a, &b] {
             let s = x.stats();
-            assert!(s.queued_bytes <= cfg.max_send_buffer_bytes, "send buffer bound");
+            assert!(
+                s.queued_bytes <= cfg.max_send_buffer_bytes,
+                "send buffer bound"
+            );
             if op % 9 == 2 || op % 9 == 7 {
                 // Right after handle_timeout(now), nothing is due any more (no busy loop).
                 assert!(
@@ -606,7 +620,10 @@ pub fn sctp_association(data: &[u8]) {
                 );
             }
         }
-        assert!(b.held_bytes() <= 2 * cfg.receive_window_bytes, "receive bound");
+        assert!(
+            b.held_bytes() <= 2 * cfg.receive_window_bytes,
+            "receive bound"
+        );
     }
 }
 

@@ -871,6 +871,16 @@ impl Association {
 
     /// Takes one SCTP packet (a DTLS application-data record). Bad input is dropped and counted.
     pub fn handle_packet(&mut self, now: Instant, buf: &[u8]) {
+        self.process_packet(now, buf, None);
+    }
+
+    /// Like [`Association::handle_packet`], for a packet already in a [`Bytes`] (as DTLS hands
+    /// them over): message payloads are slices of it, not copies.
+    pub fn handle_packet_bytes(&mut self, now: Instant, packet: &Bytes) {
+        self.process_packet(now, packet, Some(packet));
+    }
+
+    fn process_packet(&mut self, now: Instant, buf: &[u8], owner: Option<&Bytes>) {
         self.advance(now);
         let Ok(pkt) = Packet::parse(buf, self.cfg.zero_checksum) else {
             self.stats.dropped.malformed += 1;
@@ -939,7 +949,7 @@ impl Association {
                     if d.flags & chunk::flags::IMMEDIATE != 0 {
                         immediate = true;
                     }
-                    if !self.on_data(&d) {
+                    if !self.on_data(&d, owner) {
                         immediate = true;
                     }
                 }
@@ -1020,7 +1030,7 @@ impl Association {
     }
 
     /// One DATA chunk. False when the SACK should go at once (duplicate, gap, refusal).
-    fn on_data(&mut self, d: &Data<'_>) -> bool {
+    fn on_data(&mut self, d: &Data<'_>, owner: Option<&Bytes>) -> bool {
         let accepting = matches!(
             self.state,
             AssociationState::Established
@@ -1035,7 +1045,7 @@ impl Association {
         // §6.5: a chunk on a stream that does not exist is acknowledged, its data dropped,
         // and reported with an Invalid Stream Identifier error.
         let valid = d.stream < inbound;
-        match r.on_data(d, valid) {
+        match r.on_data(d, valid, owner) {
             Ok(()) => {
                 if !valid && self.errors.len() < 4 {
                     let mut v = d.stream.to_be_bytes().to_vec();

@@ -224,7 +224,12 @@ impl Receiver {
     /// RFC 9260 §6.2: takes one DATA / I-DATA chunk. On `Ok`, the TSN is recorded (and the chunk
     /// may have completed messages). `inbound_streams` bounds the stream id (§6.5: a chunk on an
     /// invalid stream is acked but its data dropped; the caller reports the error).
-    pub(super) fn on_data(&mut self, d: &Data<'_>, valid_stream: bool) -> Result<(), Refused> {
+    pub(super) fn on_data(
+        &mut self,
+        d: &Data<'_>,
+        valid_stream: bool,
+        owner: Option<&Bytes>,
+    ) -> Result<(), Refused> {
         let t = unwrap_tsn(self.cum, d.tsn);
         if self.is_received(t) {
             // §6.2: duplicates are reported in the next SACK (bounded list).
@@ -250,7 +255,7 @@ impl Receiver {
             return Err(Refused::OutOfWindow);
         }
         if valid_stream {
-            self.reassemble(t, d);
+            self.reassemble(t, d, owner);
         }
         Ok(())
     }
@@ -287,12 +292,20 @@ impl Receiver {
         true
     }
 
-    fn reassemble(&mut self, t: u64, d: &Data<'_>) {
+    /// `owner`, when given, is the buffer `d` was parsed from: payloads are sliced out of it
+    /// instead of copied.
+    fn reassemble(&mut self, t: u64, d: &Data<'_>, owner: Option<&Bytes>) {
         let frag = Fragment {
             begin: d.is_begin(),
             end: d.is_end(),
             ppid: d.ppid,
-            data: Bytes::copy_from_slice(d.payload),
+            // A slice pins the whole packet: only worth it (and only safe against a peer that
+            // pads tiny chunks into big packets to inflate our memory past the window) when the
+            // payload is most of the packet.
+            data: match owner {
+                Some(b) if d.payload.len() * 2 >= b.len() => b.slice_ref(d.payload),
+                _ => Bytes::copy_from_slice(d.payload),
+            },
         };
         let unordered = d.is_unordered();
         // Fast path: a whole message in one chunk.

@@ -179,6 +179,8 @@ pub(super) struct Sender {
     flight: VecDeque<Sent>,
     lost: BTreeSet<u64>,
     prev_gaps: Vec<(u64, u64)>,
+    /// Reused for gap-block and hole lists, so SACK handling does not allocate.
+    scratch: Vec<(u64, u64)>,
     flight_bytes: usize,
     peer_rwnd: usize,
     pub(super) cwnd: usize,
@@ -273,6 +275,7 @@ impl Sender {
             flight: VecDeque::new(),
             lost: BTreeSet::new(),
             prev_gaps: Vec::new(),
+            scratch: Vec::new(),
             flight_bytes: 0,
             peer_rwnd: peer_rwnd as usize,
             // RFC 9260 §7.2.1: initial cwnd = min(4·MTU, max(2·MTU, 4380)).
@@ -696,17 +699,35 @@ impl Sender {
         if self.adv_peer_ack < self.cum {
             self.adv_peer_ack = self.cum;
         }
-        // Gap blocks: only the TSNs not acked by the previous SACK are walked.
-        let mut blocks: Vec<(u64, u64)> = Vec::with_capacity(gaps.size_hint().0);
+        // Gap blocks: only the TSNs not acked by the previous SACK are walked. The blocks are
+        // normalised (sorted, merged) so that a peer sending overlapping or unordered blocks
+        // cannot make one SACK walk the flight many times over.
+        let mut blocks = std::mem::take(&mut self.scratch);
+        blocks.clear();
+        let mut sorted = true;
         for (s, e) in gaps {
             if s == 0 || e < s {
                 continue;
             }
             let (s, e) = (cum + u64::from(s), cum + u64::from(e));
             if e >= self.next_tsn {
-                break;
+                continue;
+            }
+            if blocks.last().is_some_and(|&(_, pe)| s <= pe + 1) {
+                sorted = false;
             }
             blocks.push((s, e));
+        }
+        if !sorted {
+            blocks.sort_unstable();
+            let mut merged: Vec<(u64, u64)> = Vec::with_capacity(blocks.len());
+            for &(s, e) in blocks.iter() {
+                match merged.last_mut() {
+                    Some(last) if s <= last.1 + 1 => last.1 = last.1.max(e),
+                    _ => merged.push((s, e)),
+                }
+            }
+            blocks = merged;
         }
         let mut highest_newly_acked = if advanced { Some(cum) } else { None };
         let prev = std::mem::take(&mut self.prev_gaps);
@@ -732,6 +753,7 @@ impl Sender {
             }
         }
         self.prev_gaps = blocks;
+        self.scratch = prev;
         out.progress = bytes_acked > 0 || advanced;
         // §6.2.1: rwnd = a_rwnd − bytes still outstanding.
         self.peer_rwnd = (a_rwnd as usize).saturating_sub(self.flight_bytes);
@@ -739,7 +761,8 @@ impl Sender {
         // §7.2.4: miss indications for the holes below the highest newly acked TSN.
         if let Some(htna) = highest_newly_acked {
             let mut hole_start = self.cum + 1;
-            let mut holes: Vec<(u64, u64)> = Vec::new();
+            let mut holes = std::mem::take(&mut self.scratch);
+            holes.clear();
             for &(s, e) in &self.prev_gaps {
                 if s > htna {
                     break;
@@ -749,7 +772,7 @@ impl Sender {
                 }
                 hole_start = e + 1;
             }
-            for (a, b) in holes {
+            for &(a, b) in &holes {
                 for t in a..=b.min(htna) {
                     let i = (t - self.cum - 1) as usize;
                     let c = &mut self.flight[i];
@@ -770,6 +793,7 @@ impl Sender {
                     }
                 }
             }
+            self.scratch = holes;
         }
         if out.fast_retransmit {
             // §7.2.4 step 2 / §7.2.3: enter fast recovery once per window.
@@ -1057,6 +1081,75 @@ mod tests {
         assert_eq!(v, [(8, 9)]);
         let v: Vec<_> = subtract(20, 22, &prev).collect();
         assert_eq!(v, [(20, 22)]);
+    }
+
+    fn sender_with_flight(n: usize) -> (Sender, Instant) {
+        let now = crate::test_util::base();
+        let p = SendParams {
+            mtu: 1200,
+            rto_initial: Duration::from_secs(1),
+            rto_min: Duration::from_millis(400),
+            rto_max: Duration::from_secs(60),
+            max_buffer_bytes: 1 << 20,
+            i_data: true,
+        };
+        let mut s = Sender::new(p, 1000, 1 << 20);
+        s.cwnd = 1 << 20;
+        for i in 0..n {
+            s.enqueue(
+                now,
+                0,
+                53,
+                Bytes::from(vec![i as u8; 1000]),
+                SendOptions::default(),
+            )
+            .unwrap();
+        }
+        let mut out = Vec::new();
+        while s.write_data(now, &mut out, 1024) {}
+        assert_eq!(s.flight.len(), n);
+        (s, now)
+    }
+
+    /// RFC 9260 §6.2.1 gap blocks are offsets from the cumulative ack; a peer may send them
+    /// unsorted or overlapping. Each TSN is acked once, whatever the shape.
+    #[test]
+    fn overlapping_and_unsorted_gap_blocks_ack_each_tsn_once() {
+        let (mut s, now) = sender_with_flight(20);
+        let cum = 999 + 2; // TSNs 1000 and 1001 acked cumulatively
+        let gaps = [(10u16, 15u16), (2, 6), (3, 12), (10, 15), (0, 3), (7, 4)];
+        s.on_sack(now, cum, 1 << 20, gaps.into_iter());
+        // Acked: 1000-1001 (cum), then offsets 2..=15 → TSNs 1003..=1016. Outstanding: 1002 and
+        // 1017..=1019, four chunks of 1000 bytes.
+        assert_eq!(s.flight_bytes(), 4000);
+        const B: u64 = 1 << 32; // TSNs are unwrapped above 2^32
+        assert_eq!(s.prev_gaps, vec![(B + 1003, B + 1016)]);
+        // The same SACK again changes nothing.
+        s.on_sack(now, cum, 1 << 20, gaps.into_iter());
+        assert_eq!(s.flight_bytes(), 4000);
+    }
+
+    /// §7.2.4: three SACKs reporting a hole (each newly acking above it) mark it for fast
+    /// retransmission, once.
+    #[test]
+    fn three_miss_indications_trigger_one_fast_retransmit() {
+        let (mut s, now) = sender_with_flight(10);
+        let cum = 1000; // TSN 1000 acked, 1001 missing
+        for (i, end) in [1u16, 2, 3].into_iter().enumerate() {
+            s.on_sack(now, cum, 1 << 20, [(2u16, end + 1)].into_iter());
+            assert_eq!(
+                s.stats.fast_retransmits,
+                u64::from(i == 2),
+                "after SACK {}",
+                i + 1
+            );
+        }
+        s.on_sack(now, cum, 1 << 20, [(2u16, 8)].into_iter());
+        assert_eq!(
+            s.stats.fast_retransmits, 1,
+            "a chunk is fast-retransmitted once"
+        );
+        assert!(s.lost.contains(&((1 << 32) + 1001)));
     }
 
     #[test]

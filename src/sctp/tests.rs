@@ -1237,21 +1237,37 @@ fn write_sctp_fuzz_seeds() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
     let mut p = Pair::default_pair(40);
     p.keep_wire = true;
-    p.cfg = [PathCfg { loss: 0.1, reorder: 0.2, delay: Duration::from_millis(5), ..PathCfg::default() }; 2];
+    p.cfg = [PathCfg {
+        loss: 0.1,
+        reorder: 0.2,
+        delay: Duration::from_millis(5),
+        ..PathCfg::default()
+    }; 2];
     p.a.connect(p.now);
     p.b.connect(p.now);
     for i in 0..20 {
-        let opts = SendOptions { unordered: i % 3 == 0, max_retransmits: (i % 4 == 0).then_some(0), ..SendOptions::default() };
-        p.a.send(i as u16 % 4, 53, payload(i, [10, 3000][i % 2]), opts).unwrap();
+        let opts = SendOptions {
+            unordered: i % 3 == 0,
+            max_retransmits: (i % 4 == 0).then_some(0),
+            ..SendOptions::default()
+        };
+        p.a.send(i as u16 % 4, 53, payload(i, [10, 3000][i % 2]), opts)
+            .unwrap();
     }
     p.a.reset_streams(&[1]);
-    p.run_until(Duration::from_secs(30), |p| p.b_messages().len() >= 15 && p.a.stats().flight_bytes == 0);
+    p.run_until(Duration::from_secs(30), |p| {
+        p.b_messages().len() >= 15 && p.a.stats().flight_bytes == 0
+    });
     p.a.shutdown(p.now);
     p.run_until(Duration::from_secs(5), |_| false);
     let mut seen = std::collections::BTreeSet::new();
     for w in &p.wire {
         let body = &w[12..];
-        let kinds: Vec<u8> = Packet::parse(w, true).unwrap().chunks().map(|c| c.typ).collect();
+        let kinds: Vec<u8> = Packet::parse(w, true)
+            .unwrap()
+            .chunks()
+            .map(|c| c.typ)
+            .collect();
         if seen.insert(kinds) {
             std::fs::write(root.join(format!("sctp_chunk/seed-{}", seen.len())), body).unwrap();
         }

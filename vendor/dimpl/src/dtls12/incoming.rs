@@ -359,7 +359,9 @@ impl Record {
 
 pub struct ParsedRecord {
     record: DTLSRecord,
-    handshakes: ArrayVec<Handshake, 8>,
+    // SANSRTC PATCH: a Vec (empty, so allocation-free, for application data) instead of an
+    // inline ArrayVec<Handshake, 8>: the inline array made every record several KiB to move.
+    handshakes: Vec<Handshake>,
     handled: AtomicBool,
 }
 
@@ -379,7 +381,7 @@ impl ParsedRecord {
             let fragment_offset = record.fragment_range.start;
             parse_handshakes(record.fragment(input), fragment_offset, cipher_suite)
         } else {
-            ArrayVec::new()
+            Vec::new()
         };
 
         Ok(ParsedRecord {
@@ -428,17 +430,18 @@ fn parse_handshakes(
     mut input: &[u8],
     mut base_offset: usize,
     cipher_suite: Option<Dtls12CipherSuite>,
-) -> ArrayVec<Handshake, 8> {
-    let mut handshakes = ArrayVec::new();
+) -> Vec<Handshake> {
+    let mut handshakes = Vec::new();
     while !input.is_empty() {
         if let Ok((remaining, handshake)) = Handshake::parse(input, base_offset, cipher_suite, true)
         {
             let len = input.len() - remaining.len();
             base_offset += len;
             input = remaining;
-            if handshakes.try_push(handshake).is_err() {
+            if handshakes.len() == 8 {
                 break;
             }
+            handshakes.push(handshake);
         } else {
             break;
         }
