@@ -371,6 +371,9 @@ pub struct Association {
     cookie_echo: Option<Vec<u8>>,
     /// Complete packets with their own tags (INIT, INIT ACK, replies to stray packets).
     out_packets: VecDeque<Vec<u8>>,
+    /// Buffers handed back by `poll_transmit_into`, reused for `out_packets` (no allocation per
+    /// SACK in the steady state).
+    spare: Vec<Vec<u8>>,
     sack: SackDue,
     data_packets_unacked: u32,
     cookie_ack_due: bool,
@@ -429,6 +432,7 @@ impl Association {
             init_retransmits: 0,
             cookie_echo: None,
             out_packets: VecDeque::new(),
+            spare: Vec::new(),
             sack: SackDue::No,
             data_packets_unacked: 0,
             cookie_ack_due: false,
@@ -1084,7 +1088,8 @@ impl Association {
             // the sender loses its miss indications (§7.2.4) and its cwnd growth (§7.2.1),
             // which are counted per SACK.
             if self.out_packets.len() < 64 {
-                let mut out = Vec::with_capacity(64);
+                let mut out = self.spare.pop().unwrap_or_default();
+                out.clear();
                 self.write_header(&mut out, self.peer_tag);
                 self.write_sack(&mut out);
                 let z = self.caps.zero_checksum;
@@ -1754,8 +1759,11 @@ impl Association {
     /// can reuse one buffer. Returns false when there is nothing to send.
     pub fn poll_transmit_into(&mut self, buf: &mut Vec<u8>) -> bool {
         buf.clear();
-        if let Some(p) = self.out_packets.pop_front() {
-            *buf = p;
+        if let Some(mut p) = self.out_packets.pop_front() {
+            std::mem::swap(buf, &mut p);
+            if self.spare.len() < 4 && p.capacity() >= 64 {
+                self.spare.push(p);
+            }
             self.stats.packets_sent += 1;
             return true;
         }

@@ -46,10 +46,12 @@ struct Fragment {
     data: Bytes,
 }
 
-/// Fragments of one message keyed by position (DATA: unwrapped TSN; I-DATA: FSN).
+/// Fragments of one message keyed by position (DATA: unwrapped TSN; I-DATA: FSN), in a vector
+/// sorted by position: fragments nearly always arrive in order, so insertion is a push and the
+/// completeness check two binary searches.
 #[derive(Debug, Default)]
 struct Partial {
-    frags: BTreeMap<u64, Fragment>,
+    frags: Vec<(u64, Fragment)>,
     first: Option<u64>,
     last: Option<u64>,
     bytes: usize,
@@ -60,10 +62,26 @@ impl Partial {
     fn is_complete(&self) -> bool {
         match (self.first, self.last) {
             (Some(f), Some(l)) if l >= f => {
-                let n = l - f + 1;
-                n <= self.frags.len() as u64 && self.frags.range(f..=l).count() as u64 == n
+                let lo = self.frags.partition_point(|(k, _)| *k < f);
+                let hi = self.frags.partition_point(|(k, _)| *k <= l);
+                (hi - lo) as u64 == l - f + 1
             }
             _ => false,
+        }
+    }
+
+    /// Inserts a fragment; returns the one it replaced at the same position.
+    fn insert(&mut self, pos: u64, frag: Fragment) -> Option<Fragment> {
+        if self.frags.last().is_none_or(|(k, _)| *k < pos) {
+            self.frags.push((pos, frag));
+            return None;
+        }
+        match self.frags.binary_search_by_key(&pos, |(k, _)| *k) {
+            Ok(i) => Some(std::mem::replace(&mut self.frags[i].1, frag)),
+            Err(i) => {
+                self.frags.insert(i, (pos, frag));
+                None
+            }
         }
     }
 
@@ -356,7 +374,7 @@ impl Receiver {
             p.last = Some(pos);
         }
         p.bytes += frag.data.len();
-        if let Some(old) = p.frags.insert(pos, frag) {
+        if let Some(old) = p.insert(pos, frag) {
             // I-DATA: a repeated FSN under a new TSN (a confused or hostile peer).
             p.bytes -= old.data.len();
             self.buffered -= old.data.len();
@@ -478,7 +496,7 @@ impl Receiver {
                 .remove(&k)
                 .expect("invariant: walked present");
             p.bytes += f.data.len();
-            p.frags.insert(k, f);
+            p.insert(k, f);
         }
         if p.bytes > self.limits.max_message_bytes {
             self.buffered -= p.bytes;

@@ -1,0 +1,159 @@
+//! Steady-state allocation counts on the SCTP data path (issue: "allocation-free on the
+//! steady-state send and receive path where practical"). A counting global allocator measures
+//! only what happens inside the association's calls, not the harness around them.
+
+mod common;
+
+use bytes::Bytes;
+use sansrtc::rng::{RngRoot, Stream};
+use sansrtc::sctp::{Association, SctpConfig, SctpEvent, SendOptions};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::time::Instant;
+
+struct Counting;
+
+thread_local! {
+    static COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn counted<T>(f: impl FnOnce() -> T, total: &mut u64) -> T {
+    let before = COUNT.with(|c| c.get());
+    let r = f();
+    *total += COUNT.with(|c| c.get()) - before;
+    r
+}
+
+/// What the counted calls allocated, by call.
+#[derive(Debug)]
+struct Counts {
+    /// `send`, the sender's `poll_transmit_into`, the sender's SACK handling, and both
+    /// `poll_event`s: everything but the receiver taking DATA.
+    sender_side: u64,
+    /// The receiver's `handle_packet_bytes` (reassembly).
+    receive: u64,
+    packets: u64,
+    messages: u64,
+}
+
+/// Transfers `messages` messages of `size` bytes (a static payload, so the application makes no
+/// allocations) and counts the allocations made inside the associations once warm.
+fn run(size: usize, messages: usize, now: Instant) -> Counts {
+    static PAYLOAD: [u8; 16384] = [0x5A; 16384];
+    let root = RngRoot::from_seed(3);
+    let mut a = Association::new(
+        SctpConfig::default(),
+        root.child("a", 0).stream(Stream::Sctp),
+        now,
+    );
+    let mut b = Association::new(
+        SctpConfig::default(),
+        root.child("b", 0).stream(Stream::Sctp),
+        now,
+    );
+    a.connect(now);
+    let mut buf = Vec::with_capacity(1500);
+    let mut allocs = 0u64;
+    let mut by = [0u64; 7];
+    let mut packets = 0u64;
+    let (mut sent, mut received) = (0, 0);
+    let mut warm = true;
+    let mut counted_from = 0;
+    loop {
+        while sent < messages && a.buffered_amount(0) < 256 * 1024 {
+            let msg = Bytes::from_static(&PAYLOAD[..size]);
+            counted(|| a.send(0, 53, msg, SendOptions::default()), &mut by[0]).unwrap();
+            sent += 1;
+        }
+        let mut moved = false;
+        for dir in 0..2 {
+            let (from, to) = if dir == 0 {
+                (&mut a, &mut b)
+            } else {
+                (&mut b, &mut a)
+            };
+            while counted(|| from.poll_transmit_into(&mut buf), &mut by[1 + dir * 3]) {
+                // The harness's own copy (what DTLS would hand over) is not counted.
+                let pkt = Bytes::copy_from_slice(&buf);
+                counted(|| to.handle_packet_bytes(now, &pkt), &mut by[2 + dir * 3]);
+                packets += 1;
+                moved = true;
+            }
+            while let Some(e) = counted(|| to.poll_event(), &mut by[3 + dir * 3]) {
+                if let SctpEvent::Message(_) = e {
+                    received += 1;
+                }
+            }
+        }
+        if warm && received >= messages / 4 {
+            // Queues, maps and buffers have grown to their working size: start counting.
+            warm = false;
+            by = [0; 7];
+            packets = 0;
+            counted_from = received;
+        }
+        if received == messages {
+            allocs = by.iter().sum();
+            return Counts {
+                sender_side: allocs - by[2],
+                receive: by[2],
+                packets,
+                messages: (received - counted_from) as u64,
+            };
+        }
+        assert!(moved, "a lossless in-memory transfer never stalls");
+    }
+}
+
+#[test]
+fn steady_state_allocations() {
+    let now = common::base();
+    for (size, n) in [(1024, 20_000), (16384, 2_000)] {
+        let c = run(size, n, now);
+        println!("{size}-byte messages: {c:?}");
+        // Sending, SACKs (built into recycled buffers), SACK processing and event delivery do
+        // not allocate in the steady state (a few growth steps of queues are allowed).
+        assert!(
+            (c.sender_side as f64) < 0.01 * c.packets as f64,
+            "{c:?}: the send path allocates"
+        );
+        // Reassembly does allocate (measured; see the issue notes for the planned in-order
+        // fast path): a message split across packets (packets are filled, so most 1 KiB
+        // messages are) costs its reassembly entry, fragment list, assembled buffer and a copy
+        // of its short fragment (short fragments are copied rather than pinning a whole packet);
+        // a payload sliced out of a packet costs the shared-buffer promotion in `bytes`.
+        // Measured: 4.3 per 1 KiB message, 1.7 per packet with 16 KiB messages.
+        if size <= 1200 {
+            assert!(
+                (c.receive as f64) < 4.5 * c.messages as f64,
+                "{c:?}: reassembly allocates more than expected"
+            );
+        } else {
+            assert!(
+                (c.receive as f64) < 2.0 * c.packets as f64,
+                "{c:?}: reassembly allocates more than expected"
+            );
+        }
+    }
+}
