@@ -74,7 +74,6 @@ fn run(size: usize, messages: usize, now: Instant) -> Counts {
     );
     a.connect(now);
     let mut buf = Vec::with_capacity(1500);
-    let mut allocs = 0u64;
     let mut by = [0u64; 7];
     let mut packets = 0u64;
     let (mut sent, mut received) = (0, 0);
@@ -114,7 +113,7 @@ fn run(size: usize, messages: usize, now: Instant) -> Counts {
             counted_from = received;
         }
         if received == messages {
-            allocs = by.iter().sum();
+            let allocs: u64 = by.iter().sum();
             return Counts {
                 sender_side: allocs - by[2],
                 receive: by[2],
