@@ -980,7 +980,7 @@ impl Association {
                     return;
                 }
                 Chunk::Shutdown { cum_tsn } => self.on_shutdown(cum_tsn),
-                Chunk::ShutdownAck => self.on_shutdown_ack(),
+                Chunk::ShutdownAck => self.on_shutdown_ack(tag),
                 Chunk::Error(causes) => self.on_error(causes),
                 Chunk::CookieEcho(c) => {
                     if !self.on_cookie_echo(c, tag) {
@@ -1479,7 +1479,7 @@ impl Association {
         }
     }
 
-    fn on_shutdown_ack(&mut self) {
+    fn on_shutdown_ack(&mut self, tag: u32) {
         match self.state {
             AssociationState::ShutdownSent | AssociationState::ShutdownAckSent => {
                 let mut out = Vec::with_capacity(16);
@@ -1490,15 +1490,19 @@ impl Association {
                 self.out_packets.push_back(out);
                 self.close(CloseReason::Shutdown);
             }
-            AssociationState::CookieWait | AssociationState::CookieEchoed => {
-                // §8.4 item 5 / §9.2: SHUTDOWN ACK out of the blue: SHUTDOWN COMPLETE with T.
-                let mut out = Vec::with_capacity(16);
-                self.write_header(&mut out, self.my_tag);
-                write_chunk(&mut out, typ::SHUTDOWN_COMPLETE, chunk::flags::T, |_| {});
-                self.finish_packet(&mut out, false);
-                self.out_packets.push_back(out);
+            _ => {
+                // §8.4 item 5 / §9.2: a SHUTDOWN ACK we do not expect (our SHUTDOWN COMPLETE
+                // was lost and we are closed, or it is stale) is answered with a SHUTDOWN
+                // COMPLETE whose T bit says the tag is reflected, so the peer can finish.
+                self.stats.dropped.unexpected += 1;
+                if self.out_packets.len() < 8 {
+                    let mut out = Vec::with_capacity(16);
+                    self.write_header(&mut out, tag);
+                    write_chunk(&mut out, typ::SHUTDOWN_COMPLETE, chunk::flags::T, |_| {});
+                    self.finish_packet(&mut out, false);
+                    self.out_packets.push_back(out);
+                }
             }
-            _ => self.stats.dropped.unexpected += 1,
         }
     }
 

@@ -1294,3 +1294,104 @@ fn write_sctp_fuzz_seeds() {
         }
     }
 }
+
+/// RFC 9260 §5.2.4 case A: the peer restarts (a fresh association sends INIT to one that is
+/// established). The survivor answers with tie-tags, accepts the COOKIE ECHO, reports the
+/// restart, and data flows on the new association.
+#[test]
+fn peer_restart_is_recognised_by_tie_tags() {
+    let mut p = Pair::default_pair(30);
+    p.connect();
+    p.a.send(0, 51, Bytes::from_static(b"before"), SendOptions::default())
+        .unwrap();
+    p.run_until(Duration::from_secs(1), |p| p.b_messages().len() == 1);
+    // b "restarts": a new association, new randomness, connecting to the same a.
+    p.b = Association::new(
+        SctpConfig::default(),
+        RngRoot::from_seed(31).stream(Stream::Sctp),
+        p.now,
+    );
+    p.b_events.clear();
+    p.b.connect(p.now);
+    p.run_until(Duration::from_secs(5), |p| {
+        p.b.is_established() && p.a_events.contains(&SctpEvent::Restarted)
+    });
+    assert!(p.a_events.contains(&SctpEvent::Restarted));
+    assert!(p.a.is_established() && p.b.is_established());
+    p.a.send(0, 51, Bytes::from_static(b"after"), SendOptions::default())
+        .unwrap();
+    p.run_until(Duration::from_secs(1), |p| !p.b_messages().is_empty());
+    assert_eq!(&p.b_messages()[0].data[..], b"after");
+}
+
+/// RFC 9260 §8.3: an idle association sends HEARTBEATs after HB.interval; the answer is an RTT
+/// measurement.
+#[test]
+fn idle_heartbeats_measure_the_round_trip() {
+    let mut p = Pair::default_pair(32);
+    p.connect();
+    assert_eq!(p.a.stats().srtt, None, "no data sent yet, no RTT sample");
+    p.run_until(Duration::from_secs(40), |p| p.a.stats().srtt.is_some());
+    assert_eq!(p.a.stats().srtt, Some(Duration::from_millis(20)));
+    // With the peer gone silent, unanswered heartbeats count towards Association.Max.Retrans.
+    p.cfg = [PathCfg {
+        loss: 1.0,
+        ..PathCfg::default()
+    }; 2];
+    p.run_until(Duration::from_secs(3600), |p| {
+        p.a.state() == AssociationState::Closed
+    });
+    assert!(p.a_events.contains(&SctpEvent::Closed {
+        reason: CloseReason::TooManyRetransmissions
+    }));
+}
+
+#[test]
+fn handshake_and_shutdown_survive_heavy_loss() {
+    for seed in 0..8 {
+        let mut p = Pair::default_pair(100 + seed);
+        p.cfg = [PathCfg {
+            loss: 0.3,
+            reorder: 0.2,
+            dup: 0.1,
+            delay: Duration::from_millis(15),
+        }; 2];
+        p.a.connect(p.now);
+        p.b.connect(p.now);
+        p.run_until(Duration::from_secs(60), |p| {
+            p.a.is_established() && p.b.is_established()
+        });
+        assert!(p.a.is_established() && p.b.is_established(), "seed {seed}");
+        for i in 0..5 {
+            p.b.send(1, 53, payload(i, 2000), SendOptions::default())
+                .unwrap();
+        }
+        p.b.shutdown(p.now);
+        p.run_until(Duration::from_secs(120), |p| {
+            p.a.state() == AssociationState::Closed && p.b.state() == AssociationState::Closed
+        });
+        let shutdown = SctpEvent::Closed {
+            reason: CloseReason::Shutdown,
+        };
+        assert!(
+            p.a_events.contains(&shutdown) && p.b_events.contains(&shutdown),
+            "seed {seed}: {:?} {:?} {:?} {:?}",
+            p.a.state(),
+            p.b.state(),
+            p.a_events
+                .iter()
+                .filter(|e| !matches!(e, SctpEvent::Message(_)))
+                .collect::<Vec<_>>(),
+            p.b_events
+                .iter()
+                .filter(|e| !matches!(e, SctpEvent::Message(_)))
+                .collect::<Vec<_>>()
+        );
+        let got = p
+            .a_events
+            .iter()
+            .filter(|e| matches!(e, SctpEvent::Message(_)))
+            .count();
+        assert_eq!(got, 5, "seed {seed}: data before the shutdown is delivered");
+    }
+}
