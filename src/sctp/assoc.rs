@@ -23,6 +23,11 @@ use std::time::{Duration, Instant};
 
 type HmacSha256 = Hmac<sha2::Sha256>;
 
+/// Most non-message events kept for an application that does not poll.
+const MAX_QUEUED_EVENTS: usize = 4096;
+/// Most ready-made packets kept for an application that does not poll.
+const MAX_QUEUED_PACKETS: usize = 64;
+
 /// Association settings. The defaults are chosen for WebRTC data channels.
 #[derive(Debug, Clone)]
 pub struct SctpConfig {
@@ -197,6 +202,10 @@ pub struct SctpDrops {
     pub oversize_messages: u64,
     /// Messages discarded because their fragments were inconsistent.
     pub malformed_messages: u64,
+    /// Events dropped because the application did not poll (see `poll_event`).
+    pub events: u64,
+    /// Packets (SACKs, replies) not queued because the application did not poll.
+    pub packets_not_queued: u64,
 }
 
 /// Counters and current values, cheap to read.
@@ -376,6 +385,7 @@ pub struct Association {
     spare: Vec<Vec<u8>>,
     sack: SackDue,
     data_packets_unacked: u32,
+    last_advertised_rwnd: usize,
     cookie_ack_due: bool,
     cookie_echo_due: bool,
     shutdown_due: bool,
@@ -435,6 +445,7 @@ impl Association {
             spare: Vec::new(),
             sack: SackDue::No,
             data_packets_unacked: 0,
+            last_advertised_rwnd: usize::MAX,
             cookie_ack_due: false,
             cookie_echo_due: false,
             shutdown_due: false,
@@ -549,7 +560,7 @@ impl Association {
         });
         // RFC 9653 §5.2: packets with INIT always carry a real checksum.
         self.finish_packet(&mut out, false);
-        self.out_packets.push_back(out);
+        self.queue_packet(out);
         self.timers.set(Timer::T1Init, self.now + self.init_rto);
     }
 
@@ -715,18 +726,39 @@ impl Association {
         write_chunk(&mut out, typ::ABORT, 0, |o| write_param(o, cause_code, &[]));
         let z = self.caps.zero_checksum;
         self.finish_packet(&mut out, z);
-        self.out_packets.push_back(out);
+        self.queue_packet(out);
     }
 
     /// Moves completed messages into the event queue so that an event about to be queued comes
-    /// after them (a reset or close must not overtake data that arrived before it).
+    /// after them (a reset or close must not overtake data that arrived before it). Their bytes
+    /// stay counted against the receive window until the application polls them.
     fn flush_messages(&mut self) {
         if let Some(r) = self.receiver.as_mut() {
             while let Some(m) = r.poll_message() {
-                self.stats.messages_received += 1;
+                r.hold_external(m.data.len());
                 self.events.push_back(SctpEvent::Message(m));
             }
         }
+    }
+
+    /// Queues an event. Events other than messages are bounded (an application that never
+    /// polls must not let a peer's reset storm grow memory without limit); the excess is
+    /// dropped and counted.
+    fn push_event(&mut self, e: SctpEvent) {
+        if self.events.len() >= MAX_QUEUED_EVENTS {
+            self.stats.dropped.events += 1;
+            return;
+        }
+        self.events.push_back(e);
+    }
+
+    /// Queues a complete packet (INIT, INIT ACK, SACK, replies to stray packets), bounded.
+    fn queue_packet(&mut self, out: Vec<u8>) {
+        if self.out_packets.len() >= MAX_QUEUED_PACKETS {
+            self.stats.dropped.packets_not_queued += 1;
+            return;
+        }
+        self.out_packets.push_back(out);
     }
 
     fn close(&mut self, reason: CloseReason) {
@@ -739,7 +771,7 @@ impl Association {
         self.sack = SackDue::No;
         self.cookie_echo = None;
         if !was_closed || reason != CloseReason::Shutdown {
-            self.events.push_back(SctpEvent::Closed { reason });
+            self.push_event(SctpEvent::Closed { reason });
         }
     }
 
@@ -747,6 +779,12 @@ impl Association {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<SctpEvent> {
         if let Some(e) = self.events.pop_front() {
+            if let SctpEvent::Message(m) = &e {
+                self.stats.messages_received += 1;
+                if let Some(r) = self.receiver.as_mut() {
+                    r.release_external(m.data.len());
+                }
+            }
             return Some(e);
         }
         if let Some(s) = self.sender.low_events.pop() {
@@ -754,8 +792,23 @@ impl Association {
         }
         let m = self.receiver.as_mut()?.poll_message()?;
         self.stats.messages_received += 1;
-        // Reading frees window: a SACK soon tells the peer if the window had closed.
+        self.maybe_window_update();
         Some(SctpEvent::Message(m))
+    }
+
+    /// RFC 9260 §6.2 (receiver silly window avoidance, as in RFC 1122 §4.2.3.3): when reading
+    /// reopens a window last advertised as under a quarter of its size to at least half, tell
+    /// the peer at once rather than leaving it to probe.
+    fn maybe_window_update(&mut self) {
+        let Some(r) = self.receiver.as_ref() else {
+            return;
+        };
+        let window = self.cfg.receive_window_bytes;
+        let now_open = window.saturating_sub(r.held_bytes());
+        if self.last_advertised_rwnd < window / 4 && now_open >= window / 2 {
+            self.sack = SackDue::Now;
+            self.last_advertised_rwnd = now_open;
+        }
     }
 
     /// The earliest deadline.
@@ -1094,7 +1147,7 @@ impl Association {
                 self.write_sack(&mut out);
                 let z = self.caps.zero_checksum;
                 self.finish_packet(&mut out, z);
-                self.out_packets.push_back(out);
+                self.queue_packet(out);
             } else {
                 self.sack = SackDue::Now;
             }
@@ -1182,7 +1235,7 @@ impl Association {
                 for &s in &req.streams {
                     self.sender.reset_stream_sequence(s);
                 }
-                self.events.push_back(SctpEvent::StreamResetFailed {
+                self.push_event(SctpEvent::StreamResetFailed {
                     streams: req.streams,
                 });
             }
@@ -1249,7 +1302,7 @@ impl Association {
         // RFC 9653 §5.2: zero checksum only to a peer that announced it, never with INIT.
         self.finish_packet(&mut out, caps.zero_checksum);
         if self.out_packets.len() < 8 {
-            self.out_packets.push_back(out);
+            self.queue_packet(out);
         }
     }
 
@@ -1333,7 +1386,7 @@ impl Association {
                 write_param(o, cause::STALE_COOKIE, &(stale_us as u32).to_be_bytes())
             });
             self.finish_packet(&mut out, false);
-            self.out_packets.push_back(out);
+            self.queue_packet(out);
             return false;
         }
         let have_tcb = self.receiver.is_some();
@@ -1376,14 +1429,14 @@ impl Association {
                         write_param(o, cause::COOKIE_WHILE_SHUTTING_DOWN, &[])
                     });
                     self.finish_packet(&mut out, false);
-                    self.out_packets.push_back(out);
+                    self.queue_packet(out);
                     return false;
                 }
                 // Everything queued or in flight belonged to the old association.
                 self.sender = Sender::new(self.sender_params(), 0, 0);
                 self.flush_messages();
                 self.establish_from_cookie(&c);
-                self.events.push_back(SctpEvent::Restarted);
+                self.push_event(SctpEvent::Restarted);
                 self.cookie_ack_due = true;
             }
             _ => {
@@ -1428,7 +1481,7 @@ impl Association {
         self.next_request_seq = self.my_initial_tsn;
         self.arm_heartbeat();
         if first {
-            self.events.push_back(SctpEvent::Connected);
+            self.push_event(SctpEvent::Connected);
         }
     }
 
@@ -1487,7 +1540,7 @@ impl Association {
                 write_chunk(&mut out, typ::SHUTDOWN_COMPLETE, 0, |_| {});
                 let z = self.caps.zero_checksum;
                 self.finish_packet(&mut out, z);
-                self.out_packets.push_back(out);
+                self.queue_packet(out);
                 self.close(CloseReason::Shutdown);
             }
             _ => {
@@ -1500,7 +1553,7 @@ impl Association {
                     self.write_header(&mut out, tag);
                     write_chunk(&mut out, typ::SHUTDOWN_COMPLETE, chunk::flags::T, |_| {});
                     self.finish_packet(&mut out, false);
-                    self.out_packets.push_back(out);
+                    self.queue_packet(out);
                 }
             }
         }
@@ -1655,7 +1708,7 @@ impl Association {
         self.last_response = Some((req.seq, reconfig_result::PERFORMED));
         self.respond(req.seq, reconfig_result::PERFORMED);
         self.flush_messages();
-        self.events.push_back(SctpEvent::IncomingStreamsReset {
+        self.push_event(SctpEvent::IncomingStreamsReset {
             streams: req.streams,
         });
     }
@@ -1684,7 +1737,7 @@ impl Association {
                 for &s in &req.streams {
                     self.sender.reset_stream_sequence(s);
                 }
-                self.events.push_back(SctpEvent::OutgoingStreamsReset {
+                self.push_event(SctpEvent::OutgoingStreamsReset {
                     streams: req.streams,
                 });
             }
@@ -1699,7 +1752,7 @@ impl Association {
                 for &s in &req.streams {
                     self.sender.reset_stream_sequence(s);
                 }
-                self.events.push_back(SctpEvent::StreamResetFailed {
+                self.push_event(SctpEvent::StreamResetFailed {
                     streams: req.streams,
                 });
             }
@@ -1896,6 +1949,7 @@ impl Association {
             return;
         };
         let s = r.sack();
+        self.last_advertised_rwnd = s.a_rwnd as usize;
         // Keep the SACK within half a packet: the lowest gaps matter most.
         let max_gaps = ((self.cfg.mtu / 2).saturating_sub(16 + 4 * s.dups.len())) / 4;
         let n = s.gaps.len().min(max_gaps);

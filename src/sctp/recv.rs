@@ -155,6 +155,7 @@ pub(super) struct Receiver {
     buffered: usize,
     ready: VecDeque<Message>,
     ready_bytes: usize,
+    external_bytes: usize,
     /// Messages discarded because they exceeded the size limit.
     pub(super) oversize_dropped: u64,
     /// Reassembly inconsistencies (a peer sending overlapping fragments); the message is dropped.
@@ -193,6 +194,7 @@ impl Receiver {
             buffered: 0,
             ready: VecDeque::new(),
             ready_bytes: 0,
+            external_bytes: 0,
             oversize_dropped: 0,
             malformed_dropped: 0,
         }
@@ -206,9 +208,20 @@ impl Receiver {
         !self.ranges.is_empty()
     }
 
-    /// Bytes held: reassembly, ordered waiting, delivered but not yet polled.
+    /// Bytes held: reassembly, ordered waiting, delivered but not yet polled (here or, moved
+    /// ahead of a stream event, in the association's event queue).
     pub(super) fn held_bytes(&self) -> usize {
-        self.buffered + self.ready_bytes
+        self.buffered + self.ready_bytes + self.external_bytes
+    }
+
+    /// Message bytes moved to the association's event queue, still unread.
+    pub(super) fn hold_external(&mut self, n: usize) {
+        self.external_bytes += n;
+    }
+
+    /// The application read `n` bytes of such messages.
+    pub(super) fn release_external(&mut self, n: usize) {
+        self.external_bytes = self.external_bytes.saturating_sub(n);
     }
 
     pub(super) fn sack(&self) -> SackInfo<'_> {

@@ -949,13 +949,14 @@ fn flow_control_stops_at_the_receivers_window() {
         held.dropped.buffer_full, 0,
         "a compliant sender never overruns the window"
     );
-    // Reading frees the window and the rest flows.
-    let mut n = 0;
-    p.run_until(Duration::from_secs(30), |p| {
-        n = p.b_messages().len();
-        n == 50
-    });
+    // Reading frees the window and the rest flows (zero-window probes and window updates keep
+    // the sender going without waiting for the retransmission timer).
+    let t0 = p.now;
+    let t3_before = p.a.stats().send.t3_expirations;
+    p.run_until(Duration::from_secs(30), |p| p.b_messages().len() == 50);
     assert_eq!(p.b_messages().len(), 50);
+    assert!(p.now - t0 < Duration::from_millis(200), "{:?}", p.now - t0);
+    assert_eq!(p.a.stats().send.t3_expirations, t3_before);
 }
 
 #[test]
@@ -1394,4 +1395,86 @@ fn handshake_and_shutdown_survive_heavy_loss() {
             .count();
         assert_eq!(got, 5, "seed {seed}: data before the shutdown is delivered");
     }
+}
+
+/// A receiver whose window was advertised nearly closed sends a window update as soon as the
+/// application reads, without waiting for more data to acknowledge.
+#[test]
+fn reading_a_full_window_sends_a_window_update() {
+    let cb = SctpConfig {
+        receive_window_bytes: 20_000,
+        ..SctpConfig::default()
+    };
+    let mut p = Pair::new(33, SctpConfig::default(), cb);
+    p.connect();
+    p.a.send(0, 53, payload(0, 18_000), SendOptions::default())
+        .unwrap();
+    // Deliver everything without letting b's application read.
+    let mut buf = Vec::new();
+    for _ in 0..20 {
+        while p.a.poll_transmit_into(&mut buf) {
+            p.b.handle_packet(p.now, &buf);
+        }
+        while p.b.poll_transmit_into(&mut buf) {
+            p.a.handle_packet(p.now, &buf);
+        }
+        p.now += Duration::from_millis(250);
+        p.a.handle_timeout(p.now);
+        p.b.handle_timeout(p.now);
+    }
+    assert_eq!(p.a.stats().flight_bytes, 0);
+    assert!(p.a.stats().peer_rwnd < 5_000, "{:?}", p.a.stats());
+    assert!(p.b.poll_transmit().is_none(), "nothing owed before reading");
+    assert!(matches!(p.b.poll_event(), Some(SctpEvent::Message(_))));
+    let update = p.b.poll_transmit().expect("a window update after reading");
+    p.a.handle_packet(p.now, &update);
+    assert!(p.a.stats().peer_rwnd >= 10_000, "{:?}", p.a.stats());
+}
+
+/// A peer's reset storm against an application that does not poll: the event queue stays
+/// bounded and the excess is counted.
+#[test]
+fn reset_storm_events_are_bounded() {
+    let mut p = Pair::default_pair(34);
+    p.connect();
+    let tag = own_tag(&mut p);
+    while p.b.poll_event().is_some() {}
+    // The TSN of the last DATA a sent: b has received through it.
+    let last_tsn = p
+        .wire
+        .iter()
+        .filter_map(|w| {
+            let pk = Packet::parse(w, true).ok()?;
+            pk.chunks()
+                .filter_map(|c| match Chunk::parse(c) {
+                    Ok(Chunk::Data(d)) => Some(d.tsn),
+                    _ => None,
+                })
+                .last()
+        })
+        .last()
+        .unwrap();
+    let streams = ReconfigParam::stream_bytes(&[7]);
+    for seq in 0..5000u32 {
+        let mut c = Vec::new();
+        chunk::write_chunk(&mut c, typ::RE_CONFIG, 0, |o| {
+            ReconfigParam::OutgoingReset {
+                request_seq: 0x4000_0000 + seq,
+                response_seq: 0,
+                // Already received: performed at once.
+                last_tsn,
+                streams: StreamList::from_bytes(&streams),
+            }
+            .write(o)
+        });
+        p.b.handle_packet(p.now, &forge(&p.b, tag, &c));
+        while p.b.poll_transmit().is_some() {}
+    }
+    let mut n = 0;
+    while p.b.poll_event().is_some() {
+        n += 1;
+    }
+    assert!(n <= 4096, "{n} events queued");
+    assert!(p.b.stats().dropped.events > 0);
+    assert!(p.b.is_established());
 }
