@@ -1443,7 +1443,8 @@ fn reset_storm_events_are_bounded() {
     let last_tsn = p
         .wire
         .iter()
-        .filter_map(|w| {
+        .rev()
+        .find_map(|w| {
             let pk = Packet::parse(w, true).ok()?;
             pk.chunks()
                 .filter_map(|c| match Chunk::parse(c) {
@@ -1452,7 +1453,6 @@ fn reset_storm_events_are_bounded() {
                 })
                 .last()
         })
-        .last()
         .unwrap();
     let streams = ReconfigParam::stream_bytes(&[7]);
     for seq in 0..5000u32 {
