@@ -184,7 +184,6 @@ mod str0m_side {
         to_r: VecDeque<(SocketAddr, SocketAddr, Vec<u8>)>,
         received: usize,
         open: bool,
-        pub datagrams: u64,
     }
 
     fn drain(
@@ -206,7 +205,46 @@ mod str0m_side {
         }
     }
 
+    type Queue = VecDeque<(SocketAddr, SocketAddr, Vec<u8>)>;
+
+    /// Hands every datagram of `inbox` to `rtc`, queueing what it sends in `outbox`.
+    fn deliver(
+        rtc: &mut Rtc,
+        inbox: &mut Queue,
+        outbox: &mut Queue,
+        now: Instant,
+        received: &mut usize,
+        open: &mut bool,
+    ) -> bool {
+        let mut moved = false;
+        while let Some((source, destination, c)) = inbox.pop_front() {
+            DATAGRAMS.with(|d| d.set(d.get() + 1));
+            let input = Input::Receive(
+                now,
+                Receive {
+                    proto: Protocol::Udp,
+                    source,
+                    destination,
+                    contents: DatagramRecv::try_from(&c[..]).unwrap(),
+                },
+            );
+            rtc.handle_input(input).unwrap();
+            drain(rtc, outbox, received, open);
+            moved = true;
+        }
+        moved
+    }
+
+    thread_local! {
+        static DATAGRAMS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
     impl Pair {
+        /// Datagrams carried so far (both directions).
+        pub fn datagrams(&self) -> u64 {
+            DATAGRAMS.with(|d| d.get())
+        }
+
         pub fn new(now: Instant) -> Pair {
             let mut l = RtcConfig::new().build(now);
             let mut r = RtcConfig::new().set_ice_lite(true).build(now);
@@ -250,7 +288,6 @@ mod str0m_side {
                 to_r: VecDeque::new(),
                 received: 0,
                 open: false,
-                datagrams: 0,
             };
             for _ in 0..10_000 {
                 if p.open && p.l.channel(p.cid).is_some() {
@@ -267,37 +304,23 @@ mod str0m_side {
             let mut rx = 0;
             let tl = drain(&mut self.l, &mut self.to_r, &mut rx, &mut open);
             let tr = drain(&mut self.r, &mut self.to_l, &mut rx, &mut open);
-            let mut moved = false;
-            while let Some((s, d, c)) = self.to_r.pop_front() {
-                self.datagrams += 1;
-                let input = Input::Receive(
-                    self.now,
-                    Receive {
-                        proto: Protocol::Udp,
-                        source: s,
-                        destination: d,
-                        contents: DatagramRecv::try_from(&c[..]).unwrap(),
-                    },
-                );
-                self.r.handle_input(input).unwrap();
-                drain(&mut self.r, &mut self.to_l, &mut rx, &mut open);
-                moved = true;
-            }
-            while let Some((s, d, c)) = self.to_l.pop_front() {
-                self.datagrams += 1;
-                let input = Input::Receive(
-                    self.now,
-                    Receive {
-                        proto: Protocol::Udp,
-                        source: s,
-                        destination: d,
-                        contents: DatagramRecv::try_from(&c[..]).unwrap(),
-                    },
-                );
-                self.l.handle_input(input).unwrap();
-                drain(&mut self.l, &mut self.to_r, &mut rx, &mut open);
-                moved = true;
-            }
+            let now = self.now;
+            let mut moved = deliver(
+                &mut self.r,
+                &mut self.to_r,
+                &mut self.to_l,
+                now,
+                &mut rx,
+                &mut open,
+            );
+            moved |= deliver(
+                &mut self.l,
+                &mut self.to_l,
+                &mut self.to_r,
+                now,
+                &mut rx,
+                &mut open,
+            );
             self.received += rx;
             self.open = open;
             if !moved && self.to_r.is_empty() && self.to_l.is_empty() {
@@ -437,6 +460,16 @@ fn bench(c: &mut Criterion) {
         "\n{:<10} {:>8} {:>10} {:>10} {:>12}",
         "stack", "msg", "buffer", "MB/s", "µs/datagram"
     );
+    let row = |stack: &str, msg: usize, buffer: usize, bytes: usize, e: Duration, n: u64| {
+        println!(
+            "{:<10} {:>8} {:>10} {:>10.0} {:>12.2}",
+            stack,
+            msg,
+            buffer,
+            bytes as f64 / e.as_secs_f64() / 1e6,
+            e.as_secs_f64() * 1e6 / n as f64
+        );
+    };
     for (msg, buffer) in [(1024, 1 << 20), (16 << 10, 1 << 20)] {
         seed += 1;
         let mut p = SansPair::new(&ctx, &certs, seed, now);
@@ -445,15 +478,13 @@ fn bench(c: &mut Criterion) {
         #[allow(clippy::disallowed_methods, reason = "benchmark timing")]
         let t = Instant::now();
         p.transfer(TOTAL * 4, msg, buffer);
-        let e = t.elapsed();
-        let n = p.datagrams - d0;
-        println!(
-            "{:<10} {:>8} {:>10} {:>10.0} {:>12.2}",
+        row(
             "sctp-only",
             msg,
             buffer,
-            (TOTAL * 4) as f64 / e.as_secs_f64() / 1e6,
-            e.as_secs_f64() * 1e6 / n as f64
+            TOTAL * 4,
+            t.elapsed(),
+            p.datagrams - d0,
         );
     }
     for (msg, buffer) in [
@@ -468,31 +499,13 @@ fn bench(c: &mut Criterion) {
         #[allow(clippy::disallowed_methods, reason = "benchmark timing")]
         let t = Instant::now();
         p.transfer(TOTAL, msg, buffer);
-        let e = t.elapsed();
-        let n = p.datagrams - d0;
-        println!(
-            "{:<10} {:>8} {:>10} {:>10.0} {:>12.2}",
-            "sansrtc",
-            msg,
-            buffer,
-            TOTAL as f64 / e.as_secs_f64() / 1e6,
-            e.as_secs_f64() * 1e6 / n as f64
-        );
+        row("sansrtc", msg, buffer, TOTAL, t.elapsed(), p.datagrams - d0);
         let mut s = str0m_side::Pair::new(now);
-        let d0 = s.datagrams;
+        let d0 = s.datagrams();
         #[allow(clippy::disallowed_methods, reason = "benchmark timing")]
         let t = Instant::now();
         s.transfer(TOTAL, msg, buffer);
-        let e = t.elapsed();
-        let n = s.datagrams - d0;
-        println!(
-            "{:<10} {:>8} {:>10} {:>10.0} {:>12.2}",
-            "str0m",
-            msg,
-            buffer,
-            TOTAL as f64 / e.as_secs_f64() / 1e6,
-            e.as_secs_f64() * 1e6 / n as f64
-        );
+        row("str0m", msg, buffer, TOTAL, t.elapsed(), s.datagrams() - d0);
     }
 }
 

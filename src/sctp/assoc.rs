@@ -1339,14 +1339,7 @@ impl Association {
     }
 
     fn start_tcb(&mut self, peer_initial_tsn: u32, peer_a_rwnd: u32) {
-        let params = SendParams {
-            mtu: self.cfg.mtu,
-            rto_initial: self.cfg.rto_initial,
-            rto_min: self.cfg.rto_min,
-            rto_max: self.cfg.rto_max,
-            max_buffer_bytes: self.cfg.max_send_buffer_bytes,
-            i_data: self.caps.i_data,
-        };
+        let params = self.sender_params();
         let queued = std::mem::replace(
             &mut self.sender,
             Sender::new(params, self.my_initial_tsn, peer_a_rwnd),
@@ -1729,34 +1722,26 @@ impl Association {
             self.stats.dropped.unexpected += 1;
             return;
         };
-        match result {
-            reconfig_result::PERFORMED | reconfig_result::NOTHING_TO_DO => {
-                let req = self.reset_request.take().expect("invariant: matched");
-                self.timers.stop(Timer::Reconfig);
-                self.next_request_seq = self.next_request_seq.wrapping_add(1);
-                for &s in &req.streams {
-                    self.sender.reset_stream_sequence(s);
-                }
-                self.push_event(SctpEvent::OutgoingStreamsReset {
-                    streams: req.streams,
-                });
-            }
-            reconfig_result::IN_PROGRESS => {
-                // Retried on the Reconfig timer with the same sequence number.
-                let _ = req;
-            }
-            _ => {
-                let req = self.reset_request.take().expect("invariant: matched");
-                self.timers.stop(Timer::Reconfig);
-                self.next_request_seq = self.next_request_seq.wrapping_add(1);
-                for &s in &req.streams {
-                    self.sender.reset_stream_sequence(s);
-                }
-                self.push_event(SctpEvent::StreamResetFailed {
-                    streams: req.streams,
-                });
-            }
+        if result == reconfig_result::IN_PROGRESS {
+            // Retried on the Reconfig timer with the same sequence number.
+            let _ = req;
+            return;
         }
+        let req = self.reset_request.take().expect("invariant: matched");
+        self.timers.stop(Timer::Reconfig);
+        self.next_request_seq = self.next_request_seq.wrapping_add(1);
+        // Performed or not, the streams are usable again from sequence number 0 (a denied reset
+        // leaves the peer's side as it was; the application hears which).
+        for &s in &req.streams {
+            self.sender.reset_stream_sequence(s);
+        }
+        let streams = req.streams;
+        self.push_event(match result {
+            reconfig_result::PERFORMED | reconfig_result::NOTHING_TO_DO => {
+                SctpEvent::OutgoingStreamsReset { streams }
+            }
+            _ => SctpEvent::StreamResetFailed { streams },
+        });
     }
 
     /// Starts an outgoing reset request when streams wait and none is outstanding.

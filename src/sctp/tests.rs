@@ -1035,29 +1035,22 @@ fn bad_reconfig_sequence_numbers_are_answered_not_obeyed() {
     p.connect();
     let tag = own_tag(&mut p);
     let streams = ReconfigParam::stream_bytes(&[0]);
-    let mut c = Vec::new();
-    chunk::write_chunk(&mut c, typ::RE_CONFIG, 0, |o| {
-        ReconfigParam::OutgoingReset {
-            request_seq: 0x1234,
-            response_seq: 0,
-            last_tsn: 0,
-            streams: StreamList::from_bytes(&streams),
-        }
-        .write(o)
-    });
+    let request = |seq: u32| {
+        let mut c = Vec::new();
+        chunk::write_chunk(&mut c, typ::RE_CONFIG, 0, |o| {
+            ReconfigParam::OutgoingReset {
+                request_seq: seq,
+                response_seq: 0,
+                last_tsn: 0,
+                streams: StreamList::from_bytes(&streams),
+            }
+            .write(o)
+        });
+        c
+    };
     // The first request is taken whatever its number; a second with a wrong one is refused.
-    p.b.handle_packet(p.now, &forge(&p.b, tag, &c));
-    let mut c2 = Vec::new();
-    chunk::write_chunk(&mut c2, typ::RE_CONFIG, 0, |o| {
-        ReconfigParam::OutgoingReset {
-            request_seq: 0x9999,
-            response_seq: 0,
-            last_tsn: 0,
-            streams: StreamList::from_bytes(&streams),
-        }
-        .write(o)
-    });
-    p.b.handle_packet(p.now, &forge(&p.b, tag, &c2));
+    p.b.handle_packet(p.now, &forge(&p.b, tag, &request(0x1234)));
+    p.b.handle_packet(p.now, &forge(&p.b, tag, &request(0x9999)));
     let mut results = Vec::new();
     while let Some(w) = p.b.poll_transmit() {
         for ch in Packet::parse(&w, true).unwrap().chunks() {
