@@ -37,6 +37,10 @@ pub(super) enum Refused {
     BufferFull,
 }
 
+/// What the receive budget charges for each fragment held beyond its payload: a peer sending
+/// 1-byte fragments must not hold megabytes of bookkeeping against a 1 MiB window.
+const FRAGMENT_OVERHEAD: usize = 64;
+
 /// One fragment awaiting reassembly.
 #[derive(Debug)]
 struct Fragment {
@@ -46,43 +50,71 @@ struct Fragment {
     data: Bytes,
 }
 
-/// Fragments of one message keyed by position (DATA: unwrapped TSN; I-DATA: FSN), in a vector
-/// sorted by position: fragments nearly always arrive in order, so insertion is a push and the
-/// completeness check two binary searches.
+/// Fragments of one message keyed by position (DATA: unwrapped TSN; I-DATA: FSN). Every
+/// operation is O(log n) in the fragments held, whatever order they arrive in: completeness is a
+/// running count of the fragments between the first and the last position, so a peer sending a
+/// message in many tiny fragments in reverse order cannot make reassembly quadratic.
 #[derive(Debug, Default)]
 struct Partial {
-    frags: Vec<(u64, Fragment)>,
+    frags: BTreeMap<u64, Fragment>,
     first: Option<u64>,
     last: Option<u64>,
+    /// Fragments held whose position lies in `first..=last` (once both are known).
+    in_range: u64,
     bytes: usize,
     complete: bool,
+}
+
+/// What inserting a fragment did.
+enum Inserted {
+    /// Stored (replacing one at the same position, whose byte count is returned).
+    Stored(Option<usize>),
+    /// A second, different first or last fragment: the peer is confused or hostile.
+    Conflict,
 }
 
 impl Partial {
     fn is_complete(&self) -> bool {
         match (self.first, self.last) {
-            (Some(f), Some(l)) if l >= f => {
-                let lo = self.frags.partition_point(|(k, _)| *k < f);
-                let hi = self.frags.partition_point(|(k, _)| *k <= l);
-                (hi - lo) as u64 == l - f + 1
-            }
+            (Some(f), Some(l)) if l >= f => self.in_range == l - f + 1,
             _ => false,
         }
     }
 
-    /// Inserts a fragment; returns the one it replaced at the same position.
-    fn insert(&mut self, pos: u64, frag: Fragment) -> Option<Fragment> {
-        if self.frags.last().is_none_or(|(k, _)| *k < pos) {
-            self.frags.push((pos, frag));
-            return None;
-        }
-        match self.frags.binary_search_by_key(&pos, |(k, _)| *k) {
-            Ok(i) => Some(std::mem::replace(&mut self.frags[i].1, frag)),
-            Err(i) => {
-                self.frags.insert(i, (pos, frag));
-                None
+    fn insert(&mut self, pos: u64, frag: Fragment) -> Inserted {
+        let mut bounds_changed = false;
+        if frag.begin {
+            match self.first {
+                Some(f) if f != pos => return Inserted::Conflict,
+                Some(_) => {}
+                None => {
+                    self.first = Some(pos);
+                    bounds_changed = true;
+                }
             }
         }
+        if frag.end {
+            match self.last {
+                Some(l) if l != pos => return Inserted::Conflict,
+                Some(_) => {}
+                None => {
+                    self.last = Some(pos);
+                    bounds_changed = true;
+                }
+            }
+        }
+        let len = frag.data.len();
+        let old = self.frags.insert(pos, frag).map(|o| o.data.len());
+        self.bytes = self.bytes + len - old.unwrap_or(0);
+        if let (Some(f), Some(l)) = (self.first, self.last) {
+            if bounds_changed {
+                // Once per bound: at most twice per message.
+                self.in_range = self.frags.range(f..=l).count() as u64;
+            } else if old.is_none() && (f..=l).contains(&pos) {
+                self.in_range += 1;
+            }
+        }
+        Inserted::Stored(old)
     }
 
     /// The message, from the fragments between first and last (inclusive).
@@ -153,6 +185,9 @@ pub(super) struct Receiver {
     /// Unordered DATA fragments, by TSN (their messages are runs of consecutive TSNs).
     unordered: BTreeMap<u64, (u16, Fragment)>,
     buffered: usize,
+    /// Fragments held (partial messages and unordered DATA runs), each charged
+    /// `FRAGMENT_OVERHEAD` against the window.
+    fragments: usize,
     ready: VecDeque<Message>,
     ready_bytes: usize,
     external_bytes: usize,
@@ -192,6 +227,7 @@ impl Receiver {
             partials: BTreeMap::new(),
             unordered: BTreeMap::new(),
             buffered: 0,
+            fragments: 0,
             ready: VecDeque::new(),
             ready_bytes: 0,
             external_bytes: 0,
@@ -211,7 +247,7 @@ impl Receiver {
     /// Bytes held: reassembly, ordered waiting, delivered but not yet polled (here or, moved
     /// ahead of a stream event, in the association's event queue).
     pub(super) fn held_bytes(&self) -> usize {
-        self.buffered + self.ready_bytes + self.external_bytes
+        self.buffered + self.fragments * FRAGMENT_OVERHEAD + self.ready_bytes + self.external_bytes
     }
 
     /// Message bytes moved to the association's event queue, still unread.
@@ -363,9 +399,11 @@ impl Receiver {
                 return;
             }
         }
-        self.buffered += frag.data.len();
+        let len = frag.data.len();
+        self.buffered += len;
         if unordered && !self.i_data {
             self.unordered.insert(t, (d.stream, frag));
+            self.fragments += 1;
             self.try_unordered_run(t);
             return;
         }
@@ -379,27 +417,43 @@ impl Receiver {
         }
         let key = (d.stream, unordered, d.mid);
         let pos = if self.i_data { u64::from(d.fsn) } else { t };
+        let max_fragments = self.max_fragments();
         let p = self.partials.entry(key).or_default();
-        if frag.begin {
-            p.first = Some(pos);
+        match p.insert(pos, frag) {
+            Inserted::Stored(Some(old)) => {
+                // I-DATA: a repeated FSN under a new TSN (a confused or hostile peer).
+                self.buffered -= old;
+            }
+            Inserted::Stored(None) => self.fragments += 1,
+            Inserted::Conflict => {
+                // Two different first (or last) fragments for one message: it cannot be
+                // assembled truthfully. Drop it whole, count it, and let the stream move on.
+                self.buffered -= len;
+                self.drop_partial(key);
+                self.malformed_dropped += 1;
+                if !unordered {
+                    self.skip_ordered_through(d.stream, d.mid);
+                }
+                return;
+            }
         }
-        if frag.end {
-            p.last = Some(pos);
+        if p.frags.len() > max_fragments {
+            // Far more, smaller fragments than any sender cuts: refuse the message whole.
+            self.drop_partial(key);
+            self.malformed_dropped += 1;
+            if !unordered {
+                self.skip_ordered_through(d.stream, d.mid);
+            }
+            return;
         }
-        p.bytes += frag.data.len();
-        if let Some(old) = p.insert(pos, frag) {
-            // I-DATA: a repeated FSN under a new TSN (a confused or hostile peer).
-            p.bytes -= old.data.len();
-            self.buffered -= old.data.len();
-        }
+        let p = self
+            .partials
+            .get_mut(&key)
+            .expect("invariant: just inserted");
         if p.bytes > self.limits.max_message_bytes {
             // RFC 8831 §6.6 / RFC 8841: larger than the advertised max-message-size. Discard
             // the whole message (never surface part of it), keep the association.
-            let p = self
-                .partials
-                .remove(&key)
-                .expect("invariant: just inserted");
-            self.buffered -= p.bytes;
+            self.drop_partial(key);
             self.oversize_dropped += 1;
             if !unordered {
                 self.skip_ordered_through(d.stream, d.mid);
@@ -420,9 +474,24 @@ impl Receiver {
         }
     }
 
+    /// Removes a partial message, releasing what it held.
+    fn drop_partial(&mut self, key: (u16, bool, u32)) {
+        if let Some(p) = self.partials.remove(&key) {
+            self.buffered -= p.bytes;
+            self.fragments -= p.frags.len();
+        }
+    }
+
+    /// The most fragments one message may arrive in: a 64-byte average, far below what any
+    /// sender cuts at a path MTU.
+    fn max_fragments(&self) -> usize {
+        (self.limits.max_message_bytes / FRAGMENT_OVERHEAD).max(16)
+    }
+
     fn finish(&mut self, p: Partial, stream: u16, unordered: bool) {
         let total = p.bytes;
         self.buffered -= total;
+        self.fragments -= p.frags.len();
         match p.assemble(stream, unordered) {
             Some((m, _)) => self.push_ready(m),
             None => self.malformed_dropped += 1,
@@ -474,9 +543,13 @@ impl Receiver {
         if !end && !next_present {
             return;
         }
-        // Walk back to the B fragment.
+        // Walk back to the B fragment (bounded: a run longer than a message may be is refused).
+        let cap = self.max_fragments() as u64;
         let mut first = t;
         loop {
+            if t - first > cap {
+                return;
+            }
             let (_, f) = &self.unordered[&first];
             if f.begin {
                 break;
@@ -489,6 +562,9 @@ impl Receiver {
         // Walk forward to the E fragment.
         let mut last = t;
         loop {
+            if last - first > cap {
+                return;
+            }
             let (_, f) = &self.unordered[&last];
             if f.end {
                 break;
@@ -498,21 +574,18 @@ impl Receiver {
                 _ => return,
             }
         }
-        let mut p = Partial {
-            first: Some(first),
-            last: Some(last),
-            ..Partial::default()
-        };
+        let mut p = Partial::default();
         for k in first..=last {
             let (_, f) = self
                 .unordered
                 .remove(&k)
                 .expect("invariant: walked present");
-            p.bytes += f.data.len();
-            p.insert(k, f);
+            // A run has one B (first) and one E (last) by construction: no conflict.
+            let _ = p.insert(k, f);
         }
         if p.bytes > self.limits.max_message_bytes {
             self.buffered -= p.bytes;
+            self.fragments -= p.frags.len();
             self.oversize_dropped += 1;
             return;
         }
@@ -535,8 +608,7 @@ impl Receiver {
             .map(|(k, _)| *k)
             .collect();
         for k in stale {
-            let p = self.partials.remove(&k).expect("invariant: just listed");
-            self.buffered -= p.bytes;
+            self.drop_partial(k);
         }
         self.deliver_ordered(stream);
     }
@@ -561,10 +633,8 @@ impl Receiver {
         }
         for s in skipped {
             if s.unordered {
-                if self.i_data
-                    && let Some(p) = self.partials.remove(&(s.stream, true, s.mid))
-                {
-                    self.buffered -= p.bytes;
+                if self.i_data {
+                    self.drop_partial((s.stream, true, s.mid));
                 }
             } else {
                 self.skip_ordered_through(s.stream, s.mid);
@@ -586,6 +656,7 @@ impl Receiver {
         let keep = self.unordered.split_off(&(n + 1));
         for (_, (_, f)) in std::mem::replace(&mut self.unordered, keep) {
             self.buffered -= f.data.len();
+            self.fragments -= 1;
         }
     }
 
@@ -608,8 +679,7 @@ impl Receiver {
                 .map(|(k, _)| *k)
                 .collect();
             for k in stale {
-                let p = self.partials.remove(&k).expect("invariant: just listed");
-                self.buffered -= p.bytes;
+                self.drop_partial(k);
             }
         }
     }
@@ -617,5 +687,89 @@ impl Receiver {
     /// Whether the cumulative point has reached `tsn` (RFC 6525 §5.2.2 deferred reset).
     pub(super) fn has_received_through(&self, tsn: u32) -> bool {
         unwrap_tsn(self.cum, tsn) <= self.cum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sctp::chunk::flags;
+
+    fn limits() -> RecvLimits {
+        RecvLimits {
+            window_bytes: 1 << 20,
+            max_ranges: 128,
+            max_message_bytes: 256 * 1024,
+        }
+    }
+
+    fn idata(tsn: u32, mid: u32, fsn: u32, fl: u8, payload: &[u8]) -> Data<'_> {
+        Data {
+            flags: fl,
+            tsn,
+            stream: 1,
+            ssn: 0,
+            mid,
+            ppid: if fl & flags::BEGIN != 0 { 53 } else { 0 },
+            fsn: if fl & flags::BEGIN != 0 { 0 } else { fsn },
+            payload,
+        }
+    }
+
+    /// A message in 1-byte fragments sent in reverse order: bounded work (each insert O(log n)),
+    /// refused once it has more fragments than any sender cuts, everything it held released,
+    /// and the stream not stuck.
+    #[test]
+    fn tiny_reverse_fragments_are_bounded() {
+        let mut r = Receiver::new(1000, true, limits());
+        let n = 5000u32;
+        // TSNs in order (so the cumulative point advances), FSNs in reverse.
+        for k in 0..n {
+            let fsn = n - 1 - k;
+            let fl = if fsn == n - 1 {
+                flags::END
+            } else if fsn == 0 {
+                flags::BEGIN
+            } else {
+                0
+            };
+            let _ = r.on_data(&idata(1000 + k, 0, fsn, fl, &[7]), true, None);
+        }
+        assert_eq!(r.malformed_dropped, 1);
+        assert!(r.held_bytes() < 64 * 1024, "{}", r.held_bytes());
+        // The next message on the stream is delivered.
+        let _ = r.on_data(
+            &idata(1000 + n, 1, 0, flags::BEGIN | flags::END, b"next"),
+            true,
+            None,
+        );
+        let m = r
+            .poll_message()
+            .expect("stream moved past the refused message");
+        assert_eq!(&m.data[..], b"next");
+    }
+
+    /// Two different first fragments for one message: refused and counted, nothing surfaces.
+    #[test]
+    fn conflicting_first_fragments_drop_the_message() {
+        let mut r = Receiver::new(1, false, limits());
+        let data = |tsn: u32, fl: u8, p: &'static [u8]| Data {
+            flags: fl,
+            tsn,
+            stream: 0,
+            ssn: 0,
+            mid: 0,
+            ppid: 53,
+            fsn: 0,
+            payload: p,
+        };
+        r.on_data(&data(1, flags::BEGIN, b"aa"), true, None)
+            .unwrap();
+        r.on_data(&data(2, flags::BEGIN, b"bb"), true, None)
+            .unwrap();
+        r.on_data(&data(3, flags::END, b"cc"), true, None).unwrap();
+        assert_eq!(r.malformed_dropped, 1);
+        assert!(r.poll_message().is_none());
+        assert_eq!(r.held_bytes(), 0);
     }
 }
