@@ -50,24 +50,42 @@ struct Fragment {
     data: Bytes,
 }
 
-/// Fragments of one message keyed by position (DATA: unwrapped TSN; I-DATA: FSN). Every
-/// operation is O(log n) in the fragments held, whatever order they arrive in: completeness is a
-/// running count of the fragments between the first and the last position, so a peer sending a
-/// message in many tiny fragments in reverse order cannot make reassembly quadratic.
+/// Fragments of one message keyed by position (DATA: unwrapped TSN; I-DATA: FSN).
+///
+/// Fragments that continue the message in order (the usual case) are appended straight into
+/// one assembly buffer (`prefix`): no per-fragment bookkeeping and no second copy at the end.
+/// Fragments that arrive ahead of a gap wait in `pending` and are absorbed when the gap fills.
+/// Every step is O(log n) whatever the arrival order, so a peer sending a message in many tiny
+/// fragments in reverse order cannot make reassembly quadratic.
 #[derive(Debug, Default)]
 struct Partial {
-    frags: BTreeMap<u64, Fragment>,
     first: Option<u64>,
     last: Option<u64>,
-    /// Fragments held whose position lies in `first..=last` (once both are known).
-    in_range: u64,
+    /// The next position to append to `prefix` (meaningful once `first` is known).
+    next: u64,
+    ppid: u32,
+    prefix: BytesMut,
+    pending: BTreeMap<u64, Fragment>,
+    /// Payload bytes held (prefix and pending).
     bytes: usize,
+    /// Fragments taken so far (a bound against absurdly small fragments).
+    count: usize,
     complete: bool,
+}
+
+/// A fragment as parsed, borrowing its payload from the packet.
+#[derive(Debug, Clone, Copy)]
+struct FragRef<'a> {
+    begin: bool,
+    end: bool,
+    ppid: u32,
+    payload: &'a [u8],
 }
 
 /// What inserting a fragment did.
 enum Inserted {
-    /// Stored (replacing one at the same position, whose byte count is returned).
+    /// Stored; the payload bytes of a fragment it replaced, or of this one when its position
+    /// was already held (so it was not stored again), if any.
     Stored(Option<usize>),
     /// A second, different first or last fragment: the peer is confused or hostile.
     Conflict,
@@ -76,72 +94,80 @@ enum Inserted {
 impl Partial {
     fn is_complete(&self) -> bool {
         match (self.first, self.last) {
-            (Some(f), Some(l)) if l >= f => self.in_range == l - f + 1,
+            (Some(f), Some(l)) => l >= f && self.next > l,
             _ => false,
         }
     }
 
-    fn insert(&mut self, pos: u64, frag: Fragment) -> Inserted {
-        let mut bounds_changed = false;
+    fn append(&mut self, data: &[u8]) {
+        if self.prefix.capacity() == 0 {
+            self.prefix = BytesMut::with_capacity((data.len() * 4).max(1024));
+        }
+        self.prefix.extend_from_slice(data);
+        self.next += 1;
+    }
+
+    /// Takes a fragment: `payload` is appended in place when it continues the message; `own`
+    /// makes an owned copy only when it has to wait for a gap.
+    fn insert(&mut self, pos: u64, frag: FragRef<'_>, own: impl FnOnce() -> Bytes) -> Inserted {
+        if frag.end {
+            match self.last {
+                Some(l) if l != pos => return Inserted::Conflict,
+                _ => self.last = Some(pos),
+            }
+        }
         if frag.begin {
             match self.first {
                 Some(f) if f != pos => return Inserted::Conflict,
                 Some(_) => {}
                 None => {
                     self.first = Some(pos);
-                    bounds_changed = true;
+                    self.next = pos;
+                    self.ppid = frag.ppid;
                 }
             }
         }
-        if frag.end {
-            match self.last {
-                Some(l) if l != pos => return Inserted::Conflict,
-                Some(_) => {}
-                None => {
-                    self.last = Some(pos);
-                    bounds_changed = true;
-                }
-            }
+        let len = frag.payload.len();
+        self.count += 1;
+        if self.first.is_some() && pos < self.next {
+            // Already appended (a repeated I-DATA FSN under a new TSN): keep the first copy.
+            return Inserted::Stored(Some(len));
         }
-        let len = frag.data.len();
-        let old = self.frags.insert(pos, frag).map(|o| o.data.len());
-        self.bytes = self.bytes + len - old.unwrap_or(0);
-        if let (Some(f), Some(l)) = (self.first, self.last) {
-            if bounds_changed {
-                // Once per bound: at most twice per message.
-                self.in_range = self.frags.range(f..=l).count() as u64;
-            } else if old.is_none() && (f..=l).contains(&pos) {
-                self.in_range += 1;
+        self.bytes += len;
+        if self.first.is_some() && pos == self.next {
+            self.append(frag.payload);
+            // Absorb what waited for this gap.
+            while let Some(f) = self.pending.remove(&self.next) {
+                self.append(&f.data);
             }
+            return Inserted::Stored(None);
+        }
+        let stored = Fragment {
+            begin: frag.begin,
+            end: frag.end,
+            ppid: frag.ppid,
+            data: own(),
+        };
+        let old = self.pending.insert(pos, stored).map(|o| o.data.len());
+        if let Some(o) = old {
+            self.bytes -= o;
         }
         Inserted::Stored(old)
     }
 
-    /// The message, from the fragments between first and last (inclusive).
+    /// The assembled message (only once complete), and the payload bytes it held.
     fn assemble(self, stream: u16, unordered: bool) -> Option<(Message, usize)> {
-        let (f, l) = (self.first?, self.last?);
-        let bytes = self.bytes;
-        let mut it = self.frags.into_iter().filter(|(k, _)| (f..=l).contains(k));
-        let (_, head) = it.next()?;
-        let ppid = head.ppid;
-        let data = if f == l {
-            head.data
-        } else {
-            let mut m = BytesMut::with_capacity(bytes);
-            m.extend_from_slice(&head.data);
-            for (_, fr) in it {
-                m.extend_from_slice(&fr.data);
-            }
-            m.freeze()
-        };
+        if !self.is_complete() {
+            return None;
+        }
         Some((
             Message {
                 stream,
-                ppid,
-                data,
+                ppid: self.ppid,
+                data: self.prefix.freeze(),
                 unordered,
             },
-            bytes,
+            self.bytes,
         ))
     }
 }
@@ -362,17 +388,19 @@ impl Receiver {
     /// `owner`, when given, is the buffer `d` was parsed from: payloads are sliced out of it
     /// instead of copied.
     fn reassemble(&mut self, t: u64, d: &Data<'_>, owner: Option<&Bytes>) {
-        let frag = Fragment {
+        // An owned payload, made only when one must be kept. A slice pins the whole packet:
+        // only worth it (and only safe against a peer that pads tiny chunks into big packets to
+        // inflate our memory past the window) when the payload is most of the packet.
+        let payload = d.payload;
+        let own = || match owner {
+            Some(b) if payload.len() * 2 >= b.len() => b.slice_ref(payload),
+            _ => Bytes::copy_from_slice(payload),
+        };
+        let frag = FragRef {
             begin: d.is_begin(),
             end: d.is_end(),
             ppid: d.ppid,
-            // A slice pins the whole packet: only worth it (and only safe against a peer that
-            // pads tiny chunks into big packets to inflate our memory past the window) when the
-            // payload is most of the packet.
-            data: match owner {
-                Some(b) if d.payload.len() * 2 >= b.len() => b.slice_ref(d.payload),
-                _ => Bytes::copy_from_slice(d.payload),
-            },
+            payload,
         };
         let unordered = d.is_unordered();
         // Fast path: a whole message in one chunk.
@@ -381,7 +409,7 @@ impl Receiver {
                 self.push_ready(Message {
                     stream: d.stream,
                     ppid: d.ppid,
-                    data: frag.data,
+                    data: own(),
                     unordered: true,
                 });
                 return;
@@ -392,17 +420,23 @@ impl Receiver {
                 self.push_ready(Message {
                     stream: d.stream,
                     ppid: d.ppid,
-                    data: frag.data,
+                    data: own(),
                     unordered: false,
                 });
                 self.deliver_ordered(d.stream);
                 return;
             }
         }
-        let len = frag.data.len();
+        let len = payload.len();
         self.buffered += len;
         if unordered && !self.i_data {
-            self.unordered.insert(t, (d.stream, frag));
+            let stored = Fragment {
+                begin: frag.begin,
+                end: frag.end,
+                ppid: frag.ppid,
+                data: own(),
+            };
+            self.unordered.insert(t, (d.stream, stored));
             self.fragments += 1;
             self.try_unordered_run(t);
             return;
@@ -411,7 +445,7 @@ impl Receiver {
             let next = self.streams.entry(d.stream).or_default().next_ordered;
             if !seq_le(next, d.mid, !self.i_data) {
                 // An SSN / MID already delivered or skipped: stale, drop the data.
-                self.buffered -= frag.data.len();
+                self.buffered -= len;
                 return;
             }
         }
@@ -419,12 +453,16 @@ impl Receiver {
         let pos = if self.i_data { u64::from(d.fsn) } else { t };
         let max_fragments = self.max_fragments();
         let p = self.partials.entry(key).or_default();
-        match p.insert(pos, frag) {
-            Inserted::Stored(Some(old)) => {
-                // I-DATA: a repeated FSN under a new TSN (a confused or hostile peer).
-                self.buffered -= old;
+        let pending_before = p.pending.len();
+        let inserted = p.insert(pos, frag, own);
+        let (pending_after, count) = (p.pending.len(), p.count);
+        self.fragments = self.fragments + pending_after - pending_before;
+        match inserted {
+            Inserted::Stored(Some(not_kept)) => {
+                // A repeated position (a confused or hostile peer): one copy is held.
+                self.buffered -= not_kept;
             }
-            Inserted::Stored(None) => self.fragments += 1,
+            Inserted::Stored(None) => {}
             Inserted::Conflict => {
                 // Two different first (or last) fragments for one message: it cannot be
                 // assembled truthfully. Drop it whole, count it, and let the stream move on.
@@ -437,7 +475,7 @@ impl Receiver {
                 return;
             }
         }
-        if p.frags.len() > max_fragments {
+        if count > max_fragments {
             // Far more, smaller fragments than any sender cuts: refuse the message whole.
             self.drop_partial(key);
             self.malformed_dropped += 1;
@@ -478,7 +516,7 @@ impl Receiver {
     fn drop_partial(&mut self, key: (u16, bool, u32)) {
         if let Some(p) = self.partials.remove(&key) {
             self.buffered -= p.bytes;
-            self.fragments -= p.frags.len();
+            self.fragments -= p.pending.len();
         }
     }
 
@@ -491,7 +529,7 @@ impl Receiver {
     fn finish(&mut self, p: Partial, stream: u16, unordered: bool) {
         let total = p.bytes;
         self.buffered -= total;
-        self.fragments -= p.frags.len();
+        self.fragments -= p.pending.len();
         match p.assemble(stream, unordered) {
             Some((m, _)) => self.push_ready(m),
             None => self.malformed_dropped += 1,
@@ -580,12 +618,18 @@ impl Receiver {
                 .unordered
                 .remove(&k)
                 .expect("invariant: walked present");
-            // A run has one B (first) and one E (last) by construction: no conflict.
-            let _ = p.insert(k, f);
+            // A run has one B (first) and one E (last), in order: all of it is appended.
+            let r = FragRef {
+                begin: f.begin,
+                end: f.end,
+                ppid: f.ppid,
+                payload: &f.data,
+            };
+            let _ = p.insert(k, r, || f.data.clone());
+            self.fragments -= 1;
         }
         if p.bytes > self.limits.max_message_bytes {
             self.buffered -= p.bytes;
-            self.fragments -= p.frags.len();
             self.oversize_dropped += 1;
             return;
         }
