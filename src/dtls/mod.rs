@@ -10,7 +10,7 @@
 //! - the certificate can arrive before the fingerprints (the answer is still in flight): then
 //!   the handshake's events wait until [`DtlsTransport::set_remote_fingerprints`];
 //! - every random draw (hello randoms, ECDHE shares, the certificate) comes from the peer's DTLS
-//!   sub-stream, so a seed replays the records byte for byte ([`provider`]);
+//!   sub-stream, so a seed replays the records byte for byte (the `provider` module);
 //! - time only enters through `handle_receive`/`handle_timeout`, and dimpl's retransmission
 //!   deadline is surfaced by `poll_timeout`.
 
