@@ -1514,3 +1514,51 @@ proptest! {
         }
     }
 }
+
+/// RFC 6525 §5.2.3: an Incoming SSN Reset Request (the peer asks us to reset our outgoing
+/// streams) is answered by an Outgoing SSN Reset Request of ours, which the peer performs.
+#[test]
+fn incoming_reset_request_is_answered_with_our_outgoing_reset() {
+    let mut p = Pair::default_pair(35);
+    p.connect();
+    let tag = own_tag(&mut p);
+    let streams = ReconfigParam::stream_bytes(&[2]);
+    let mut c = Vec::new();
+    chunk::write_chunk(&mut c, typ::RE_CONFIG, 0, |o| {
+        ReconfigParam::IncomingReset {
+            request_seq: 0x0102_0304,
+            streams: StreamList::from_bytes(&streams),
+        }
+        .write(o)
+    });
+    p.b.handle_packet(p.now, &forge(&p.b, tag, &c));
+    let mut saw_request = false;
+    p.run_until(Duration::from_secs(5), |p| {
+        p.b_events
+            .contains(&SctpEvent::OutgoingStreamsReset { streams: vec![2] })
+    });
+    for w in &p.wire {
+        for ch in Packet::parse(w, true).unwrap().chunks() {
+            if let Ok(Chunk::ReConfig(params)) = Chunk::parse(ch) {
+                for r in Chunk::reconfig_params(params) {
+                    if let ReconfigParam::OutgoingReset { response_seq, .. } = r {
+                        // It names the request it answers.
+                        saw_request |= response_seq == 0x0102_0304;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        saw_request,
+        "b's outgoing reset answers the incoming request"
+    );
+    assert!(
+        p.a_events
+            .contains(&SctpEvent::IncomingStreamsReset { streams: vec![2] })
+    );
+    assert!(
+        p.b_events
+            .contains(&SctpEvent::OutgoingStreamsReset { streams: vec![2] })
+    );
+}
