@@ -407,6 +407,8 @@ pub struct Association {
     deferred_reset: Option<ResetRequest>,
     pending_response_seq: Option<u32>,
     stats: SctpStats,
+    #[cfg(test)]
+    initial_tsn_for_test: Option<u32>,
 }
 
 impl Association {
@@ -466,6 +468,8 @@ impl Association {
             deferred_reset: None,
             pending_response_seq: None,
             stats: SctpStats::default(),
+            #[cfg(test)]
+            initial_tsn_for_test: None,
         }
     }
 
@@ -526,6 +530,21 @@ impl Association {
         self.now.saturating_duration_since(self.epoch).as_millis() as u64
     }
 
+    fn draw_initial_tsn(&mut self) -> u32 {
+        let tsn = self.rng.next_u32();
+        #[cfg(test)]
+        if let Some(t) = self.initial_tsn_for_test {
+            return t;
+        }
+        tsn
+    }
+
+    /// Tests: the initial TSN this side will choose (to cross the 2^32 wrap early).
+    #[cfg(test)]
+    pub(super) fn set_initial_tsn_for_test(&mut self, tsn: u32) {
+        self.initial_tsn_for_test = Some(tsn);
+    }
+
     fn nonzero_u32(&mut self) -> u32 {
         loop {
             let v = self.rng.next_u32();
@@ -543,7 +562,7 @@ impl Association {
             return;
         }
         self.my_tag = self.nonzero_u32();
-        self.my_initial_tsn = self.rng.next_u32();
+        self.my_initial_tsn = self.draw_initial_tsn();
         self.init_retransmits = 0;
         self.init_rto = self.cfg.rto_initial;
         self.state = AssociationState::CookieWait;
@@ -1261,7 +1280,7 @@ impl Association {
         let mut unrecognized = Vec::new();
         let caps = self.read_params(init.params, &mut unrecognized);
         let (my_tag, my_tsn, tie_my, tie_peer) = match self.state {
-            AssociationState::Closed => (self.nonzero_u32(), self.rng.next_u32(), 0, 0),
+            AssociationState::Closed => (self.nonzero_u32(), self.draw_initial_tsn(), 0, 0),
             // §5.2.1: in a collision, the INIT ACK repeats our INIT's tag and TSN.
             AssociationState::CookieWait | AssociationState::CookieEchoed => {
                 (self.my_tag, self.my_initial_tsn, 0, 0)
