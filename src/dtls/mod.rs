@@ -26,7 +26,7 @@ pub use dimpl::{KeyingMaterial, SrtpProfile};
 
 use crate::rng::Rng;
 use crate::sdp::Fingerprint;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -161,7 +161,23 @@ pub struct DtlsTransport {
     transmits: VecDeque<Bytes>,
     timeout: Option<Instant>,
     out_buf: Vec<u8>,
+    /// Owned copies of datagrams and application records are cut from this (a fresh chunk every
+    /// `ARENA_CHUNK` bytes) instead of one allocation each.
+    arena: BytesMut,
     stats: DtlsStats,
+}
+
+/// Bytes per arena chunk: a handful of records. Small, because a record kept alive (a message
+/// sliced out of it) keeps its whole chunk alive.
+const ARENA_CHUNK: usize = 8 * 1024;
+
+/// An owned copy of `data`, cut from `arena`.
+fn own(arena: &mut BytesMut, data: &[u8]) -> Bytes {
+    if arena.capacity() - arena.len() < data.len() {
+        *arena = BytesMut::with_capacity(ARENA_CHUNK.max(data.len()));
+    }
+    arena.extend_from_slice(data);
+    arena.split().freeze()
 }
 
 impl std::fmt::Debug for DtlsTransport {
@@ -250,6 +266,7 @@ impl DtlsTransport {
             dtls,
             rng: slot,
             out_buf: vec![0; config.mtu.max(1500) + 64],
+            arena: BytesMut::new(),
             config,
             state: DtlsState::Connecting,
             remote_fingerprints,
@@ -386,16 +403,20 @@ impl DtlsTransport {
             }
             let out = {
                 let Self {
-                    dtls, rng, out_buf, ..
+                    dtls,
+                    rng,
+                    out_buf,
+                    arena,
+                    ..
                 } = self;
                 provider::with_rng(rng, || match dtls.poll_output(out_buf) {
-                    dimpl::Output::Packet(p) => Out::Packet(Bytes::copy_from_slice(p)),
+                    dimpl::Output::Packet(p) => Out::Packet(own(arena, p)),
                     dimpl::Output::BufferTooSmall { needed } => Out::Grow(needed),
                     dimpl::Output::Timeout(t) => Out::Timeout(t),
                     dimpl::Output::Connected => Out::Connected,
                     dimpl::Output::PeerCert(c) => Out::PeerCert(c.to_vec()),
                     dimpl::Output::KeyingMaterial(k, p) => Out::Keying(k.to_vec(), p),
-                    dimpl::Output::ApplicationData(d) => Out::Data(Bytes::copy_from_slice(d)),
+                    dimpl::Output::ApplicationData(d) => Out::Data(own(arena, d)),
                     dimpl::Output::CloseNotify => Out::CloseNotify,
                     _ => Out::Other,
                 })
