@@ -148,7 +148,7 @@ pub struct DtlsStats {
 /// One DTLS association.
 pub struct DtlsTransport {
     dtls: dimpl::Dtls,
-    rng: Option<Rng>,
+    rng: Option<Box<Rng>>,
     config: DtlsConfig,
     state: DtlsState,
     remote_fingerprints: Option<Vec<Fingerprint>>,
@@ -212,7 +212,9 @@ impl DtlsContext {
     pub fn new(config: DtlsConfig) -> Self {
         // The self-test draws key shares; its randomness never reaches a connection, so a fixed
         // stream keeps construction itself deterministic.
-        let mut slot = Some(crate::rng::RngRoot::from_seed(0).stream(crate::rng::Stream::Dtls));
+        let mut slot = Some(Box::new(
+            crate::rng::RngRoot::from_seed(0).stream(crate::rng::Stream::Dtls),
+        ));
         let dimpl = provider::with_rng(&mut slot, || {
             dimpl::Config::builder()
                 .mtu(config.mtu)
@@ -249,7 +251,7 @@ impl DtlsTransport {
         // dimpl draws hello randoms, explicit nonces and timer jitter from the configuration's
         // seed: one per transport, from our stream (they must differ between peers).
         let dimpl_config = context.dimpl.with_rng_seed(rng.next_u64());
-        let mut slot = Some(rng);
+        let mut slot = Some(Box::new(rng));
         let dimpl_config = Arc::new(dimpl_config);
         let dtls = provider::with_rng(&mut slot, || {
             let mut d = if config.dtls13 {
