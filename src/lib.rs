@@ -41,9 +41,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
+pub mod channel;
+pub mod config;
 pub mod dtls;
+pub mod event;
 pub mod ice;
 pub mod net;
+pub mod peer;
 pub mod rng;
 pub mod sctp;
 pub mod sdp;
@@ -57,7 +61,13 @@ pub mod fuzzing;
 #[cfg(test)]
 mod test_util;
 
+pub use channel::{ChannelId, ChannelOptions};
+pub use config::{PeerConfig, PeerLimits};
+pub use event::{
+    ChannelCloseReason, ChannelMessage, ChannelState, Event, PeerConnectionState, PeerFailure,
+};
 pub use net::{Datagram, PacketKind, Protocol, Transmit};
+pub use peer::{CandidateError, ChannelError, Peer, PeerDrops, PeerStats};
 
 /// The README's code blocks, compiled and run as doc tests.
 #[doc = include_str!("../README.md")]

@@ -526,6 +526,23 @@ impl Jsep {
         Ok(())
     }
 
+    /// W3C rollback of whichever offer is pending (local or remote): back to `stable`.
+    pub fn rollback(&mut self) -> Result<(), SdpError> {
+        match self.state {
+            SignalingState::HaveLocalOffer => {
+                self.pending_local = None;
+                self.state = SignalingState::Stable;
+                Ok(())
+            }
+            SignalingState::HaveRemoteOffer => {
+                self.pending_remote = None;
+                self.state = SignalingState::Stable;
+                Ok(())
+            }
+            _ => Err(self.invalid("rollback")),
+        }
+    }
+
     /// Parses `text` with the configured limits and applies it as the remote description.
     pub fn set_remote_sdp(&mut self, kind: SdpType, text: &str) -> Result<(), SdpError> {
         let sdp = SessionDescription::parse_with_limits(text, &self.config.limits)?;

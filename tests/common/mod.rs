@@ -19,3 +19,4 @@ pub fn addr(s: &str) -> SocketAddr {
 }
 
 pub mod ice;
+pub mod peer;

@@ -479,6 +479,22 @@ impl IceAgent {
         self.update_state();
     }
 
+    /// Sets the role before checks run (RFC 8445 §6.1.1: the agent that generated the offer is
+    /// controlling; a `Peer` learns which one it is from the first description applied). Emits
+    /// [`IceEvent::RoleChange`] only when the role changes.
+    pub fn set_controlling(&mut self, controlling: bool) {
+        if self.config.lite || self.controlling == controlling {
+            return;
+        }
+        self.set_role(controlling);
+    }
+
+    /// Whether remote credentials are set (they are cleared by a restart until the new remote
+    /// description arrives).
+    pub fn has_remote_credentials(&self) -> bool {
+        self.remote_credentials.is_some()
+    }
+
     /// Whether the remote is an ICE-lite agent: then we are controlling (RFC 8445 §6.1.1).
     pub fn set_remote_lite(&mut self, lite: bool) {
         self.remote_lite = lite;

@@ -1,0 +1,114 @@
+//! [`PeerConfig`]: everything a [`crate::Peer`] is built from.
+
+use crate::dtls::{Certificate, DtlsConfig, DtlsContext};
+use crate::ice::IceConfig;
+use crate::sctp::SctpConfig;
+use crate::sdp::Setup;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Limits that bound what a remote peer (or a careless application) can make a [`crate::Peer`]
+/// hold. Past a limit the input is dropped and counted in [`crate::PeerStats`]; the connection
+/// stays up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerLimits {
+    /// Most data channels open at once, local and remote together (default 1024). A remote
+    /// DATA_CHANNEL_OPEN past it is refused by resetting its stream.
+    pub max_channels: usize,
+    /// Largest message we receive, advertised as `a=max-message-size` (RFC 8841 §6; default
+    /// 256 KiB). Larger messages are discarded by SCTP and counted.
+    pub max_message_bytes: usize,
+    /// Bytes queued for sending across all channels (W3C `bufferedAmount` summed; default
+    /// 16 MiB). `send` past it fails with [`crate::ChannelError::BufferFull`].
+    pub max_buffered_bytes: usize,
+    /// Connection and channel-state events kept for an application that does not poll (default
+    /// 4096). Messages are not counted here: they wait inside SCTP, which stops acknowledging
+    /// new data when its receive window is full.
+    pub max_queued_events: usize,
+}
+
+impl Default for PeerLimits {
+    fn default() -> Self {
+        Self {
+            max_channels: 1024,
+            max_message_bytes: 256 * 1024,
+            max_buffered_bytes: 16 << 20,
+            max_queued_events: 4096,
+        }
+    }
+}
+
+/// How a [`crate::Peer`] is set up. `PeerConfig::default()` is a full ICE agent without STUN
+/// servers, seeded from the operating system; [`PeerConfig::seed`] makes it reproducible.
+#[derive(Debug, Clone, Default)]
+pub struct PeerConfig {
+    /// Seed of every random draw (ICE credentials, transaction ids, DTLS randoms and keys, the
+    /// certificate, SCTP tags): the same seed and inputs give the same bytes. `None` seeds once
+    /// from the operating system in [`crate::Peer::new`].
+    pub seed: Option<u64>,
+    /// STUN servers for server-reflexive candidates (addresses: a sans-IO peer resolves no
+    /// names).
+    pub stun_servers: Vec<SocketAddr>,
+    /// Our DTLS certificate; generated from the seed when `None` (one P-256 key per peer).
+    pub certificate: Option<Certificate>,
+    /// Be an ICE-lite agent (RFC 8445 §2.5): host candidates only, always controlled.
+    pub ice_lite: bool,
+    /// `a=setup` when answering (`Active`, the DTLS client, by default as browsers do).
+    pub answer_setup: Option<Setup>,
+    /// ICE timings and limits (the role and lite flag are set by the peer).
+    pub ice: IceConfig,
+    /// DTLS options.
+    pub dtls: DtlsConfig,
+    /// A DTLS context shared by many peers: building one validates the crypto provider (2.4 ms
+    /// with the pure-Rust backend), which a server with many peers should pay once. Built from
+    /// `dtls` when `None`.
+    pub dtls_context: Option<Arc<DtlsContext>>,
+    /// SCTP settings (ports and message sizes are filled in from the descriptions and
+    /// [`PeerLimits`]).
+    pub sctp: SctpConfig,
+    /// Limits against bad input.
+    pub limits: PeerLimits,
+}
+
+impl PeerConfig {
+    /// The default configuration.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Seeds all randomness: runs replay byte for byte.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Adds a STUN server.
+    pub fn stun_server(mut self, server: SocketAddr) -> Self {
+        self.stun_servers.push(server);
+        self
+    }
+
+    /// Uses this certificate instead of generating one.
+    pub fn certificate(mut self, certificate: Certificate) -> Self {
+        self.certificate = Some(certificate);
+        self
+    }
+
+    /// Makes the peer an ICE-lite agent.
+    pub fn ice_lite(mut self, lite: bool) -> Self {
+        self.ice_lite = lite;
+        self
+    }
+
+    /// Shares a DTLS context between peers.
+    pub fn dtls_context(mut self, context: Arc<DtlsContext>) -> Self {
+        self.dtls_context = Some(context);
+        self
+    }
+
+    /// Replaces the limits.
+    pub fn limits(mut self, limits: PeerLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+}

@@ -1,0 +1,136 @@
+//! [`Event`]: what a [`crate::Peer`] tells the application, and the states it reports.
+
+use crate::channel::ChannelId;
+use crate::dtls::DtlsFailure;
+use crate::ice::IceConnectionState;
+use crate::sctp::CloseReason;
+use crate::sdp::{SdpCandidate, SignalingState};
+use bytes::Bytes;
+use std::net::SocketAddr;
+
+/// W3C `RTCPeerConnectionState`: the ICE and DTLS transports summed up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PeerConnectionState {
+    /// Nothing started (no ICE checks, no DTLS).
+    New,
+    /// ICE checking or DTLS handshaking.
+    Connecting,
+    /// ICE has a selected pair and DTLS is connected.
+    Connected,
+    /// ICE consent checks go unanswered (may recover).
+    Disconnected,
+    /// ICE or DTLS failed; only an ICE restart (for ICE) or a new peer helps.
+    Failed,
+    /// [`crate::Peer::close`] was called.
+    Closed,
+}
+
+/// W3C `RTCDataChannelState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelState {
+    /// Waiting for the SCTP association (and a stream id).
+    Connecting,
+    /// Messages can be sent.
+    Open,
+    /// Closing: the stream reset is under way.
+    Closing,
+    /// Closed; the handle is no longer usable.
+    Closed,
+}
+
+/// A message received on a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelMessage {
+    /// The channel.
+    pub id: ChannelId,
+    /// Sent as binary (PPID 53 / 57) rather than text (51 / 56).
+    pub binary: bool,
+    /// The payload (empty for the "empty" PPIDs). Text is passed through as received; use
+    /// [`ChannelMessage::text`] to check it is UTF-8.
+    pub data: Bytes,
+}
+
+impl ChannelMessage {
+    /// The payload as text, when it was sent as text and is valid UTF-8.
+    pub fn text(&self) -> Option<&str> {
+        if self.binary {
+            return None;
+        }
+        std::str::from_utf8(&self.data).ok()
+    }
+}
+
+/// Why a channel closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChannelCloseReason {
+    /// Closed by a stream reset (RFC 8831 §6.7), from either side.
+    Reset,
+    /// The SCTP association, DTLS or the peer itself closed or failed.
+    TransportClosed,
+    /// The remote's DATA_CHANNEL_OPEN could not be accepted (limit, malformed, stream in use).
+    Refused,
+}
+
+/// Why the connection failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerFailure {
+    /// Every ICE pair failed, or consent expired (RFC 7675).
+    Ice,
+    /// The DTLS handshake failed (including a fingerprint mismatch).
+    Dtls(DtlsFailure),
+    /// The SCTP association ended abnormally (abort, handshake or retransmission limit).
+    Sctp(CloseReason),
+}
+
+/// Something the application should know. New variants may be added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A local candidate to signal to the remote (trickle ICE, W3C `icecandidate`).
+    LocalCandidate(SdpCandidate),
+    /// Every local candidate has been gathered (W3C `icecandidate` with a null candidate).
+    GatheringComplete,
+    /// W3C `iceconnectionstatechange`.
+    IceConnectionStateChange(IceConnectionState),
+    /// W3C `connectionstatechange`.
+    ConnectionStateChange(PeerConnectionState),
+    /// W3C `signalingstatechange`.
+    SignalingStateChange(SignalingState),
+    /// W3C `negotiationneeded`: create and exchange an offer (first channel, ICE restart).
+    NegotiationNeeded,
+    /// ICE selected (or switched to) this pair.
+    SelectedPair {
+        /// Our address.
+        local: SocketAddr,
+        /// The remote's address.
+        remote: SocketAddr,
+    },
+    /// The remote opened a channel (W3C `datachannel`); [`Event::ChannelOpen`] follows.
+    DataChannel {
+        /// The new channel.
+        id: ChannelId,
+        /// Its label.
+        label: String,
+        /// Its subprotocol.
+        protocol: String,
+    },
+    /// The channel can send (W3C `open`).
+    ChannelOpen(ChannelId),
+    /// A message arrived (W3C `message`).
+    ChannelMessage(ChannelMessage),
+    /// The channel's buffered amount fell to its low threshold (W3C `bufferedamountlow`).
+    BufferedAmountLow(ChannelId),
+    /// The remote started closing the channel (W3C `closing`).
+    ChannelClosing(ChannelId),
+    /// The channel is closed (W3C `close`); its id is free again.
+    ChannelClosed {
+        /// The channel.
+        id: ChannelId,
+        /// Why.
+        reason: ChannelCloseReason,
+    },
+    /// Why the connection state became `Failed` (sent just before that state change).
+    Failed(PeerFailure),
+}

@@ -1,0 +1,999 @@
+//! The [`Peer`]: one RTCPeerConnection. It owns every layer (JSEP, ICE, DTLS, SCTP, the data
+//! channels) and is the only place that routes between them (DESIGN §1–§3).
+//!
+//! Routing: a datagram is STUN (RFC 7983 first byte 0..=3) for ICE, DTLS (20..=63) for the
+//! DTLS transport when it comes from an address ICE has validated; DTLS application data is
+//! SCTP (RFC 8261); SCTP messages are DCEP (PPID 50, RFC 8832) or channel data (RFC 8831 §8).
+//! Going out, ICE's transmits come first; then DTLS records, which SCTP packets become as they
+//! are pulled, on the selected pair.
+//!
+//! Any call order is valid. Commands queue their effects; output is produced when it is
+//! polled, so nothing ever has to be drained before the next command.
+
+mod channels;
+#[cfg(test)]
+mod tests;
+
+use crate::channel::{ChannelId, ChannelOptions};
+use crate::config::PeerConfig;
+use crate::dtls::{
+    Certificate, DtlsContext, DtlsEvent, DtlsRole, DtlsState, DtlsStats, DtlsTransport,
+    FingerprintHash,
+};
+use crate::event::{ChannelCloseReason, Event, PeerConnectionState, PeerFailure};
+use crate::ice::{IceAgent, IceConfig, IceConnectionState, IceEvent, IceStats};
+use crate::net::{Datagram, PacketKind, Protocol, Transmit};
+use crate::rng::{RngRoot, Stream};
+use crate::sctp::{Association, SctpConfig, SctpEvent, SctpStats};
+use crate::sdp::{
+    CandidateParseError, Description, Jsep, JsepConfig, LocalParams, RemoteTransport, SdpCandidate,
+    SdpError, SdpType, SignalingState,
+};
+use channels::Channels;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use channels::ChannelError;
+
+/// Inputs and events the peer dropped, by reason.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PeerDrops {
+    /// Datagrams whose first byte matches no protocol we run (RFC 7983), or media before media
+    /// is supported.
+    pub unknown_protocol: u64,
+    /// DTLS from an address ICE has not validated.
+    pub dtls_unknown_source: u64,
+    /// DTLS before there is a DTLS transport (no remote description yet).
+    pub dtls_too_early: u64,
+    /// Anything after `close`.
+    pub after_close: u64,
+    /// Malformed DCEP messages.
+    pub dcep_malformed: u64,
+    /// Remote channel opens refused (limit, stream in use, wrong parity).
+    pub channels_refused: u64,
+    /// Messages on streams with no open channel.
+    pub messages_no_channel: u64,
+    /// Messages with a PPID data channels do not use.
+    pub messages_unknown_ppid: u64,
+    /// Deprecated partial messages (PPID 52 / 54) past the message size limit.
+    pub messages_oversize: u64,
+    /// Events not queued because the application did not poll (see [`crate::PeerLimits`]).
+    pub events: u64,
+}
+
+/// Counters and current values, cheap to read ([`Peer::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerStats {
+    /// Datagrams handed to `handle_receive`.
+    pub datagrams_received: u64,
+    /// Their bytes.
+    pub bytes_received: u64,
+    /// Datagrams returned by `poll_transmit`.
+    pub datagrams_sent: u64,
+    /// Their bytes.
+    pub bytes_sent: u64,
+    /// Drops at the peer level.
+    pub dropped: PeerDrops,
+    /// ICE counters.
+    pub ice: IceStats,
+    /// DTLS counters, once the transport exists.
+    pub dtls: Option<DtlsStats>,
+    /// The DTLS state, once the transport exists.
+    pub dtls_state: Option<DtlsState>,
+    /// SCTP counters (cwnd, RTO, SRTT, drops), once the association exists.
+    pub sctp: Option<SctpStats>,
+    /// The selected pair (local, remote).
+    pub selected_pair: Option<(SocketAddr, SocketAddr)>,
+    /// Round-trip time: SCTP's smoothed RTT once measured.
+    pub rtt: Option<Duration>,
+    /// Data channels not yet closed.
+    pub channels: usize,
+}
+
+/// Misuse of [`Peer::add_remote_candidate`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CandidateError {
+    /// The text is not a candidate.
+    #[error(transparent)]
+    Parse(#[from] CandidateParseError),
+    /// Not a candidate ICE can use (not UDP, not component 1, an unresolved name), a duplicate,
+    /// or over the limit.
+    #[error("candidate not usable")]
+    Refused,
+    /// The peer is closed.
+    #[error("peer closed")]
+    Closed,
+}
+
+/// One WebRTC peer connection (data channels).
+///
+/// ```
+/// use sansrtc::{Peer, PeerConfig, Event};
+/// use std::time::Instant;
+///
+/// let now = Instant::now();
+/// let mut alice = Peer::new(PeerConfig::new().seed(1), now);
+/// let mut bob = Peer::new(PeerConfig::new().seed(2), now);
+/// alice.add_local_address("10.0.0.1:5000".parse().unwrap());
+/// bob.add_local_address("10.0.0.2:5000".parse().unwrap());
+/// let chat = alice.create_data_channel("chat", Default::default()).unwrap();
+///
+/// let offer = alice.create_offer().unwrap();
+/// alice.set_local_description(offer.clone()).unwrap();
+/// bob.set_remote_sdp(sansrtc::sdp::SdpType::Offer, &offer.sdp.to_string()).unwrap();
+/// let answer = bob.create_answer().unwrap();
+/// bob.set_local_description(answer.clone()).unwrap();
+/// alice.set_remote_description(answer).unwrap();
+///
+/// // Now shuttle poll_transmit() output to the other peer's handle_receive(), call
+/// // handle_timeout() at poll_timeout(), and read poll_event() until Event::ChannelOpen(chat).
+/// # let _ = chat;
+/// ```
+pub struct Peer {
+    now: Instant,
+    rng: RngRoot,
+    config: PeerConfig,
+    jsep: Jsep,
+    ice: IceAgent,
+    /// The ICE role was fixed by the first description applied.
+    role_fixed: bool,
+    certificate: Certificate,
+    dtls_context: Arc<DtlsContext>,
+    dtls: Option<DtlsTransport>,
+    sctp: Option<Association>,
+    /// SCTP was told to connect (DTLS is up).
+    sctp_started: bool,
+    /// The remote transport last applied to ICE.
+    remote: Option<RemoteTransport>,
+    channels: Channels,
+    events: VecDeque<Event>,
+    /// Transmits made outside the normal pull (the final ABORT / close_notify on close).
+    transmits: VecDeque<Transmit>,
+    ice_state: IceConnectionState,
+    state: PeerConnectionState,
+    signaling: SignalingState,
+    gathering_complete: bool,
+    /// A data section has been offered or answered: new channels need no negotiation.
+    negotiated_data: bool,
+    negotiation_pending: bool,
+    closed: bool,
+    stats: PeerStats,
+    sctp_buf: Vec<u8>,
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer")
+            .field("state", &self.state)
+            .field("ice_state", &self.ice_state)
+            .field("signaling", &self.signaling)
+            .field("channels", &self.channels.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Peer {
+    /// A new peer. Without [`PeerConfig::seed`] it seeds itself once from the operating system.
+    pub fn new(config: PeerConfig, now: Instant) -> Self {
+        let rng = match config.seed {
+            Some(s) => RngRoot::from_seed(s),
+            None => RngRoot::from_os(),
+        };
+        let ice = IceAgent::new(
+            IceConfig {
+                controlling: false,
+                lite: config.ice_lite,
+                stun_servers: config.stun_servers.clone(),
+                ..config.ice.clone()
+            },
+            &rng,
+            now,
+        );
+        let jsep_config = JsepConfig {
+            answer_setup: config
+                .answer_setup
+                .unwrap_or(JsepConfig::default().answer_setup),
+            sctp_port: config.sctp.port,
+            max_message_size: config.limits.max_message_bytes as u64,
+            ice_lite: config.ice_lite,
+            ..JsepConfig::default()
+        };
+        let jsep = Jsep::new(jsep_config, &mut rng.stream(Stream::Sdp));
+        let certificate = config
+            .certificate
+            .clone()
+            .unwrap_or_else(|| Certificate::generate(&mut rng.stream(Stream::Certificate)));
+        let dtls_context = config
+            .dtls_context
+            .clone()
+            .unwrap_or_else(|| Arc::new(DtlsContext::new(config.dtls.clone())));
+        let channels = Channels::new(config.limits.clone());
+        let mut peer = Self {
+            now,
+            rng,
+            jsep,
+            ice,
+            role_fixed: false,
+            certificate,
+            dtls_context,
+            dtls: None,
+            sctp: None,
+            sctp_started: false,
+            remote: None,
+            channels,
+            events: VecDeque::new(),
+            transmits: VecDeque::new(),
+            ice_state: IceConnectionState::New,
+            state: PeerConnectionState::New,
+            signaling: SignalingState::Stable,
+            gathering_complete: false,
+            negotiated_data: false,
+            negotiation_pending: false,
+            closed: false,
+            stats: PeerStats {
+                datagrams_received: 0,
+                bytes_received: 0,
+                datagrams_sent: 0,
+                bytes_sent: 0,
+                dropped: PeerDrops::default(),
+                ice: IceStats::default(),
+                dtls: None,
+                dtls_state: None,
+                sctp: None,
+                selected_pair: None,
+                rtt: None,
+                channels: 0,
+            },
+            sctp_buf: Vec::with_capacity(1500),
+            config,
+        };
+        peer.drain_ice();
+        peer
+    }
+
+    // ----- queries -----
+
+    /// W3C `connectionState`.
+    pub fn connection_state(&self) -> PeerConnectionState {
+        self.state
+    }
+
+    /// W3C `iceConnectionState`.
+    pub fn ice_connection_state(&self) -> IceConnectionState {
+        self.ice_state
+    }
+
+    /// W3C `signalingState`.
+    pub fn signaling_state(&self) -> SignalingState {
+        self.jsep.signaling_state()
+    }
+
+    /// The local description in effect (pending, else current).
+    pub fn local_description(&self) -> Option<&Description> {
+        self.jsep.local_description()
+    }
+
+    /// The remote description in effect (pending, else current).
+    pub fn remote_description(&self) -> Option<&Description> {
+        self.jsep.remote_description()
+    }
+
+    /// Our certificate (its fingerprint goes into every description).
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// The selected ICE pair (local, remote).
+    pub fn selected_pair(&self) -> Option<(SocketAddr, SocketAddr)> {
+        self.ice.selected_pair()
+    }
+
+    /// Counters and current values.
+    pub fn stats(&self) -> PeerStats {
+        let mut s = self.stats;
+        s.ice = self.ice.stats();
+        s.dtls = self.dtls.as_ref().map(DtlsTransport::stats);
+        s.dtls_state = self.dtls.as_ref().map(DtlsTransport::state);
+        s.sctp = self.sctp.as_ref().map(Association::stats);
+        s.selected_pair = self.ice.selected_pair();
+        s.rtt = s.sctp.and_then(|x| x.srtt);
+        s.channels = self.channels.len();
+        s
+    }
+
+    /// Whether `d` belongs to this peer, for serving several peers on one socket: STUN for our
+    /// ICE agent (our ufrag, or a response to our transaction), or anything else from the remote
+    /// address of a pair ICE has validated.
+    pub fn accepts(&self, d: &Datagram<'_>) -> bool {
+        if crate::stun::is_stun(d.contents) {
+            return self.ice.accepts(d);
+        }
+        self.known_source(d.source)
+    }
+
+    fn known_source(&self, source: SocketAddr) -> bool {
+        if self.ice.selected_pair().is_some_and(|(_, r)| r == source) {
+            return true;
+        }
+        // A remote candidate (signalled, or peer-reflexive from an authenticated check): the
+        // DTLS client may start on a pair the other side has not selected yet.
+        self.ice
+            .remote_candidates()
+            .iter()
+            .any(|c| c.address == source)
+    }
+
+    // ----- JSEP (RFC 9429) -----
+
+    fn local_params(&self) -> LocalParams {
+        LocalParams {
+            credentials: self.ice.local_credentials().clone(),
+            fingerprints: vec![self.certificate.fingerprint(FingerprintHash::Sha256)],
+            candidates: self
+                .ice
+                .local_candidates()
+                .map(SdpCandidate::from_ice)
+                .collect(),
+            end_of_candidates: self.gathering_complete,
+            // DECISION: the data section is always offered. A sansrtc peer exists to carry data
+            // channels; W3C offers without channels carry no transport at all, which would make
+            // every application create a channel first just to get one.
+            data_channel: true,
+        }
+    }
+
+    /// W3C `createOffer`: an offer with our ICE credentials, candidates gathered so far,
+    /// certificate fingerprint and the data-channel section.
+    pub fn create_offer(&mut self) -> Result<Description, SdpError> {
+        let params = self.local_params();
+        let sdp = self.jsep.create_offer(&params)?;
+        Ok(Description {
+            kind: SdpType::Offer,
+            sdp,
+        })
+    }
+
+    /// W3C `createAnswer`, to the remote offer in effect.
+    pub fn create_answer(&mut self) -> Result<Description, SdpError> {
+        let params = self.local_params();
+        let sdp = self.jsep.create_answer(&params)?;
+        Ok(Description {
+            kind: SdpType::Answer,
+            sdp,
+        })
+    }
+
+    /// W3C `setLocalDescription` with a description made by `create_offer` / `create_answer`
+    /// (or a rollback).
+    pub fn set_local_description(&mut self, d: Description) -> Result<(), SdpError> {
+        let kind = d.kind;
+        self.jsep.set_local_description(d)?;
+        // RFC 8445 §6.1.1: the agent that generated the offer is controlling.
+        if kind == SdpType::Offer && !self.role_fixed {
+            self.role_fixed = true;
+            self.ice.set_controlling(true);
+        }
+        if matches!(kind, SdpType::Offer | SdpType::Answer) {
+            self.negotiated_data = true;
+        }
+        self.after_jsep();
+        Ok(())
+    }
+
+    /// W3C `setRemoteDescription`. A remote offer while we have a local one rolls ours back
+    /// (perfect negotiation). New remote ICE credentials mean the remote restarted ICE: our
+    /// agent restarts too (RFC 8445 §9).
+    pub fn set_remote_description(&mut self, d: Description) -> Result<(), SdpError> {
+        let kind = d.kind;
+        self.jsep.set_remote_description(d)?;
+        if kind == SdpType::Offer && !self.role_fixed {
+            self.role_fixed = true;
+            self.ice.set_controlling(false);
+        }
+        if kind != SdpType::Rollback {
+            self.apply_remote();
+        }
+        self.after_jsep();
+        Ok(())
+    }
+
+    /// Parses `text` (with the configured SDP limits) and applies it as the remote description.
+    pub fn set_remote_sdp(&mut self, kind: SdpType, text: &str) -> Result<(), SdpError> {
+        let sdp =
+            crate::sdp::SessionDescription::parse_with_limits(text, &self.jsep.config().limits)?;
+        self.set_remote_description(Description { kind, sdp })
+    }
+
+    /// Undoes the pending local or remote offer (W3C rollback).
+    pub fn rollback(&mut self) -> Result<(), SdpError> {
+        self.jsep.rollback()?;
+        self.after_jsep();
+        Ok(())
+    }
+
+    fn after_jsep(&mut self) {
+        self.maybe_start_transport();
+        self.update_states();
+    }
+
+    /// What the remote description says, applied to ICE (RFC 8839).
+    fn apply_remote(&mut self) {
+        let Some(rt) = self.jsep.remote_transport() else {
+            return;
+        };
+        if let Some(prev) = &self.remote
+            && prev.credentials != rt.credentials
+            && self.ice_has_remote_credentials()
+        {
+            // RFC 8445 §9: the remote restarted ICE; restart ours so the answer carries new
+            // credentials as well.
+            self.ice.restart(self.now);
+        }
+        self.ice.set_remote_credentials(rt.credentials.clone());
+        self.ice.set_remote_lite(rt.ice_lite);
+        for c in rt.candidates.iter().filter_map(SdpCandidate::to_ice) {
+            self.ice.add_remote_candidate(c);
+        }
+        if rt.end_of_candidates {
+            self.ice.end_of_remote_candidates();
+        }
+        self.remote = Some(rt);
+        self.drain_ice();
+    }
+
+    fn ice_has_remote_credentials(&self) -> bool {
+        self.ice.has_remote_credentials()
+    }
+
+    /// Creates DTLS (and the SCTP association that will ride it) once an answer fixed the
+    /// roles (RFC 8842 §5.3) and the remote's fingerprints are known.
+    fn maybe_start_transport(&mut self) {
+        if self.dtls.is_some() || self.closed {
+            return;
+        }
+        let (Some(client), Some(rt)) = (self.jsep.is_dtls_client(), self.remote.as_ref()) else {
+            return;
+        };
+        let role = if client {
+            DtlsRole::Client
+        } else {
+            DtlsRole::Server
+        };
+        let dtls = DtlsTransport::new(
+            &self.dtls_context,
+            &self.certificate,
+            role,
+            Some(rt.fingerprints.clone()),
+            self.rng.stream(Stream::Dtls),
+            self.now,
+        );
+        let max_send = match rt.max_message_size {
+            // RFC 8841 §6.1: 0 means the remote sets no limit; ours is the send buffer.
+            0 => self.config.limits.max_buffered_bytes,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        let cfg = SctpConfig {
+            port: self.jsep.config().sctp_port,
+            remote_port: rt.sctp_port.unwrap_or(5000),
+            max_receive_message_bytes: self.config.limits.max_message_bytes,
+            max_send_message_bytes: max_send,
+            max_send_buffer_bytes: self.config.limits.max_buffered_bytes,
+            ..self.config.sctp.clone()
+        };
+        let sctp = Association::new(cfg, self.rng.stream(Stream::Sctp), self.now);
+        self.dtls = Some(dtls);
+        self.sctp = Some(sctp);
+        // RFC 8832 §6: stream ids by DTLS role, client even, server odd.
+        self.channels.set_dtls_client(client);
+        self.channels
+            .assign_streams(self.sctp.as_mut().expect("just set"));
+        self.drain_dtls();
+    }
+
+    // ----- ICE commands -----
+
+    /// Declares a local socket address (a host candidate); gathering from the STUN servers
+    /// starts from it.
+    pub fn add_local_address(&mut self, address: SocketAddr) {
+        if self.closed {
+            return;
+        }
+        self.gathering_complete = false;
+        self.ice.add_local_address(address);
+        self.drain_ice();
+        self.update_states();
+    }
+
+    /// W3C `addIceCandidate`: a trickled remote candidate (`candidate:...`, with or without
+    /// `a=`). An empty string means end-of-candidates.
+    pub fn add_remote_candidate(&mut self, candidate: &str) -> Result<(), CandidateError> {
+        if self.closed {
+            return Err(CandidateError::Closed);
+        }
+        if candidate.trim().is_empty() {
+            self.end_of_candidates();
+            return Ok(());
+        }
+        let c: SdpCandidate = candidate.parse()?;
+        let ice = c.to_ice().ok_or(CandidateError::Refused)?;
+        let added = self.ice.add_remote_candidate(ice);
+        self.drain_ice();
+        self.update_states();
+        if added {
+            Ok(())
+        } else {
+            Err(CandidateError::Refused)
+        }
+    }
+
+    /// The remote signalled end-of-candidates (RFC 8838 §4.4).
+    pub fn end_of_candidates(&mut self) {
+        self.ice.end_of_remote_candidates();
+        self.drain_ice();
+        self.update_states();
+    }
+
+    /// W3C `restartIce`: new local ICE credentials now; the next offer carries them. Data keeps
+    /// flowing on the selected pair until ICE selects a new one.
+    pub fn restart_ice(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.ice.restart(self.now);
+        self.gathering_complete = false;
+        self.queue_negotiation_needed();
+        self.drain_ice();
+        self.update_states();
+    }
+
+    /// W3C `close`: aborts SCTP, sends DTLS close_notify, stops ICE. Every channel closes.
+    pub fn close(&mut self) {
+        if self.closed {
+            return;
+        }
+        // The last words go out on the selected pair before ICE stops.
+        let pair = self.ice.selected_pair();
+        if let (Some(sctp), Some(dtls)) = (self.sctp.as_mut(), self.dtls.as_mut())
+            && dtls.state() == DtlsState::Connected
+        {
+            sctp.abort(self.now);
+            while sctp.poll_transmit_into(&mut self.sctp_buf) {
+                let _ = dtls.send(&self.sctp_buf);
+            }
+        }
+        if let Some(dtls) = self.dtls.as_mut() {
+            dtls.close();
+            while let Some(contents) = dtls.poll_transmit() {
+                if let Some((source, destination)) = pair {
+                    self.transmits.push_back(Transmit {
+                        source,
+                        destination,
+                        protocol: Protocol::Udp,
+                        contents,
+                    });
+                }
+            }
+        }
+        self.ice.close();
+        while self.ice.poll_event().is_some() {}
+        self.jsep.close();
+        self.closed = true;
+        for id in self.channels.close_all() {
+            self.push_event(Event::ChannelClosed {
+                id,
+                reason: ChannelCloseReason::TransportClosed,
+            });
+        }
+        self.update_states();
+    }
+
+    // ----- data channels -----
+
+    /// W3C `createDataChannel`. The first channel on a peer without a negotiated data section
+    /// asks for negotiation ([`Event::NegotiationNeeded`]).
+    pub fn create_data_channel(
+        &mut self,
+        label: &str,
+        options: ChannelOptions,
+    ) -> Result<ChannelId, ChannelError> {
+        if self.closed {
+            return Err(ChannelError::Closed);
+        }
+        let id = self.channels.create(label, options, self.sctp.as_mut())?;
+        if !self.negotiated_data {
+            self.queue_negotiation_needed();
+        }
+        if let Some(sctp) = self.sctp.as_mut()
+            && sctp.is_established()
+        {
+            self.channels.open_established(sctp, &mut self.events);
+        }
+        Ok(id)
+    }
+
+    /// Sends a text message (PPID 51, or 56 when empty).
+    pub fn send_text(&mut self, id: ChannelId, text: &str) -> Result<(), ChannelError> {
+        let data = bytes::Bytes::copy_from_slice(text.as_bytes());
+        self.send(id, data, false)
+    }
+
+    /// Sends a binary message (PPID 53, or 57 when empty).
+    pub fn send_binary(
+        &mut self,
+        id: ChannelId,
+        data: impl Into<bytes::Bytes>,
+    ) -> Result<(), ChannelError> {
+        self.send(id, data.into(), true)
+    }
+
+    fn send(
+        &mut self,
+        id: ChannelId,
+        data: bytes::Bytes,
+        binary: bool,
+    ) -> Result<(), ChannelError> {
+        let sctp = self.sctp.as_mut().ok_or(ChannelError::NotOpen)?;
+        self.channels.send(sctp, id, data, binary)
+    }
+
+    /// W3C `close` of one channel: queued messages are sent, then the stream is reset
+    /// (RFC 8831 §6.7). [`Event::ChannelClosed`] follows on both sides.
+    pub fn close_channel(&mut self, id: ChannelId) -> Result<(), ChannelError> {
+        let closed_now = self.channels.close(id, self.sctp.as_mut())?;
+        if closed_now {
+            self.push_event(Event::ChannelClosed {
+                id,
+                reason: ChannelCloseReason::Reset,
+            });
+        }
+        Ok(())
+    }
+
+    /// W3C `bufferedAmount`: bytes queued on the channel and not yet sent.
+    pub fn buffered_amount(&self, id: ChannelId) -> usize {
+        match (self.channels.stream_of(id), self.sctp.as_ref()) {
+            (Some(s), Some(sctp)) => sctp.buffered_amount(s),
+            _ => 0,
+        }
+    }
+
+    /// W3C `bufferedAmountLowThreshold`.
+    pub fn set_buffered_amount_low_threshold(
+        &mut self,
+        id: ChannelId,
+        bytes: usize,
+    ) -> Result<(), ChannelError> {
+        self.channels
+            .set_low_threshold(id, bytes, self.sctp.as_mut())
+    }
+
+    /// The channel's SCTP stream id (W3C `id`; `None` until the DTLS role is known).
+    pub fn channel_stream_id(&self, id: ChannelId) -> Option<u16> {
+        self.channels.stream_of(id)
+    }
+
+    /// The channel's state.
+    pub fn channel_state(&self, id: ChannelId) -> Option<crate::event::ChannelState> {
+        self.channels.state_of(id)
+    }
+
+    /// The channel's label, protocol and options.
+    pub fn channel_info(&self, id: ChannelId) -> Option<(&str, &ChannelOptions)> {
+        self.channels.info(id)
+    }
+
+    // ----- driver -----
+
+    fn advance(&mut self, now: Instant) {
+        debug_assert!(now >= self.now, "time went backwards");
+        self.now = self.now.max(now);
+    }
+
+    /// A datagram arrived on one of our local addresses.
+    pub fn handle_receive(&mut self, now: Instant, d: Datagram<'_>) {
+        self.advance(now);
+        self.stats.datagrams_received += 1;
+        self.stats.bytes_received += d.contents.len() as u64;
+        if self.closed {
+            self.stats.dropped.after_close += 1;
+            return;
+        }
+        if self.ice.handle_receive(self.now, d) {
+            self.drain_ice();
+            self.update_states();
+            return;
+        }
+        // RFC 7983 §7 / RFC 9443: the first byte picks the protocol.
+        match PacketKind::of(d.contents) {
+            Ok(PacketKind::Dtls) => {
+                if !self.known_source(d.source) {
+                    self.stats.dropped.dtls_unknown_source += 1;
+                    return;
+                }
+                let Some(dtls) = self.dtls.as_mut() else {
+                    self.stats.dropped.dtls_too_early += 1;
+                    return;
+                };
+                dtls.handle_receive(self.now, d.contents);
+                self.drain_dtls();
+            }
+            _ => self.stats.dropped.unknown_protocol += 1,
+        }
+        self.update_states();
+    }
+
+    /// Fires due timers (ICE checks and consent, DTLS flights, SCTP retransmission, delayed
+    /// SACK, heartbeats). Before [`Peer::poll_timeout`] it does nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.advance(now);
+        if self.closed {
+            return;
+        }
+        self.ice.handle_timeout(self.now);
+        self.drain_ice();
+        if let Some(dtls) = self.dtls.as_mut() {
+            dtls.handle_timeout(self.now);
+            self.drain_dtls();
+        }
+        if let Some(sctp) = self.sctp.as_mut()
+            && self.sctp_started
+        {
+            sctp.handle_timeout(self.now);
+        }
+        self.update_states();
+    }
+
+    /// The next datagram to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        let t = self.next_transmit()?;
+        self.stats.datagrams_sent += 1;
+        self.stats.bytes_sent += t.contents.len() as u64;
+        Some(t)
+    }
+
+    fn next_transmit(&mut self) -> Option<Transmit> {
+        if let Some(t) = self.transmits.pop_front() {
+            return Some(t);
+        }
+        if let Some(t) = self.ice.poll_transmit() {
+            return Some(t);
+        }
+        // DTLS (and the SCTP inside it) goes out on the selected pair only; until there is one
+        // its records wait.
+        let (source, destination) = self.ice.selected_pair()?;
+        let dtls = self.dtls.as_mut()?;
+        loop {
+            if let Some(contents) = dtls.poll_transmit() {
+                return Some(Transmit {
+                    source,
+                    destination,
+                    protocol: Protocol::Udp,
+                    contents,
+                });
+            }
+            let sctp = self.sctp.as_mut()?;
+            if !self.sctp_started || dtls.state() != DtlsState::Connected {
+                return None;
+            }
+            if !sctp.poll_transmit_into(&mut self.sctp_buf) {
+                return None;
+            }
+            // RFC 8261 §5: one SCTP packet per DTLS record.
+            if dtls.send(&self.sctp_buf).is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// The next event. Channel messages are pulled from SCTP here, so an application that
+    /// stops polling stops acknowledging data (back-pressure to the sender).
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        loop {
+            if let Some(e) = self.events.pop_front() {
+                return Some(e);
+            }
+            let sctp = self.sctp.as_mut()?;
+            let e = sctp.poll_event()?;
+            self.handle_sctp_event(e);
+        }
+    }
+
+    /// When [`Peer::handle_timeout`] is due next (`None`: no timer).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed {
+            return None;
+        }
+        let dtls = self.dtls.as_ref().and_then(DtlsTransport::poll_timeout);
+        let sctp = self
+            .sctp
+            .as_ref()
+            .filter(|_| self.sctp_started)
+            .and_then(Association::poll_timeout);
+        [self.ice.poll_timeout(), dtls, sctp]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    // ----- routing -----
+
+    fn push_event(&mut self, e: Event) {
+        if self.events.len() >= self.config.limits.max_queued_events {
+            self.stats.dropped.events += 1;
+            return;
+        }
+        self.events.push_back(e);
+    }
+
+    fn queue_negotiation_needed(&mut self) {
+        // W3C: fired once per need, and only in stable (it is re-checked after an answer).
+        if !self.negotiation_pending {
+            self.negotiation_pending = true;
+            self.push_event(Event::NegotiationNeeded);
+        }
+    }
+
+    fn drain_ice(&mut self) {
+        while let Some(e) = self.ice.poll_event() {
+            match e {
+                IceEvent::LocalCandidate(c) => {
+                    self.push_event(Event::LocalCandidate(SdpCandidate::from_ice(&c)))
+                }
+                IceEvent::GatheringComplete => {
+                    self.gathering_complete = true;
+                    self.push_event(Event::GatheringComplete);
+                }
+                IceEvent::StateChange(_) => {} // summed up in update_states
+                IceEvent::SelectedPair { local, remote } => {
+                    self.push_event(Event::SelectedPair { local, remote })
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn drain_dtls(&mut self) {
+        let Some(dtls) = self.dtls.as_mut() else {
+            return;
+        };
+        while let Some(e) = dtls.poll_event() {
+            match e {
+                DtlsEvent::Connected { .. } => {
+                    // RFC 8841 §9.3 leaves who sends INIT open; both do, as browsers do, and the
+                    // collision resolves per RFC 9260 §5.2.1.
+                    if let Some(sctp) = self.sctp.as_mut()
+                        && !self.sctp_started
+                    {
+                        self.sctp_started = true;
+                        sctp.connect(self.now);
+                    }
+                }
+                DtlsEvent::Data(b) => {
+                    if let Some(sctp) = self.sctp.as_mut()
+                        && self.sctp_started
+                    {
+                        sctp.handle_packet_bytes(self.now, &b);
+                    }
+                }
+                DtlsEvent::Failed(f) => {
+                    self.events.push_back(Event::Failed(PeerFailure::Dtls(f)));
+                }
+                DtlsEvent::Closed => {
+                    for id in self.channels.close_all() {
+                        self.events.push_back(Event::ChannelClosed {
+                            id,
+                            reason: ChannelCloseReason::TransportClosed,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn handle_sctp_event(&mut self, e: SctpEvent) {
+        let Some(sctp) = self.sctp.as_mut() else {
+            return;
+        };
+        match e {
+            SctpEvent::Connected => {
+                self.channels.open_established(sctp, &mut self.events);
+            }
+            SctpEvent::Message(m) => {
+                self.channels
+                    .on_message(sctp, m, &mut self.events, &mut self.stats.dropped);
+            }
+            SctpEvent::BufferedAmountLow { stream } => {
+                if let Some(id) = self.channels.by_stream(stream) {
+                    self.events.push_back(Event::BufferedAmountLow(id));
+                }
+            }
+            SctpEvent::IncomingStreamsReset { streams } => {
+                self.channels
+                    .on_incoming_reset(sctp, &streams, &mut self.events);
+            }
+            SctpEvent::OutgoingStreamsReset { streams }
+            | SctpEvent::StreamResetFailed { streams } => {
+                self.channels.on_outgoing_reset(&streams, &mut self.events);
+            }
+            SctpEvent::Restarted => {}
+            SctpEvent::Closed { reason } => {
+                if !matches!(reason, crate::sctp::CloseReason::Shutdown) && !self.closed {
+                    self.events
+                        .push_back(Event::Failed(PeerFailure::Sctp(reason)));
+                }
+                for id in self.channels.close_all() {
+                    self.events.push_back(Event::ChannelClosed {
+                        id,
+                        reason: ChannelCloseReason::TransportClosed,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Recomputes the summed-up states and reports the changes.
+    fn update_states(&mut self) {
+        let ice = self.ice.state();
+        if ice != self.ice_state {
+            self.ice_state = ice;
+            self.push_event(Event::IceConnectionStateChange(ice));
+            if ice == IceConnectionState::Failed {
+                self.push_event(Event::Failed(PeerFailure::Ice));
+            }
+        }
+        let signaling = self.jsep.signaling_state();
+        if signaling != self.signaling {
+            self.signaling = signaling;
+            if signaling == SignalingState::Stable {
+                self.negotiation_pending = false;
+            }
+            self.push_event(Event::SignalingStateChange(signaling));
+        }
+        let dtls = self.dtls.as_ref().map(DtlsTransport::state);
+        // W3C RTCPeerConnectionState, from the ICE and DTLS transport states.
+        let state = if self.closed {
+            PeerConnectionState::Closed
+        } else if ice == IceConnectionState::Failed || dtls == Some(DtlsState::Failed) {
+            PeerConnectionState::Failed
+        } else if ice == IceConnectionState::Disconnected {
+            PeerConnectionState::Disconnected
+        } else if matches!(
+            ice,
+            IceConnectionState::Connected | IceConnectionState::Completed
+        ) && dtls == Some(DtlsState::Connected)
+        {
+            PeerConnectionState::Connected
+        } else if ice == IceConnectionState::New && dtls.is_none() {
+            PeerConnectionState::New
+        } else if dtls == Some(DtlsState::Closed) {
+            PeerConnectionState::Closed
+        } else {
+            PeerConnectionState::Connecting
+        };
+        if state != self.state {
+            self.state = state;
+            self.push_event(Event::ConnectionStateChange(state));
+        }
+    }
+}
+
+impl crate::sim::Node for Peer {
+    fn handle_receive(&mut self, now: Instant, datagram: Datagram<'_>) {
+        Peer::handle_receive(self, now, datagram)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Peer::handle_timeout(self, now)
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        Peer::poll_transmit(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Peer::poll_timeout(self)
+    }
+}
