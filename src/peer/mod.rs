@@ -956,25 +956,26 @@ impl Peer {
             self.push_event(Event::SignalingStateChange(signaling));
         }
         let dtls = self.dtls.as_ref().map(DtlsTransport::state);
-        // W3C RTCPeerConnectionState, from the ICE and DTLS transport states.
+        // W3C RTCPeerConnectionState (webrtc-pc §4.3.3), from the ICE and DTLS transport
+        // states, in the order the table gives. A DTLS transport closed by the remote's
+        // close_notify counts as "closed", which leaves the state alone: ICE consent decides.
+        use IceConnectionState as I;
         let state = if self.closed {
             PeerConnectionState::Closed
-        } else if ice == IceConnectionState::Failed || dtls == Some(DtlsState::Failed) {
+        } else if ice == I::Failed || dtls == Some(DtlsState::Failed) {
             PeerConnectionState::Failed
-        } else if ice == IceConnectionState::Disconnected {
+        } else if ice == I::Disconnected {
             PeerConnectionState::Disconnected
-        } else if matches!(
-            ice,
-            IceConnectionState::Connected | IceConnectionState::Completed
-        ) && dtls == Some(DtlsState::Connected)
+        } else if matches!(ice, I::New | I::Closed)
+            && matches!(dtls, None | Some(DtlsState::Closed))
         {
-            PeerConnectionState::Connected
-        } else if ice == IceConnectionState::New && dtls.is_none() {
             PeerConnectionState::New
-        } else if dtls == Some(DtlsState::Closed) {
-            PeerConnectionState::Closed
-        } else {
+        } else if matches!(ice, I::New | I::Checking)
+            || matches!(dtls, None | Some(DtlsState::Connecting))
+        {
             PeerConnectionState::Connecting
+        } else {
+            PeerConnectionState::Connected
         };
         if state != self.state {
             self.state = state;

@@ -349,3 +349,312 @@ fn buffered_amount_low_fires() {
     w.run_until(|w| w.events_a.contains(&Event::BufferedAmountLow(id)));
     assert!(w.a.buffered_amount(id) <= 1000);
 }
+
+mod api_sequences {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Channel {
+            a: bool,
+            ordered: bool,
+            rexmit: Option<u16>,
+            negotiated: Option<u16>,
+        },
+        Send {
+            a: bool,
+            channel: usize,
+            len: usize,
+            binary: bool,
+        },
+        CloseChannel {
+            a: bool,
+            channel: usize,
+        },
+        Negotiate {
+            a_offers: bool,
+        },
+        OfferOnly {
+            a: bool,
+        },
+        Rollback {
+            a: bool,
+        },
+        RestartIce {
+            a: bool,
+        },
+        Candidate {
+            a: bool,
+            text: String,
+        },
+        Garbage {
+            a: bool,
+            bytes: Vec<u8>,
+        },
+        Deliver {
+            count: usize,
+            drop_every: usize,
+        },
+        Advance {
+            ms: u64,
+        },
+        /// Deliver everything and jump to the next deadline, `steps` times (the lossless wire).
+        Run {
+            steps: usize,
+        },
+        Close {
+            a: bool,
+        },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (
+                any::<bool>(),
+                any::<bool>(),
+                proptest::option::of(0u16..4),
+                proptest::option::of(0u16..8)
+            )
+                .prop_map(|(a, ordered, rexmit, negotiated)| Op::Channel {
+                    a,
+                    ordered,
+                    rexmit,
+                    negotiated
+                }),
+            (any::<bool>(), 0usize..8, 0usize..3000, any::<bool>()).prop_map(
+                |(a, channel, len, binary)| Op::Send {
+                    a,
+                    channel,
+                    len,
+                    binary
+                }
+            ),
+            (any::<bool>(), 0usize..8).prop_map(|(a, channel)| Op::CloseChannel { a, channel }),
+            any::<bool>().prop_map(|a_offers| Op::Negotiate { a_offers }),
+            any::<bool>().prop_map(|a| Op::OfferOnly { a }),
+            any::<bool>().prop_map(|a| Op::Rollback { a }),
+            any::<bool>().prop_map(|a| Op::RestartIce { a }),
+            (any::<bool>(), "candidate:[0-9a-z .]{0,40}")
+                .prop_map(|(a, text)| Op::Candidate { a, text }),
+            (any::<bool>(), proptest::collection::vec(any::<u8>(), 0..64))
+                .prop_map(|(a, bytes)| Op::Garbage { a, bytes }),
+            (1usize..200, 0usize..5)
+                .prop_map(|(count, drop_every)| Op::Deliver { count, drop_every }),
+            (1u64..3000).prop_map(|ms| Op::Advance { ms }),
+            (1usize..300).prop_map(|steps| Op::Run { steps }),
+            (1usize..300).prop_map(|steps| Op::Run { steps }),
+            any::<bool>().prop_map(|a| Op::Close { a }),
+        ]
+    }
+
+    struct Side {
+        peer: Peer,
+        channels: Vec<ChannelId>,
+        states: Vec<PeerConnectionState>,
+    }
+
+    fn side(w: &mut [Side; 2], a: bool) -> &mut Side {
+        &mut w[usize::from(!a)]
+    }
+
+    fn legal(from: PeerConnectionState, to: PeerConnectionState) -> bool {
+        use PeerConnectionState as S;
+        // W3C: closed is final; nothing goes back to new.
+        from != S::Closed && to != S::New
+    }
+
+    /// Random sequences of API calls and network events never panic and keep the W3C state
+    /// rules; enough of them connect for the rules to be exercised past `connecting`.
+    #[test]
+    fn any_call_sequence_keeps_the_rules() {
+        let connected_cases = std::cell::Cell::new(0);
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases: 48,
+            ..ProptestConfig::default()
+        });
+        let result = runner.run(&proptest::collection::vec(op(), 1..60), |ops| {
+            let mut now = base();
+            let mut w = [
+                Side {
+                    peer: peer(100, "10.0.0.1:1000", now),
+                    channels: Vec::new(),
+                    states: vec![PeerConnectionState::New],
+                },
+                Side {
+                    peer: peer(101, "10.0.0.2:2000", now),
+                    channels: Vec::new(),
+                    states: vec![PeerConnectionState::New],
+                },
+            ];
+            let mut wire: VecDeque<(bool, Transmit)> = VecDeque::new();
+            let mut reached_connected = false;
+            for op in ops {
+                match op {
+                    Op::Channel {
+                        a,
+                        ordered,
+                        rexmit,
+                        negotiated,
+                    } => {
+                        let s = side(&mut w, a);
+                        let opts = ChannelOptions {
+                            ordered,
+                            max_retransmits: rexmit,
+                            negotiated,
+                            ..Default::default()
+                        };
+                        if let Ok(id) = s.peer.create_data_channel("p", opts) {
+                            s.channels.push(id);
+                        }
+                    }
+                    Op::Send {
+                        a,
+                        channel,
+                        len,
+                        binary,
+                    } => {
+                        let s = side(&mut w, a);
+                        if let Some(&id) = s.channels.get(channel) {
+                            let data = vec![7u8; len];
+                            let _ = if binary {
+                                s.peer.send_binary(id, data)
+                            } else {
+                                s.peer.send_text(id, &"x".repeat(len))
+                            };
+                        }
+                    }
+                    Op::CloseChannel { a, channel } => {
+                        let s = side(&mut w, a);
+                        if let Some(&id) = s.channels.get(channel) {
+                            let _ = s.peer.close_channel(id);
+                        }
+                    }
+                    Op::Negotiate { a_offers } => {
+                        let (o, r) = if a_offers { (0, 1) } else { (1, 0) };
+                        if let Ok(offer) = w[o].peer.create_offer()
+                            && w[o].peer.set_local_description(offer.clone()).is_ok()
+                            && w[r].peer.set_remote_description(offer).is_ok()
+                            && let Ok(answer) = w[r].peer.create_answer()
+                            && w[r].peer.set_local_description(answer.clone()).is_ok()
+                        {
+                            let _ = w[o].peer.set_remote_description(answer);
+                        }
+                    }
+                    Op::OfferOnly { a } => {
+                        let s = side(&mut w, a);
+                        if let Ok(offer) = s.peer.create_offer() {
+                            let _ = s.peer.set_local_description(offer);
+                        }
+                    }
+                    Op::Rollback { a } => {
+                        let _ = side(&mut w, a).peer.rollback();
+                    }
+                    Op::RestartIce { a } => side(&mut w, a).peer.restart_ice(),
+                    Op::Candidate { a, text } => {
+                        let _ = side(&mut w, a).peer.add_remote_candidate(&text);
+                    }
+                    Op::Garbage { a, bytes } => {
+                        let (src, dst) = if a {
+                            ("10.0.0.2:2000", "10.0.0.1:1000")
+                        } else {
+                            ("10.0.0.1:1000", "10.0.0.2:2000")
+                        };
+                        side(&mut w, a).peer.handle_receive(
+                            now,
+                            Datagram {
+                                source: src.parse().unwrap(),
+                                destination: dst.parse().unwrap(),
+                                protocol: Protocol::Udp,
+                                contents: &bytes,
+                            },
+                        );
+                    }
+                    Op::Deliver { count, drop_every } => {
+                        for (i, s) in w.iter_mut().enumerate() {
+                            while let Some(t) = s.peer.poll_transmit() {
+                                wire.push_back((i == 0, t));
+                                if wire.len() > 4096 {
+                                    wire.pop_front();
+                                }
+                            }
+                        }
+                        for k in 0..count {
+                            let Some((from_a, t)) = wire.pop_front() else {
+                                break;
+                            };
+                            if drop_every > 0 && k % (drop_every + 1) == drop_every {
+                                continue;
+                            }
+                            side(&mut w, !from_a)
+                                .peer
+                                .handle_receive(now, t.as_datagram());
+                        }
+                    }
+                    Op::Advance { ms } => {
+                        now += Duration::from_millis(ms);
+                        for s in w.iter_mut() {
+                            s.peer.handle_timeout(now);
+                        }
+                    }
+                    Op::Run { steps } => {
+                        for _ in 0..steps {
+                            let mut moved = false;
+                            for i in 0..2 {
+                                while let Some(t) = w[i].peer.poll_transmit() {
+                                    w[1 - i].peer.handle_receive(now, t.as_datagram());
+                                    moved = true;
+                                }
+                            }
+                            if !moved {
+                                let next = w.iter().filter_map(|s| s.peer.poll_timeout()).min();
+                                let Some(t) = next else { break };
+                                now = now.max(t);
+                                for s in w.iter_mut() {
+                                    s.peer.handle_timeout(now);
+                                }
+                            }
+                            for s in w.iter_mut() {
+                                while let Some(e) = s.peer.poll_event() {
+                                    if let Event::ConnectionStateChange(to) = e {
+                                        let from = *s.states.last().unwrap();
+                                        prop_assert!(legal(from, to), "{from:?} -> {to:?}");
+                                        s.states.push(to);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Op::Close { a } => side(&mut w, a).peer.close(),
+                }
+                for s in w.iter_mut() {
+                    while let Some(e) = s.peer.poll_event() {
+                        if let Event::ConnectionStateChange(to) = e {
+                            let from = *s.states.last().unwrap();
+                            prop_assert!(legal(from, to), "{from:?} -> {to:?}");
+                            s.states.push(to);
+                        }
+                    }
+                    prop_assert_eq!(s.peer.connection_state(), *s.states.last().unwrap());
+                    reached_connected |=
+                        s.peer.connection_state() == PeerConnectionState::Connected;
+                    if s.peer.connection_state() == PeerConnectionState::Closed {
+                        prop_assert_eq!(s.peer.poll_timeout(), None);
+                    }
+                }
+            }
+            if reached_connected {
+                connected_cases.set(connected_cases.get() + 1);
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+        assert!(
+            connected_cases.get() >= 5,
+            "only {} cases connected",
+            connected_cases.get()
+        );
+    }
+}
