@@ -1,197 +1,172 @@
-//! The main job: a simulated session between two hosts behind different NATs.
+//! The main job: a WebRTC data-channel session between two sansrtc peers behind different NATs,
+//! in the simulator.
 //!
-//! Alice sits behind a port-restricted cone NAT on a lossy, jittery access link; Bob behind a
-//! restricted cone NAT. Each asks a STUN server for its server-reflexive address, the example
-//! hands each the other's (the signaling channel), both punch holes through their NATs, and Alice
-//! streams datagrams to Bob, who acknowledges the count at the end.
+//! Alice sits behind a port-restricted cone NAT on a lossy, jittery 20 Mbit/s access link; Bob
+//! behind a restricted cone NAT. Both gather a server-reflexive candidate from a STUN server and
+//! trickle their candidates over an in-memory signaling channel; Alice offers, Bob answers; ICE
+//! punches through both NATs, DTLS and SCTP come up, Alice opens a data channel and sends Bob a
+//! file, which Bob checks with SHA-256.
 //!
-//! Everything runs in virtual time from one seed: `SIM_SEED=7 cargo run --example session`
-//! replays exactly, and the last line, `trace-hash: <hex>`, fingerprints every datagram.
-//!
-//! (When the sansrtc `Peer` lands, this same command becomes a real WebRTC data-channel transfer.)
+//! Everything runs in virtual time from one seed: `SIM_SEED=7 cargo run --release --example
+//! session` replays exactly, and the last line, `trace-hash: <hex>`, fingerprints every
+//! datagram and its fate.
 
-use bytes::Bytes;
-use sansrtc::net::{Datagram, Protocol, Transmit};
-use sansrtc::rng::{Rng, RngRoot, Stream};
+use sansrtc::sdp::SdpType;
 use sansrtc::sim::{self, Interface, Limits, LinkConfig, NatConfig, Network, Node};
 use sansrtc::stun::server::StunServer;
-use sansrtc::stun::{Attribute, AttributeType, Class, Message, MessageView, Method, TransactionId};
+use sansrtc::{
+    ChannelId, ChannelOptions, Datagram, Event, Peer, PeerConfig, PeerConnectionState, Transmit,
+};
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// Datagrams Alice streams to Bob once the path is open.
-const MESSAGES: u64 = 2_000;
-const MESSAGE_BYTES: usize = 1_000;
+/// The file Alice sends.
+const FILE_BYTES: usize = 8 << 20;
+const CHUNK_BYTES: usize = 16 * 1024;
 
-/// A tiny hole-punching node: STUN discovery, then punching, then streaming.
-struct Punch {
-    local: SocketAddr,
-    stun: SocketAddr,
+/// The signaling channel: candidate lines, in order, delivered instantly.
+type Signal = Rc<RefCell<VecDeque<String>>>;
+
+/// An application around a `Peer`: it polls events after every call, trickles candidates,
+/// sends the file (keeping about 1 MiB buffered) or receives and hashes it.
+struct App {
+    peer: Peer,
+    name: &'static str,
+    now: Instant,
     start: Instant,
-    rng: Rng,
-    sender: bool,
-    /// The outstanding Binding transaction and when to retransmit it.
-    binding: Option<(TransactionId, Instant, Duration)>,
-    reflexive: Option<SocketAddr>,
-    peer: Option<SocketAddr>,
-    peer_heard_at: Option<Instant>,
-    next_punch: Option<Instant>,
-    next_data: Option<Instant>,
-    sent: u64,
-    received: u64,
-    bytes_received: u64,
-    started: Option<Instant>,
-    finished_at: Option<Instant>,
-    queue: VecDeque<Transmit>,
+    outbox: Signal,
+    inbox: Signal,
+    /// Sender: the channel and how much of the file is queued.
+    channel: Option<ChannelId>,
+    file: Vec<u8>,
+    queued: usize,
+    /// Receiver: bytes and hash so far.
+    received: usize,
+    hash: Sha256,
+    done_at: Option<Instant>,
+    opened_at: Option<Instant>,
+    next_report: usize,
 }
 
-impl Punch {
-    fn new(local: SocketAddr, stun: SocketAddr, start: Instant, seed: u64, sender: bool) -> Self {
+impl App {
+    fn new(name: &'static str, peer: Peer, now: Instant, outbox: Signal, inbox: Signal) -> Self {
         Self {
-            local,
-            stun,
-            start,
-            rng: RngRoot::from_seed(seed).stream(Stream::Stun),
-            sender,
-            binding: None,
-            reflexive: None,
-            peer: None,
-            peer_heard_at: None,
-            next_punch: None,
-            next_data: None,
-            sent: 0,
+            peer,
+            name,
+            now,
+            start: now,
+            outbox,
+            inbox,
+            channel: None,
+            file: Vec::new(),
+            queued: 0,
             received: 0,
-            bytes_received: 0,
-            started: None,
-            finished_at: None,
-            queue: VecDeque::new(),
+            hash: Sha256::new(),
+            done_at: None,
+            opened_at: None,
+            next_report: FILE_BYTES / 4,
         }
     }
 
-    fn send(&mut self, to: SocketAddr, contents: Vec<u8>) {
-        self.queue.push_back(Transmit {
-            source: self.local,
-            destination: to,
-            protocol: Protocol::Udp,
-            contents: Bytes::from(contents),
-        });
+    fn at(&self) -> f64 {
+        (self.now - self.start).as_secs_f64() * 1e3
     }
 
-    fn send_binding(&mut self, now: Instant, rto: Duration) {
-        let tid = TransactionId::random(&mut self.rng);
-        let mut req = Message::new(Class::Request, Method::BINDING, tid);
-        req.attributes.push(Attribute::Fingerprint);
-        self.send(self.stun, req.to_bytes());
-        self.binding = Some((tid, now + rto, rto));
-    }
-
-    /// Signaling delivers the peer's reflexive address.
-    fn set_peer(&mut self, now: Instant, peer: SocketAddr) {
-        self.peer = Some(peer);
-        self.next_punch = Some(now);
-    }
-}
-
-impl Node for Punch {
-    fn handle_receive(&mut self, now: Instant, d: Datagram<'_>) {
-        if let Ok(view) = MessageView::parse(d.contents) {
-            let Some((tid, ..)) = self.binding else {
-                return;
+    fn drain(&mut self) {
+        let lines: Vec<String> = self.inbox.borrow_mut().drain(..).collect();
+        for line in lines {
+            let _ = self.peer.add_remote_candidate(&line);
+        }
+        loop {
+            self.pump();
+            let Some(e) = self.peer.poll_event() else {
+                break;
             };
-            if view.class() == Class::SuccessResponse
-                && view.transaction_id() == tid
-                && let Some(Ok(Attribute::XorMappedAddress(a))) =
-                    view.decode(AttributeType::XOR_MAPPED_ADDRESS)
-            {
-                self.reflexive = Some(a);
-                self.binding = None;
-            }
-            return;
-        }
-        // Anything else comes from the peer: a punch, data, or the final count.
-        if self.peer_heard_at.is_none() {
-            self.peer_heard_at = Some(now);
-            if self.sender {
-                self.next_data = Some(now);
-                self.started = Some(now);
-            }
-        }
-        match d.contents.first() {
-            Some(b'D') => {
-                self.received += 1;
-                self.bytes_received += d.contents.len() as u64;
-                if d.contents.get(1) == Some(&b'!') {
-                    // The last message: report the count back, three times for the lossy link.
-                    let report = format!("R{}", self.received).into_bytes();
-                    for _ in 0..3 {
-                        self.send(d.source, report.clone());
+            match e {
+                Event::LocalCandidate(c) => self.outbox.borrow_mut().push_back(c.to_string()),
+                Event::SelectedPair { local, remote } => {
+                    println!(
+                        "{:>9.1} ms  {}: selected pair {local} -> {remote}",
+                        self.at(),
+                        self.name
+                    )
+                }
+                Event::ConnectionStateChange(s) => {
+                    println!("{:>9.1} ms  {}: connection {s:?}", self.at(), self.name)
+                }
+                Event::ChannelOpen(id) if Some(id) == self.channel => {
+                    self.opened_at = Some(self.now);
+                    println!(
+                        "{:>9.1} ms  {}: channel open, sending",
+                        self.at(),
+                        self.name
+                    );
+                }
+                Event::DataChannel { label, .. } => {
+                    println!(
+                        "{:>9.1} ms  {}: remote opened channel {label:?}",
+                        self.at(),
+                        self.name
+                    )
+                }
+                Event::ChannelMessage(m) => {
+                    self.received += m.data.len();
+                    self.hash.update(&m.data);
+                    if self.received >= self.next_report {
+                        println!(
+                            "{:>9.1} ms  {}: {:>3}% received",
+                            self.at(),
+                            self.name,
+                            self.received * 100 / FILE_BYTES
+                        );
+                        self.next_report += FILE_BYTES / 4;
+                    }
+                    if self.received == FILE_BYTES && self.done_at.is_none() {
+                        self.done_at = Some(self.now);
                     }
                 }
+                _ => {}
             }
-            Some(b'R') if self.finished_at.is_none() => {
-                self.finished_at = Some(now);
-                self.received = std::str::from_utf8(&d.contents[1..])
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
-            }
-            Some(b'P') if self.next_punch.is_some() && !self.sender => {
-                // Answer a punch so the sender knows the path is open both ways.
-                self.send(d.source, b"P".to_vec());
-            }
-            _ => {}
         }
     }
 
+    fn pump(&mut self) {
+        let Some(id) = self.channel else { return };
+        while self.queued < self.file.len() && self.peer.buffered_amount(id) < 1 << 20 {
+            let end = (self.queued + CHUNK_BYTES).min(self.file.len());
+            let chunk = self.file[self.queued..end].to_vec();
+            if self.peer.send_binary(id, chunk).is_err() {
+                break;
+            }
+            self.queued = end;
+        }
+    }
+}
+
+impl Node for App {
+    fn handle_receive(&mut self, now: Instant, d: Datagram<'_>) {
+        self.now = now;
+        self.peer.handle_receive(now, d);
+        self.drain();
+    }
     fn handle_timeout(&mut self, now: Instant) {
-        match self.binding {
-            None if self.reflexive.is_none() => self.send_binding(now, Duration::from_millis(500)),
-            // RFC 8489 §6.2.1: retransmit with a doubling RTO.
-            Some((_, at, rto)) if now >= at => self.send_binding(now, rto * 2),
-            _ => {}
-        }
-        if let (Some(peer), Some(at)) = (self.peer, self.next_punch)
-            && now >= at
-        {
-            if self.peer_heard_at.is_none() || !self.sender {
-                self.send(peer, b"P".to_vec());
-            }
-            self.next_punch = self
-                .peer_heard_at
-                .is_none()
-                .then_some(now + Duration::from_millis(50));
-        }
-        if let (Some(peer), Some(at)) = (self.peer, self.next_data)
-            && now >= at
-        {
-            let last = self.sent + 1 == MESSAGES;
-            let mut m = vec![0u8; MESSAGE_BYTES];
-            m[0] = b'D';
-            m[1] = if last { b'!' } else { b'.' };
-            m[2..10].copy_from_slice(&self.sent.to_be_bytes());
-            self.send(peer, m);
-            self.sent += 1;
-            // 1000-byte datagrams every 0.5 ms: 16 Mbit/s offered.
-            self.next_data = (!last).then_some(now + Duration::from_micros(500));
-        }
+        self.now = now;
+        self.peer.handle_timeout(now);
+        self.drain();
     }
-
     fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.queue.pop_front()
+        if let Some(t) = self.peer.poll_transmit() {
+            return Some(t);
+        }
+        self.drain();
+        self.peer.poll_transmit()
     }
-
     fn poll_timeout(&self) -> Option<Instant> {
-        let binding = match self.binding {
-            Some((_, at, _)) => Some(at),
-            // Not started yet: discover at the start time.
-            None if self.reflexive.is_none() => Some(self.start),
-            None => None,
-        };
-        [binding, self.next_punch, self.next_data]
-            .into_iter()
-            .flatten()
-            .min()
+        self.peer.poll_timeout()
     }
 }
 
@@ -213,7 +188,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lossy = LinkConfig::ideal()
         .latency(Duration::from_millis(20))
         .jitter(Duration::from_millis(4))
-        .loss(0.02)
+        .loss(0.01)
         .bandwidth(20_000_000, 256 * 1024);
     let alice_nat = net.add_nat(
         NatConfig::port_restricted_cone(),
@@ -235,113 +210,127 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let alice_local: SocketAddr = "10.0.0.2:50000".parse()?;
     let bob_local: SocketAddr = "192.168.1.7:61000".parse()?;
+
+    let config = |label: &str| {
+        PeerConfig::new()
+            .seed(net.derive_seed(label))
+            .stun_server(stun_addr)
+    };
+    let (to_bob, to_alice): (Signal, Signal) = (Rc::default(), Rc::default());
+    let mut alice = App::new(
+        "alice",
+        Peer::new(config("alice"), base),
+        base,
+        to_bob.clone(),
+        to_alice.clone(),
+    );
+    let mut bob = App::new(
+        "bob",
+        Peer::new(config("bob"), base),
+        base,
+        to_alice,
+        to_bob,
+    );
+    alice.peer.add_local_address(alice_local);
+    bob.peer.add_local_address(bob_local);
+
+    // The file: deterministic bytes from the seed.
+    let mut x = seed | 1;
+    alice.file = (0..FILE_BYTES)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let file_hash = Sha256::digest(&alice.file);
+    alice.channel = Some(
+        alice
+            .peer
+            .create_data_channel("file", ChannelOptions::default())?,
+    );
+
+    // Offer / answer as text, the way a signaling server carries it; candidates trickle.
+    let offer = alice.peer.create_offer()?;
+    alice.peer.set_local_description(offer.clone())?;
+    bob.peer
+        .set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())?;
+    let answer = bob.peer.create_answer()?;
+    bob.peer.set_local_description(answer.clone())?;
+    alice
+        .peer
+        .set_remote_sdp(SdpType::Answer, &answer.sdp.to_string())?;
+    println!("sansrtc sim session (SIM_SEED={seed})");
+    println!(
+        "  alice {alice_local} behind port-restricted cone NAT 203.0.113.10, 1% loss, 20 ms ± 4 ms, 20 Mbit/s"
+    );
+    println!("  bob   {bob_local} behind restricted cone NAT 198.51.100.20");
+    println!(
+        "  STUN server {stun_addr}; a {} MiB file over a reliable data channel",
+        FILE_BYTES >> 20
+    );
+
     let alice = net.add_host(
         "alice",
         [Interface::new(alice_local.ip(), net.inside(alice_nat)).link(lossy)],
-        Punch::new(alice_local, stun_addr, base, net.derive_seed("alice"), true),
+        alice,
     )?;
     let bob = net.add_host(
         "bob",
         [Interface::new(bob_local.ip(), net.inside(bob_nat))],
-        Punch::new(bob_local, stun_addr, base, net.derive_seed("bob"), false),
+        bob,
     )?;
-
-    println!("sansrtc sim session (SIM_SEED={seed})");
-    println!(
-        "  alice {alice_local} behind port-restricted cone NAT 203.0.113.10, 2% loss, 20 ms ± 4 ms, 20 Mbit/s"
-    );
-    println!("  bob   {bob_local} behind restricted cone NAT 198.51.100.20");
-
-    // 1. STUN discovery.
-    let limits = Limits::time(Duration::from_secs(60));
+    net.keep_trace_records(false);
     net.run_until(
-        |n| {
-            n.node::<Punch>(alice)
-                .is_some_and(|p| p.reflexive.is_some())
-                && n.node::<Punch>(bob).is_some_and(|p| p.reflexive.is_some())
-        },
-        limits,
+        |n| n.node::<App>(bob).is_some_and(|b| b.done_at.is_some()),
+        Limits::time(Duration::from_secs(600)),
     )?;
-    let a_refl = net
-        .node::<Punch>(alice)
-        .and_then(|p| p.reflexive)
-        .expect("discovered");
-    let b_refl = net
-        .node::<Punch>(bob)
-        .and_then(|p| p.reflexive)
-        .expect("discovered");
-    println!(
-        "{:>9.1} ms  STUN: alice is {a_refl}, bob is {b_refl}",
-        ms(net.elapsed())
-    );
 
-    // 2. Signaling: each learns the other's reflexive address; both punch.
-    let now = net.now();
-    net.node_mut::<Punch>(alice)
-        .expect("alice")
-        .set_peer(now, b_refl);
-    net.node_mut::<Punch>(bob)
-        .expect("bob")
-        .set_peer(now, a_refl);
-    net.run_until(
-        |n| {
-            n.node::<Punch>(alice)
-                .is_some_and(|p| p.peer_heard_at.is_some())
-        },
-        limits,
-    )?;
-    println!(
-        "{:>9.1} ms  hole punched: alice hears bob",
-        ms(net.elapsed())
-    );
-
-    // 3. Streaming.
-    net.run_until(
-        |n| {
-            n.node::<Punch>(alice)
-                .is_some_and(|p| p.finished_at.is_some())
-        },
-        limits,
-    )?;
-    net.run_until_idle(limits)?;
-    let a = net.node::<Punch>(alice).expect("alice");
-    let b = net.node::<Punch>(bob).expect("bob");
-    let took = a
-        .finished_at
-        .zip(a.started)
-        .map(|(f, s)| f - s)
+    let a = net.node::<App>(alice).expect("alice");
+    let b = net.node::<App>(bob).expect("bob");
+    assert_eq!(a.peer.connection_state(), PeerConnectionState::Connected);
+    let intact = b.hash.clone().finalize() == file_hash;
+    let took = b
+        .done_at
+        .zip(a.opened_at)
+        .map(|(d, o)| d - o)
         .unwrap_or_default();
     println!(
-        "{:>9.1} ms  transfer done: {} of {} datagrams reached bob ({:.1}% lost), {:.2} Mbit/s goodput",
-        ms(net.elapsed()),
-        a.received,
-        a.sent,
-        100.0 * (1.0 - a.received as f64 / a.sent as f64),
-        b.bytes_received as f64 * 8.0 / took.as_secs_f64() / 1e6,
+        "transfer: {} bytes in {:.2} s of virtual time, {:.2} Mbit/s goodput, SHA-256 {}",
+        b.received,
+        took.as_secs_f64(),
+        b.received as f64 * 8.0 / took.as_secs_f64() / 1e6,
+        if intact { "matches" } else { "DIFFERS" }
     );
-
+    let s = a.peer.stats();
+    if let Some(sctp) = s.sctp {
+        println!(
+            "alice sctp: {} packets sent, {} retransmitted chunks ({} fast), cwnd {} B, srtt {:?}",
+            sctp.packets_sent,
+            sctp.send.retransmissions,
+            sctp.send.fast_retransmits,
+            sctp.cwnd,
+            sctp.srtt.unwrap_or_default()
+        );
+    }
+    if let Some((local, remote)) = s.selected_pair {
+        println!("selected pair: {local} -> {remote}");
+    }
     let c = net.counts();
     println!(
         "network: {} sent, {} delivered, {} lost, {} queue full, {} filtered by NAT, {} no route",
         c.sent, c.delivered, c.lost, c.queue_full, c.nat_refused, c.no_route
     );
-    for (name, nat) in [("alice", alice_nat), ("bob", bob_nat)] {
-        let s = net.nat_stats(nat);
-        println!(
-            "nat {name}: {} mappings, {} out, {} in, {} refused",
-            s.mappings_created, s.outbound, s.inbound, s.refused
-        );
-    }
     println!(
         "virtual time {:.3} s in {:.1} ms of wall time, {} steps",
         net.elapsed().as_secs_f64(),
-        ms(wall_now() - wall),
+        (wall_now() - wall).as_secs_f64() * 1e3,
         net.steps()
     );
+    if !intact {
+        return Err("the file arrived corrupted".into());
+    }
     println!("trace-hash: {}", net.trace_hash_hex());
     Ok(())
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }

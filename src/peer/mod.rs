@@ -685,6 +685,22 @@ impl Peer {
         self.channels.info(id)
     }
 
+    /// Fuzzing hook: queues an arbitrary SCTP message (any stream and PPID) as if a remote
+    /// implementation had sent it, so fuzzers reach the DCEP and channel code through a real
+    /// DTLS transport.
+    #[cfg(any(test, feature = "fuzzing"))]
+    #[doc(hidden)]
+    pub fn fuzz_send_raw(&mut self, stream: u16, ppid: u32, payload: Vec<u8>) {
+        if let Some(sctp) = self.sctp.as_mut() {
+            let _ = sctp.send(
+                stream,
+                ppid,
+                bytes::Bytes::from(payload),
+                Default::default(),
+            );
+        }
+    }
+
     // ----- driver -----
 
     fn advance(&mut self, now: Instant) {
