@@ -24,11 +24,15 @@ fn config(seed: u64) -> PeerConfig {
 
 /// Two peers on one LAN; `a` will offer. Host candidates are in the descriptions.
 fn lan(seed: u64, link: LinkConfig) -> (Network, HostId, HostId) {
+    lan_with(seed, link, false)
+}
+
+fn lan_with(seed: u64, link: LinkConfig, b_lite: bool) -> (Network, HostId, HostId) {
     let mut net = Network::new(base(), seed);
     let lan = net.add_segment();
     let now = net.now();
     let mut pa = App::new(config(seed * 2 + 1), now);
-    let mut pb = App::new(config(seed * 2 + 2), now);
+    let mut pb = App::new(config(seed * 2 + 2).ice_lite(b_lite), now);
     pa.peer.add_local_address(addr("10.0.0.1:5000"));
     pb.peer.add_local_address(addr("10.0.0.2:5000"));
     let a = net
@@ -322,4 +326,35 @@ fn the_whole_run_replays_from_the_seed() {
     let first = run_once(11);
     assert_eq!(first, run_once(11));
     assert_ne!(first, run_once(12));
+}
+
+#[test]
+fn an_ice_lite_answerer_connects() {
+    // RFC 8445 §6.1.1: the full agent is controlling; the lite one only answers checks.
+    let (mut net, a, b) = lan_with(common::seed(6), link(), true);
+    let ca = app_mut(&mut net, a).create("lite", ChannelOptions::default());
+    negotiate(&mut net, a, b);
+    assert!(
+        app(&net, b)
+            .peer
+            .local_description()
+            .unwrap()
+            .sdp
+            .to_string()
+            .contains("a=ice-lite")
+    );
+    run(&mut net, 30, |n| {
+        connected(n, &[a, b]) && app(n, a).is_open(ca)
+    });
+    assert_eq!(
+        app(&net, b).peer.stats().ice.checks_sent,
+        0,
+        "a lite agent sends no checks"
+    );
+    app_mut(&mut net, a).peer.send_text(ca, "to lite").unwrap();
+    run(&mut net, 10, |n| {
+        app(n, b)
+            .remote_channel("lite")
+            .is_some_and(|r| app(n, b).received(r) == 7)
+    });
 }

@@ -10,9 +10,7 @@
 
 use crate::rng::Rng;
 use crate::sdp::Fingerprint;
-use p256::ecdsa::signature::Signer;
 use p256::elliptic_curve::sec1::ToSec1Point;
-use p256::pkcs8::EncodePrivateKey;
 use sha2::Digest;
 
 /// A certificate and its private key.
@@ -109,6 +107,57 @@ const OID_EC_PUBLIC_KEY: &[u8] = &[0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x0
 const OID_PRIME256V1: &[u8] = &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
 const OID_COMMON_NAME: &[u8] = &[0x06, 0x03, 0x55, 0x04, 0x03];
 
+/// ECDSA P-256 over a SHA-256 prehash, RFC 6979 nonce: what `p256::ecdsa::SigningKey` does,
+/// without the verifying key it computes on construction.
+pub(super) fn sign_p256(
+    secret: &p256::NonZeroScalar,
+    prehash: &[u8],
+) -> ecdsa::Signature<p256::NistP256> {
+    ecdsa::hazmat::sign_prehashed_rfc6979::<p256::NistP256, sha2::Sha256>(secret, prehash, &[]).0
+}
+
+/// PKCS#8 (RFC 5958) around a SEC1 ECPrivateKey (RFC 5915) with the public key: the same bytes
+/// `p256::SecretKey::to_pkcs8_der` writes, from a public key we already have.
+fn pkcs8_p256(secret: &[u8], public_sec1: &[u8]) -> Vec<u8> {
+    let ec_private_key = seq(&[
+        &[0x02, 0x01, 0x01], // version 1
+        &tlv(0x04, secret),
+        &tlv(0xA1, &tlv(0x03, &[&[0u8][..], public_sec1].concat())),
+    ]);
+    seq(&[
+        &[0x02, 0x01, 0x00], // version 0
+        &seq(&[OID_EC_PUBLIC_KEY, OID_PRIME256V1]),
+        &tlv(0x04, &ec_private_key),
+    ])
+}
+
+/// The secret scalar of a PKCS#8 P-256 key, without deriving (and checking) its public key:
+/// loading a key for every connection must not cost a scalar multiplication. `None` for other
+/// keys (P-384, SEC1), which take the generic path.
+pub(super) fn p256_scalar_of_pkcs8(der: &[u8]) -> Option<p256::NonZeroScalar> {
+    use p256::pkcs8::der::Decode;
+    let info = p256::pkcs8::PrivateKeyInfoRef::from_der(der).ok()?;
+    let params = info.algorithm.parameters?;
+    if info.algorithm.oid.as_bytes() != &OID_EC_PUBLIC_KEY[2..]
+        || params.value() != &OID_PRIME256V1[2..]
+    {
+        return None;
+    }
+    // RFC 5915 ECPrivateKey: SEQUENCE { INTEGER 1, OCTET STRING (32 bytes), ... }. Anything
+    // shaped otherwise takes the generic path.
+    let ec = info.private_key.as_bytes();
+    let (&tag, rest) = ec.split_first()?;
+    let rest = match (tag, rest.first()?) {
+        (0x30, &n) if n < 0x80 => &rest[1..],
+        (0x30, 0x81) => rest.get(2..)?,
+        (0x30, 0x82) => rest.get(3..)?,
+        _ => return None,
+    };
+    let key = rest.strip_prefix(&[0x02, 0x01, 0x01, 0x04, 0x20][..])?;
+    let bytes: [u8; 32] = key.get(..32)?.try_into().ok()?;
+    p256::NonZeroScalar::from_repr(bytes.into()).into_option()
+}
+
 impl Certificate {
     /// A fresh self-signed ECDSA P-256 certificate drawn from `rng` (the peer's certificate
     /// sub-stream: the same seed gives the same certificate and fingerprint).
@@ -121,6 +170,8 @@ impl Certificate {
         };
         let mut serial = rng.bytes::<16>();
         serial[0] = (serial[0] & 0x7F) | 0x40; // positive, minimal (no leading zero byte)
+        // One scalar multiplication for the public key; the signature and the PKCS#8 below reuse
+        // it (p256's `SigningKey::from` and `to_pkcs8_der` would each compute it again).
         let point = key.public_key().to_sec1_point(false);
         let name = seq(&[&tlv(0x31, &seq(&[OID_COMMON_NAME, &tlv(0x0C, b"sansrtc")]))]);
         let validity = seq(&[&tlv(0x17, b"000101000000Z"), &tlv(0x18, b"20991231235959Z")]);
@@ -139,19 +190,14 @@ impl Certificate {
             &spki,
         ]);
         // RFC 6979 deterministic ECDSA: the signature is a function of key and message.
-        let signer = p256::ecdsa::SigningKey::from(&key);
-        let signature: p256::ecdsa::Signature = signer.sign(&tbs);
+        let signature = sign_p256(&key.to_nonzero_scalar(), &sha2::Sha256::digest(&tbs));
         let sig_der = signature.to_der();
         let der = seq(&[
             &tbs,
             &sig_alg,
             &tlv(0x03, &[&[0u8][..], sig_der.as_bytes()].concat()),
         ]);
-        let private_key_pkcs8 = key
-            .to_pkcs8_der()
-            .expect("invariant: a valid P-256 key encodes as PKCS#8")
-            .as_bytes()
-            .to_vec();
+        let private_key_pkcs8 = pkcs8_p256(&key.to_bytes(), point.as_bytes());
         Self {
             der,
             private_key_pkcs8,

@@ -400,3 +400,36 @@ fn handshake_timeout_fails_with_the_reason() {
         "{e:?}"
     );
 }
+
+/// The hand-written PKCS#8 is byte-identical to p256's, and our signing key signs exactly as
+/// dimpl's RustCrypto key does (RFC 6979: the same bytes on the wire from either loader).
+#[test]
+fn fast_key_path_matches_the_reference_encoders() {
+    use p256::pkcs8::EncodePrivateKey;
+    let cert = Certificate::generate(&mut RngRoot::from_seed(77).stream(Stream::Certificate));
+    let scalar = super::cert::p256_scalar_of_pkcs8(&cert.private_key_pkcs8).expect("ours parses");
+    let key = p256::SecretKey::from(scalar);
+    assert_eq!(
+        key.to_pkcs8_der().unwrap().as_bytes(),
+        &cert.private_key_pkcs8[..]
+    );
+    let ours = super::provider::provider()
+        .key_provider
+        .load_private_key(&cert.private_key_pkcs8)
+        .unwrap();
+    let mut reference = dimpl::crypto::rust_crypto::default_provider()
+        .key_provider
+        .load_private_key(&cert.private_key_pkcs8)
+        .unwrap();
+    let mut ours = ours;
+    for hash in [dimpl::HashAlgorithm::SHA256, dimpl::HashAlgorithm::SHA384] {
+        let (mut a, mut b) = (dimpl::crypto::Buf::new(), dimpl::crypto::Buf::new());
+        ours.sign(b"handshake transcript", hash, &mut a).unwrap();
+        reference
+            .sign(b"handshake transcript", hash, &mut b)
+            .unwrap();
+        assert_eq!(&a[..], &b[..], "{hash:?}");
+    }
+    // Not a P-256 PKCS#8: the generic path.
+    assert!(super::cert::p256_scalar_of_pkcs8(&[0x30, 0x00]).is_none());
+}
