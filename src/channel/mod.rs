@@ -52,6 +52,17 @@ pub enum Reliability {
     MaxPacketLifeTime(Duration),
 }
 
+impl Reliability {
+    /// As the two W3C limits: (`maxRetransmits`, `maxPacketLifeTime`).
+    pub fn limits(self) -> (Option<u16>, Option<Duration>) {
+        match self {
+            Self::Reliable => (None, None),
+            Self::MaxRetransmits(n) => (Some(n), None),
+            Self::MaxPacketLifeTime(t) => (None, Some(t)),
+        }
+    }
+}
+
 /// What `create_data_channel` takes (W3C `RTCDataChannelInit`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelOptions {

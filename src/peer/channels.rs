@@ -1,7 +1,7 @@
 //! The data-channel registry: stream ids (RFC 8832 §6), DCEP open/ack, the message PPIDs
 //! (RFC 8831 §8), and closing by stream reset (RFC 8831 §6.7).
 
-use crate::channel::{ChannelId, ChannelOptions, DcepMessage, DcepOpen, Reliability, ppid};
+use crate::channel::{ChannelId, ChannelOptions, DcepMessage, DcepOpen, ppid};
 use crate::config::PeerLimits;
 use crate::event::{ChannelCloseReason, ChannelMessage, ChannelState, Event};
 use crate::peer::PeerDrops;
@@ -270,11 +270,7 @@ impl Channels {
             (false, false) => (ppid::STRING, data),
             (false, true) => (ppid::BINARY, data),
         };
-        let (max_retransmits, lifetime) = match c.options.reliability().unwrap_or_default() {
-            Reliability::Reliable => (None, None),
-            Reliability::MaxRetransmits(n) => (Some(n), None),
-            Reliability::MaxPacketLifeTime(t) => (None, Some(t)),
-        };
+        let (max_retransmits, lifetime) = c.options.reliability().unwrap_or_default().limits();
         let opts = SendOptions {
             // RFC 8832 §6: ordered until the DATA_CHANNEL_ACK arrives.
             unordered: !c.options.ordered && c.acked,
@@ -327,6 +323,16 @@ impl Channels {
         Ok(())
     }
 
+    /// The channel on stream `s`.
+    fn on_stream(&mut self, s: u16) -> Option<(ChannelId, &mut Channel)> {
+        let id = *self.streams.get(&s)?;
+        let c = self
+            .map
+            .get_mut(&id)
+            .expect("invariant: streams maps to channels");
+        Some((id, c))
+    }
+
     fn forget(&mut self, id: ChannelId) {
         if let Some(c) = self.map.remove(&id)
             && let Some(s) = c.stream
@@ -352,13 +358,9 @@ impl Channels {
         events: &mut VecDeque<Event>,
     ) {
         for &s in streams {
-            let Some(&id) = self.streams.get(&s) else {
+            let Some((id, c)) = self.on_stream(s) else {
                 continue;
             };
-            let c = self
-                .map
-                .get_mut(&id)
-                .expect("invariant: streams maps to channels");
             c.remote_reset = true;
             c.partial = None;
             if !c.local_reset {
@@ -374,13 +376,9 @@ impl Channels {
     /// Our outgoing reset of these streams completed (or was refused: closed either way).
     pub(super) fn on_outgoing_reset(&mut self, streams: &[u16], events: &mut VecDeque<Event>) {
         for &s in streams {
-            let Some(&id) = self.streams.get(&s) else {
+            let Some((id, c)) = self.on_stream(s) else {
                 continue;
             };
-            let c = self
-                .map
-                .get_mut(&id)
-                .expect("invariant: streams maps to channels");
             if c.local_reset {
                 c.local_reset_done = true;
             }
@@ -425,14 +423,11 @@ impl Channels {
             }
             return;
         }
-        let Some(id) = self.by_stream(m.stream) else {
+        let max_message_bytes = self.limits.max_message_bytes;
+        let Some((id, c)) = self.on_stream(m.stream) else {
             drops.messages_no_channel += 1;
             return;
         };
-        let c = self
-            .map
-            .get_mut(&id)
-            .expect("invariant: streams maps to channels");
         if !matches!(c.state, ChannelState::Open | ChannelState::Closing) || c.remote_reset {
             drops.messages_no_channel += 1;
             return;
@@ -443,7 +438,7 @@ impl Channels {
             ppid::STRING | ppid::BINARY => {
                 let data = match c.partial.take() {
                     Some(mut p) => {
-                        if p.len() + m.data.len() > self.limits.max_message_bytes {
+                        if p.len() + m.data.len() > max_message_bytes {
                             drops.messages_oversize += 1;
                             return;
                         }
@@ -458,7 +453,7 @@ impl Channels {
             ppid::BINARY_EMPTY => (true, Bytes::new()),
             ppid::STRING_PARTIAL | ppid::BINARY_PARTIAL => {
                 let p = c.partial.get_or_insert_with(BytesMut::new);
-                if p.len() + m.data.len() > self.limits.max_message_bytes {
+                if p.len() + m.data.len() > max_message_bytes {
                     c.partial = None;
                     drops.messages_oversize += 1;
                 } else {
@@ -497,11 +492,7 @@ impl Channels {
             sctp.reset_streams(&[stream]);
             return;
         }
-        let (max_retransmits, max_packet_life_time) = match open.reliability {
-            Reliability::Reliable => (None, None),
-            Reliability::MaxRetransmits(n) => (Some(n), None),
-            Reliability::MaxPacketLifeTime(t) => (None, Some(t)),
-        };
+        let (max_retransmits, max_packet_life_time) = open.reliability.limits();
         let id = self.new_id();
         let options = ChannelOptions {
             ordered: open.ordered,
