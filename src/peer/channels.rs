@@ -204,10 +204,12 @@ impl Channels {
             self.bind(id, s);
         }
         for c in self.map.values() {
-            if let Some(s) = c.stream
-                && c.low_threshold > 0
-            {
-                sctp.set_buffered_amount_low_threshold(s, c.low_threshold);
+            if let Some(s) = c.stream {
+                // RFC 8831 §6.4: the channel's priority weighs its stream in the scheduler.
+                sctp.set_stream_priority(s, c.options.priority);
+                if c.low_threshold > 0 {
+                    sctp.set_buffered_amount_low_threshold(s, c.low_threshold);
+                }
             }
         }
     }
@@ -531,6 +533,7 @@ impl Channels {
             },
         );
         self.streams.insert(stream, id);
+        sctp.set_stream_priority(stream, open.priority);
         events.push_back(Event::DataChannel {
             id,
             label: open.label,

@@ -350,6 +350,31 @@ fn buffered_amount_low_fires() {
     assert!(w.a.buffered_amount(id) <= 1000);
 }
 
+/// RFC 8831 §6.4: channel priorities weigh the SCTP scheduler (high : very-low = 8 : 1).
+#[test]
+fn channel_priority_weighs_the_scheduler() {
+    let mut w = Wire::new(11);
+    let opts = |priority| ChannelOptions {
+        priority,
+        ..Default::default()
+    };
+    let high = w.a.create_data_channel("high", opts(1024)).unwrap();
+    let low = w.a.create_data_channel("low", opts(128)).unwrap();
+    w.connect();
+    w.run_until(|w| {
+        w.a.channel_state(high) == Some(ChannelState::Open)
+            && w.a.channel_state(low) == Some(ChannelState::Open)
+    });
+    for _ in 0..3000 {
+        w.a.send_binary(high, vec![1u8; 1000]).unwrap();
+        w.a.send_binary(low, vec![2u8; 1000]).unwrap();
+    }
+    let sent = |w: &Wire, id| 3_000_000usize.saturating_sub(w.a.buffered_amount(id));
+    w.run_until(|w| sent(w, high) + sent(w, low) >= 1_000_000);
+    let ratio = sent(&w, high) as f64 / sent(&w, low) as f64;
+    assert!((7.0..=9.0).contains(&ratio), "ratio {ratio}");
+}
+
 mod api_sequences {
     use super::*;
     use proptest::prelude::*;

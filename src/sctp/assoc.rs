@@ -702,6 +702,15 @@ impl Association {
         self.sender.stream(stream).low_threshold = bytes;
     }
 
+    /// RFC 8831 §6.4 / W3C `priority` of an outgoing stream: 128 very-low, 256 low (the default),
+    /// 512 medium, 1024 high. Saturated streams share the path 1 : 2 : 4 : 8 in that order
+    /// (weighted round robin, RFC 8260 §3.6); other values scale the same way (priority / 128,
+    /// at least 1, at most 64).
+    pub fn set_stream_priority(&mut self, stream: u16, priority: u16) {
+        self.sender
+            .set_weight(stream, (priority / 128).clamp(1, 64));
+    }
+
     /// RFC 6525 §5.1.2 / RFC 8831 §6.7: reset (close) outgoing streams. Queued messages are sent
     /// first; no new ones are accepted on them until the reset completes.
     pub fn reset_streams(&mut self, streams: &[u16]) {

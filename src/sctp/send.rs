@@ -54,6 +54,27 @@ pub(super) struct OutStream {
     /// A reset was asked for: no new messages, request once the queue drains.
     pub(super) resetting: bool,
     active: bool,
+    /// Scheduling weight (RFC 8260 §3.6); 0 means the default.
+    weight: u16,
+    /// Deficit round robin: bytes this stream may still send in its turn (negative: what it
+    /// overdrew, repaid from its next quantum).
+    credit: i32,
+}
+
+/// Bytes one unit of weight buys per round (about one full chunk).
+const QUANTUM: i32 = 1024;
+
+/// The weight of streams nobody set one for: W3C's default priority ("low", 256).
+const DEFAULT_WEIGHT: u16 = 2;
+
+impl OutStream {
+    fn weight(&self) -> u16 {
+        if self.weight == 0 {
+            DEFAULT_WEIGHT
+        } else {
+            self.weight
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +192,8 @@ pub(super) struct Sender {
     /// DATA (not I-DATA): the stream whose message is partly cut; it must finish first
     /// (§6.9: a message's fragments carry consecutive TSNs).
     current: Option<u16>,
+    /// The stream at the front of `active` has started its turn (drawn its quantum).
+    turn_started: bool,
     next_msg_id: u64,
     queued_bytes: usize,
     /// The peer's cumulative TSN ack, unwrapped.
@@ -267,6 +290,7 @@ impl Sender {
             p,
             streams: BTreeMap::new(),
             active: VecDeque::new(),
+            turn_started: false,
             current: None,
             next_msg_id: 0,
             queued_bytes: 0,
@@ -332,6 +356,10 @@ impl Sender {
 
     pub(super) fn stream(&mut self, id: u16) -> &mut OutStream {
         self.streams.entry(id).or_default()
+    }
+
+    pub(super) fn set_weight(&mut self, id: u16, weight: u16) {
+        self.stream(id).weight = weight.max(1);
     }
 
     pub(super) fn stream_ref(&self, id: u16) -> Option<&OutStream> {
@@ -600,18 +628,32 @@ impl Sender {
         }
         // Scheduling: DATA finishes a message before switching streams; I-DATA interleaves
         // per chunk (RFC 8260 §1: that is its point).
+        // RFC 8260 §3.6 weighted fair queueing, as deficit round robin: a stream keeps its turn
+        // until it has sent `weight` quanta of bytes, so saturated streams share the path in
+        // proportion to their weights whatever the sizes of their chunks (I-DATA cuts filler
+        // fragments to fill packets). With DATA the turn can only end between messages.
+        let s = self.streams.get_mut(&stream).expect("invariant: exists");
+        if s.credit <= 0 && !self.turn_started {
+            s.credit += i32::from(s.weight()) * QUANTUM;
+        }
+        self.turn_started = true;
+        s.credit -= n as i32;
         if end || i_data {
             self.current = None;
-            if self.active.front() == Some(&stream) {
-                self.active.pop_front();
-            }
-            if more {
-                self.active.push_back(stream);
-            } else {
-                self.streams
-                    .get_mut(&stream)
-                    .expect("invariant: exists")
-                    .active = false;
+            let keep_turn = more && s.credit > 0 && self.active.front() == Some(&stream);
+            if !keep_turn {
+                self.turn_started = false;
+                // Surplus does not carry over; debt does.
+                s.credit = s.credit.min(0);
+                if self.active.front() == Some(&stream) {
+                    self.active.pop_front();
+                }
+                if more {
+                    self.active.push_back(stream);
+                } else {
+                    s.active = false;
+                    s.credit = 0;
+                }
             }
         } else {
             self.current = Some(stream);
@@ -644,6 +686,9 @@ impl Sender {
     fn deactivate(&mut self, stream: u16) {
         if self.current == Some(stream) {
             self.current = None;
+        }
+        if self.active.front() == Some(&stream) {
+            self.turn_started = false;
         }
         if let Some(pos) = self.active.iter().position(|&s| s == stream) {
             self.active.remove(pos);
@@ -948,6 +993,9 @@ impl Sender {
                 let empty = s.queue.is_empty();
                 if self.current == Some(stream) {
                     self.current = None;
+                    if self.active.front() == Some(&stream) {
+                        self.turn_started = false;
+                    }
                     if let Some(p) = self.active.iter().position(|&x| x == stream) {
                         self.active.remove(p);
                     }

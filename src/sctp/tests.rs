@@ -1627,3 +1627,37 @@ fn tsn_and_ssn_wrap_around() {
     }
     assert!(in_order, "SSN wrap kept the order");
 }
+
+/// RFC 8260 §3.6: saturated streams share the path by weight. A high-priority stream (1024) and
+/// a very-low one (128), both with far more queued than is sent: while both are busy, the high
+/// one gets eight chunks for each of the other's.
+#[test]
+fn stream_priorities_share_the_path_by_weight() {
+    for i_data in [true, false] {
+        let cfg = SctpConfig {
+            i_data,
+            ..SctpConfig::default()
+        };
+        let mut p = Pair::new(31, cfg.clone(), cfg);
+        p.connect();
+        p.a.set_stream_priority(1, 1024);
+        p.a.set_stream_priority(2, 128);
+        // One-chunk messages so DATA (per message) and I-DATA (per chunk) count alike.
+        for k in 0..2000 {
+            for s in [1, 2] {
+                p.a.send(s, 53, payload(k, 1000), SendOptions::default())
+                    .unwrap();
+            }
+        }
+        let queued = 2000.0 * 1000.0;
+        let sent = |p: &Pair, s: u16| queued - p.a.buffered_amount(s) as f64;
+        p.run_until(Duration::from_secs(60), |p| {
+            sent(p, 1) + sent(p, 2) >= 900_000.0
+        });
+        let ratio = sent(&p, 1) / sent(&p, 2);
+        assert!(
+            (7.0..=9.0).contains(&ratio),
+            "i_data {i_data}: ratio {ratio}"
+        );
+    }
+}
