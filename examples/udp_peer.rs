@@ -1,0 +1,493 @@
+//! A real WebRTC data-channel peer on one `std::net::UdpSocket` (no async runtime), exchanging
+//! complete (non-trickle) SDP through two files. It talks to another `udp_peer`, to a browser,
+//! or to any WebRTC stack that can read and write those files.
+//!
+//! ```text
+//! udp_peer offer  OFFER_FILE ANSWER_FILE [options]   write the offer, wait for the answer
+//! udp_peer answer OFFER_FILE ANSWER_FILE [options]   wait for the offer, write the answer
+//!
+//! --count N          pings the offerer sends on channel "chat" (default 10)
+//! --send-bytes N     the offerer also sends N bytes on channel "bulk", then "sha256 <hex> <len>";
+//!                    the receiver checks both and answers "bulk ok <hex>" on "chat"
+//! --timeout SECS     give up after this long (default 30)
+//! --loopback-only    use only loopback candidates from the remote description
+//! --ipv6             bind ::1 instead of 127.0.0.1
+//! --seed N           seed the peer (default: from the operating system)
+//! ```
+//!
+//! The offerer creates "chat", sends `ping 0` … `ping N-1`, checks every echo, then sends `bye`;
+//! the answerer echoes each ping and exits on `bye`. Both exit 0 on success, or 1 with a
+//! one-line reason on failure or timeout. Files are written atomically (temp file + rename).
+
+#![allow(
+    clippy::disallowed_types,
+    reason = "a driver program: this is where the socket of the sans-IO contract lives"
+)]
+
+use bytes::Bytes;
+use sansrtc::sdp::{Attribute, SdpType, SessionDescription};
+use sansrtc::{ChannelId, ChannelOptions, Datagram, Event, Peer, PeerConfig, Protocol};
+use sha2::{Digest, Sha256};
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    Offer,
+    Answer,
+}
+
+struct Args {
+    role: Role,
+    offer_file: PathBuf,
+    answer_file: PathBuf,
+    count: u32,
+    send_bytes: u64,
+    timeout: Duration,
+    loopback_only: bool,
+    ipv6: bool,
+    seed: Option<u64>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let role = match it.next().as_deref() {
+        Some("offer") => Role::Offer,
+        Some("answer") => Role::Answer,
+        _ => return Err("usage: udp_peer offer|answer OFFER_FILE ANSWER_FILE [options]".into()),
+    };
+    let offer_file = it.next().ok_or("missing OFFER_FILE")?.into();
+    let answer_file = it.next().ok_or("missing ANSWER_FILE")?.into();
+    let mut a = Args {
+        role,
+        offer_file,
+        answer_file,
+        count: 10,
+        send_bytes: 0,
+        timeout: Duration::from_secs(30),
+        loopback_only: false,
+        ipv6: false,
+        seed: None,
+    };
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| -> Result<u64, String> {
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .ok_or(format!("{name} needs a number"))
+        };
+        match flag.as_str() {
+            "--count" => a.count = value("--count")? as u32,
+            "--send-bytes" => a.send_bytes = value("--send-bytes")?,
+            "--timeout" => a.timeout = Duration::from_secs(value("--timeout")?),
+            "--seed" => a.seed = Some(value("--seed")?),
+            "--loopback-only" => a.loopback_only = true,
+            "--ipv6" => a.ipv6 = true,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(a)
+}
+
+#[allow(clippy::disallowed_methods, reason = "a real program reads the clock")]
+fn clock() -> Instant {
+    Instant::now()
+}
+
+/// Writes `text` to `path` atomically: a reader sees nothing or all of it.
+fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let tmp = path.with_extension("tmp-udp-peer");
+    std::fs::write(&tmp, text).map_err(|e| format!("write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("rename to {}: {e}", path.display()))
+}
+
+/// The remote description, with non-loopback candidates removed when asked.
+fn remote_sdp(text: &str, loopback_only: bool) -> Result<String, String> {
+    if !loopback_only {
+        return Ok(text.to_owned());
+    }
+    let mut sdp = SessionDescription::parse(text).map_err(|e| format!("remote SDP: {e}"))?;
+    for m in &mut sdp.media {
+        m.attributes.retain(|a| match a {
+            Attribute::Candidate(c) => c.to_ice().is_some_and(|c| c.address.ip().is_loopback()),
+            _ => true,
+        });
+    }
+    Ok(sdp.to_string())
+}
+
+/// The bulk payload: the same bytes on both sides of any implementation (byte i is i mod 251).
+fn bulk_chunk(offset: u64, len: usize) -> Vec<u8> {
+    (offset..offset + len as u64)
+        .map(|i| (i % 251) as u8)
+        .collect()
+}
+
+struct App {
+    args: Args,
+    peer: Peer,
+    socket: UdpSocket,
+    local: SocketAddr,
+    start: Instant,
+    chat: Option<ChannelId>,
+    bulk: Option<ChannelId>,
+    /// Offerer: pings sent and echoes checked.
+    sent: u32,
+    echoed: u32,
+    bulk_sent: u64,
+    bulk_hash: Sha256,
+    bulk_trailer_sent: bool,
+    bulk_ok: bool,
+    /// Receiver of bulk data.
+    bulk_received: u64,
+    bulk_rx_hash: Sha256,
+    done: bool,
+}
+
+impl App {
+    fn now(&self) -> Instant {
+        clock()
+    }
+
+    fn flush(&mut self) -> Result<(), String> {
+        while let Some(t) = self.peer.poll_transmit() {
+            // A datagram the path refuses is like a lost one: the protocols retransmit.
+            let _ = self.socket.send_to(&t.contents, t.destination);
+        }
+        Ok(())
+    }
+
+    fn send_text(&mut self, id: ChannelId, text: &str) -> Result<(), String> {
+        self.peer
+            .send_text(id, text)
+            .map_err(|e| format!("send on chat: {e}"))
+    }
+
+    fn pump_bulk(&mut self) -> Result<(), String> {
+        let Some(id) = self.bulk else { return Ok(()) };
+        if self.args.role != Role::Offer
+            || self.peer.channel_state(id) != Some(sansrtc::ChannelState::Open)
+        {
+            return Ok(());
+        }
+        while self.bulk_sent < self.args.send_bytes && self.peer.buffered_amount(id) < 1 << 20 {
+            let n = (self.args.send_bytes - self.bulk_sent).min(16 * 1024) as usize;
+            let data = bulk_chunk(self.bulk_sent, n);
+            if self
+                .peer
+                .send_binary(id, Bytes::from(data.clone()))
+                .is_err()
+            {
+                break;
+            }
+            self.bulk_hash.update(&data);
+            self.bulk_sent += n as u64;
+        }
+        if self.bulk_sent == self.args.send_bytes && !self.bulk_trailer_sent {
+            let hex = hex(&self.bulk_hash.clone().finalize());
+            self.peer
+                .send_text(id, &format!("sha256 {hex} {}", self.bulk_sent))
+                .map_err(|e| format!("send on bulk: {e}"))?;
+            self.bulk_trailer_sent = true;
+        }
+        Ok(())
+    }
+
+    fn on_event(&mut self, e: Event) -> Result<(), String> {
+        match e {
+            Event::ChannelOpen(id) if Some(id) == self.chat && self.args.role == Role::Offer => {
+                for i in 0..self.args.count {
+                    self.send_text(id, &format!("ping {i}"))?;
+                    self.sent += 1;
+                }
+            }
+            Event::DataChannel { id, label, .. } => match label.as_str() {
+                "chat" => self.chat = Some(id),
+                "bulk" => self.bulk = Some(id),
+                _ => {}
+            },
+            Event::ChannelMessage(m) if Some(m.id) == self.chat => {
+                let text = m
+                    .text()
+                    .ok_or("binary or non-UTF-8 message on chat")?
+                    .to_owned();
+                match self.args.role {
+                    Role::Answer => {
+                        if text == "bye" {
+                            self.done = true;
+                        } else if text.starts_with("ping ") {
+                            self.send_text(m.id, &text)?;
+                        } else {
+                            return Err(format!("unexpected message on chat: {text:?}"));
+                        }
+                    }
+                    Role::Offer => {
+                        if let Some(rest) = text.strip_prefix("bulk ok ") {
+                            let hex = hex(&self.bulk_hash.clone().finalize());
+                            if rest != hex {
+                                return Err(format!("bulk hash echoed {rest}, sent {hex}"));
+                            }
+                            self.bulk_ok = true;
+                        } else if text == format!("ping {}", self.echoed) {
+                            self.echoed += 1;
+                        } else {
+                            return Err(format!(
+                                "expected echo \"ping {}\", got {text:?}",
+                                self.echoed
+                            ));
+                        }
+                    }
+                }
+            }
+            Event::ChannelMessage(m) if Some(m.id) == self.bulk => {
+                if m.binary {
+                    self.bulk_received += m.data.len() as u64;
+                    self.bulk_rx_hash.update(&m.data);
+                } else {
+                    let text = m.text().unwrap_or_default().to_owned();
+                    let mut parts = text.split(' ');
+                    let (Some("sha256"), Some(hex_sent), Some(len)) =
+                        (parts.next(), parts.next(), parts.next())
+                    else {
+                        return Err(format!("unexpected text on bulk: {text:?}"));
+                    };
+                    let ours = hex(&self.bulk_rx_hash.clone().finalize());
+                    if len.parse::<u64>().ok() != Some(self.bulk_received) || hex_sent != ours {
+                        return Err(format!(
+                            "bulk mismatch: sender {hex_sent} {len} bytes, received {ours} {} bytes",
+                            self.bulk_received
+                        ));
+                    }
+                    let chat = self.chat.ok_or("bulk finished before chat opened")?;
+                    self.send_text(chat, &format!("bulk ok {ours}"))?;
+                }
+            }
+            Event::ChannelClosed { id, .. } if Some(id) == self.chat && !self.done => {
+                return Err("chat closed early".into());
+            }
+            Event::Failed(f) => return Err(format!("connection failed: {f:?}")),
+            _ => {}
+        }
+        if self.args.role == Role::Offer
+            && !self.done
+            && self.sent == self.args.count
+            && self.echoed == self.args.count
+            && (self.args.send_bytes == 0 || self.bulk_ok)
+            && let Some(chat) = self.chat
+        {
+            self.send_text(chat, "bye")?;
+            self.done = true;
+        }
+        Ok(())
+    }
+
+    /// Runs until done (then lingers briefly so the last messages are acknowledged).
+    fn run(&mut self) -> Result<(), String> {
+        let mut buf = vec![0u8; 65536];
+        let mut linger_until: Option<Instant> = None;
+        loop {
+            let now = self.now();
+            if now - self.start > self.args.timeout {
+                return Err(format!("timeout after {:?}", self.args.timeout));
+            }
+            if let Some(t) = linger_until {
+                if now >= t {
+                    return Ok(());
+                }
+            } else if self.done {
+                linger_until = Some(now + Duration::from_millis(300));
+            }
+            self.peer.handle_timeout(now);
+            while let Some(e) = self.peer.poll_event() {
+                self.on_event(e)?;
+            }
+            self.pump_bulk()?;
+            self.flush()?;
+            let wait = self
+                .peer
+                .poll_timeout()
+                .map_or(Duration::from_millis(50), |t| {
+                    t.saturating_duration_since(self.now())
+                })
+                .clamp(Duration::from_micros(100), Duration::from_millis(50));
+            self.socket
+                .set_read_timeout(Some(wait))
+                .map_err(|e| format!("socket: {e}"))?;
+            match self.socket.recv_from(&mut buf) {
+                Ok((n, source)) => {
+                    let now = self.now();
+                    self.peer.handle_receive(
+                        now,
+                        Datagram {
+                            source,
+                            destination: self.local,
+                            protocol: Protocol::Udp,
+                            contents: &buf[..n],
+                        },
+                    );
+                    // Drain what else is queued without sleeping.
+                    self.socket
+                        .set_nonblocking(true)
+                        .map_err(|e| format!("socket: {e}"))?;
+                    while let Ok((n, source)) = self.socket.recv_from(&mut buf) {
+                        self.peer.handle_receive(
+                            self.now(),
+                            Datagram {
+                                source,
+                                destination: self.local,
+                                protocol: Protocol::Udp,
+                                contents: &buf[..n],
+                            },
+                        );
+                    }
+                    self.socket
+                        .set_nonblocking(false)
+                        .map_err(|e| format!("socket: {e}"))?;
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(e) => return Err(format!("recv: {e}")),
+            }
+        }
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Waits for `path` to exist and be non-empty.
+fn wait_file(path: &Path, deadline: Instant) -> Result<String, String> {
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && !text.trim().is_empty()
+        {
+            return Ok(text);
+        }
+        if clock() > deadline {
+            return Err(format!("timeout waiting for {}", path.display()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn setup(args: Args) -> Result<App, String> {
+    let start = clock();
+    let bind: SocketAddr = if args.ipv6 { "[::1]:0" } else { "127.0.0.1:0" }
+        .parse()
+        .expect("literal address");
+    let socket = UdpSocket::bind(bind).map_err(|e| format!("bind {bind}: {e}"))?;
+    let local = socket
+        .local_addr()
+        .map_err(|e| format!("local_addr: {e}"))?;
+    let mut config = PeerConfig::new();
+    config.seed = args.seed;
+    let mut peer = Peer::new(config, start);
+    peer.add_local_address(local);
+    let mut app = App {
+        peer,
+        socket,
+        local,
+        start,
+        chat: None,
+        bulk: None,
+        sent: 0,
+        echoed: 0,
+        bulk_sent: 0,
+        bulk_hash: Sha256::new(),
+        bulk_trailer_sent: false,
+        bulk_ok: false,
+        bulk_received: 0,
+        bulk_rx_hash: Sha256::new(),
+        done: false,
+        args,
+    };
+    // Complete SDP: gather first (host candidates only: immediate).
+    let deadline = start + app.args.timeout;
+    let mut gathered = false;
+    while !gathered {
+        let now = clock();
+        if now > deadline {
+            return Err("timeout gathering candidates".into());
+        }
+        app.peer.handle_timeout(now);
+        while let Some(e) = app.peer.poll_event() {
+            gathered |= e == Event::GatheringComplete;
+        }
+        if !gathered {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    match app.args.role {
+        Role::Offer => {
+            app.chat = Some(
+                app.peer
+                    .create_data_channel("chat", ChannelOptions::default())
+                    .map_err(|e| format!("create chat: {e}"))?,
+            );
+            if app.args.send_bytes > 0 {
+                app.bulk = Some(
+                    app.peer
+                        .create_data_channel("bulk", ChannelOptions::default())
+                        .map_err(|e| format!("create bulk: {e}"))?,
+                );
+            }
+            let offer = app.peer.create_offer().map_err(|e| format!("offer: {e}"))?;
+            app.peer
+                .set_local_description(offer.clone())
+                .map_err(|e| format!("set local offer: {e}"))?;
+            write_atomic(&app.args.offer_file, &offer.sdp.to_string())?;
+            let answer = wait_file(&app.args.answer_file, deadline)?;
+            let answer = remote_sdp(&answer, app.args.loopback_only)?;
+            app.peer
+                .set_remote_sdp(SdpType::Answer, &answer)
+                .map_err(|e| format!("set remote answer: {e}"))?;
+        }
+        Role::Answer => {
+            let offer = wait_file(&app.args.offer_file, deadline)?;
+            let offer = remote_sdp(&offer, app.args.loopback_only)?;
+            app.peer
+                .set_remote_sdp(SdpType::Offer, &offer)
+                .map_err(|e| format!("set remote offer: {e}"))?;
+            let answer = app
+                .peer
+                .create_answer()
+                .map_err(|e| format!("answer: {e}"))?;
+            app.peer
+                .set_local_description(answer.clone())
+                .map_err(|e| format!("set local answer: {e}"))?;
+            write_atomic(&app.args.answer_file, &answer.sdp.to_string())?;
+        }
+    }
+    Ok(app)
+}
+
+fn main() -> ExitCode {
+    let result = parse_args().and_then(setup).and_then(|mut app| {
+        app.run()?;
+        Ok(app)
+    });
+    match result {
+        Ok(app) => {
+            let s = app.peer.stats();
+            println!(
+                "udp_peer {:?}: ok: {} pings echoed, {} bulk bytes, selected pair {:?}, rtt {:?}",
+                app.args.role,
+                app.echoed
+                    .max(app.args.count * u32::from(app.args.role == Role::Answer)),
+                app.bulk_sent.max(app.bulk_received),
+                s.selected_pair,
+                s.rtt
+            );
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            eprintln!("udp_peer: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# One Chromium <-> udp_peer case, run INSIDE a fresh network namespace (see chromium.sh):
+#   case.sh BROWSER_ROLE DIR BIN_DIR PAGE CHROMIUM BYTES
+# BROWSER_ROLE is what the page does (offer | answer); udp_peer takes the other role.
+set -uo pipefail
+role=$1 dir=$2 bin=$3 page=$4 chromium=$5 bytes=$6
+ip link set lo up
+port=8765
+"$bin/browser_relay" "$port" "$dir" "$page" > "$dir/relay.log" 2>&1 &
+relay=$!
+if [ "$role" = answer ]; then
+  peer_args=(offer "$dir/offer.sdp" "$dir/answer.sdp" --count 10 --send-bytes "$bytes")
+else
+  peer_args=(answer "$dir/offer.sdp" "$dir/answer.sdp")
+fi
+"$bin/udp_peer" "${peer_args[@]}" --loopback-only --timeout 60 > "$dir/peer.log" 2>&1 &
+peer=$!
+mkdir -p "$dir/profile/tmp"
+# setsid: Chromium and its children get their own process group, killed as one below.
+TMPDIR="$dir/profile/tmp" setsid "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --disable-extensions --disable-default-apps --user-data-dir="$dir/profile" \
+  --allow-loopback-in-peer-connection --use-fake-ui-for-media-stream \
+  --use-fake-device-for-media-stream --disable-features=WebRtcHideLocalIpsWithMdns \
+  "http://127.0.0.1:$port/page.html?role=$role&count=10&bytes=$bytes" > "$dir/chromium.log" 2>&1 &
+chrome=$!
+wait "$peer"
+peer_rc=$?
+for _ in $(seq 100); do
+  [ -s "$dir/result.txt" ] && break
+  sleep 0.1
+done
+kill -- "-$chrome" 2>/dev/null
+kill "$relay" 2>/dev/null
+wait 2>/dev/null
+result=$(cat "$dir/result.txt" 2>/dev/null || echo "no verdict from the page")
+echo "browser $role / udp_peer ${peer_args[0]}: udp_peer exit $peer_rc: $(tail -n 1 "$dir/peer.log"); page: $result"
+[ "$peer_rc" -eq 0 ] && [ "$result" = ok ]
