@@ -13,7 +13,15 @@
 //! --loopback-only    use only loopback candidates from the remote description
 //! --ipv6             bind ::1 instead of 127.0.0.1
 //! --seed N           seed the peer (default: from the operating system)
+//! --full             (both sides) the whole interop check list on three more channels, see below
 //! ```
+//!
+//! With `--full`, the offerer also opens "kinds" (reliable), "unordered" (unordered, at most 3
+//! retransmissions) and "lifetime" (max packet lifetime 2 s). The answerer echoes every message on
+//! them with its type. The offerer sends text, binary, empty text and empty binary on "kinds" and
+//! checks the four echoes; sends 20 messages on each of the other two and counts the echoes; then
+//! closes "unordered" itself, while the answerer closes "lifetime" after echoing its 20th message:
+//! `bye` goes out only once both channels are closed on the offerer's side.
 //!
 //! The offerer creates "chat", sends `ping 0` … `ping N-1`, checks every echo, then sends `bye`;
 //! the answerer echoes each ping and exits on `bye`. Both exit 0 on success, or 1 with a
@@ -49,6 +57,7 @@ struct Args {
     loopback_only: bool,
     ipv6: bool,
     seed: Option<u64>,
+    full: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -70,6 +79,7 @@ fn parse_args() -> Result<Args, String> {
         loopback_only: false,
         ipv6: false,
         seed: None,
+        full: false,
     };
     while let Some(flag) = it.next() {
         let mut value = |name: &str| -> Result<u64, String> {
@@ -84,6 +94,7 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => a.seed = Some(value("--seed")?),
             "--loopback-only" => a.loopback_only = true,
             "--ipv6" => a.ipv6 = true,
+            "--full" => a.full = true,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -143,6 +154,11 @@ struct App {
     bulk_received: u64,
     bulk_rx_hash: Sha256,
     done: bool,
+    /// `--full`: the extra channels by label, what came back, which closed.
+    extra: Vec<(String, ChannelId)>,
+    kinds_echoes: Vec<(bool, Vec<u8>)>,
+    echoes: std::collections::BTreeMap<ChannelId, u32>,
+    closed: Vec<ChannelId>,
 }
 
 impl App {
@@ -205,8 +221,75 @@ impl App {
             Event::DataChannel { id, label, .. } => match label.as_str() {
                 "chat" => self.chat = Some(id),
                 "bulk" => self.bulk = Some(id),
-                _ => {}
+                _ => self.extra.push((label, id)),
             },
+            Event::ChannelOpen(id) if self.args.role == Role::Offer && self.label(id).is_some() => {
+                match self.label(id) {
+                    Some("kinds") => {
+                        self.peer.send_text(id, "text").map_err(|e| e.to_string())?;
+                        self.peer
+                            .send_binary(id, vec![1u8, 2, 3])
+                            .map_err(|e| e.to_string())?;
+                        self.peer.send_text(id, "").map_err(|e| e.to_string())?;
+                        self.peer
+                            .send_binary(id, Vec::new())
+                            .map_err(|e| e.to_string())?;
+                    }
+                    _ => {
+                        for i in 0..20 {
+                            self.peer
+                                .send_binary(id, format!("message {i}").into_bytes())
+                                .map_err(|e| e.to_string())?;
+                        }
+                    }
+                }
+            }
+            Event::ChannelMessage(m) if self.label(m.id).is_some() => {
+                let label = self.label(m.id).unwrap_or_default().to_owned();
+                match self.args.role {
+                    Role::Answer => {
+                        // Echo with the same type (empty messages included).
+                        let r = if m.binary {
+                            self.peer.send_binary(m.id, m.data.clone())
+                        } else {
+                            self.peer
+                                .send_text(m.id, std::str::from_utf8(&m.data).unwrap_or(""))
+                        };
+                        r.map_err(|e| format!("echo on {label}: {e}"))?;
+                        let n = self.echoes.entry(m.id).or_default();
+                        *n += 1;
+                        if label == "lifetime" && *n == 20 {
+                            self.peer
+                                .close_channel(m.id)
+                                .map_err(|e| format!("close lifetime: {e}"))?;
+                        }
+                    }
+                    Role::Offer if label == "kinds" => {
+                        self.kinds_echoes.push((m.binary, m.data.to_vec()));
+                        if self.kinds_echoes.len() == 4 {
+                            let want = vec![
+                                (false, b"text".to_vec()),
+                                (true, vec![1, 2, 3]),
+                                (false, Vec::new()),
+                                (true, Vec::new()),
+                            ];
+                            if self.kinds_echoes != want {
+                                return Err(format!("kinds echoed {:?}", self.kinds_echoes));
+                            }
+                        }
+                    }
+                    Role::Offer => {
+                        let n = self.echoes.entry(m.id).or_default();
+                        *n += 1;
+                        if label == "unordered" && *n == 20 {
+                            self.peer
+                                .close_channel(m.id)
+                                .map_err(|e| format!("close unordered: {e}"))?;
+                        }
+                    }
+                }
+            }
+            Event::ChannelClosed { id, .. } if self.label(id).is_some() => self.closed.push(id),
             Event::ChannelMessage(m) if Some(m.id) == self.chat => {
                 let text = m
                     .text()
@@ -274,12 +357,34 @@ impl App {
             && self.sent == self.args.count
             && self.echoed == self.args.count
             && (self.args.send_bytes == 0 || self.bulk_ok)
+            && (!self.args.full || self.full_done())
             && let Some(chat) = self.chat
         {
             self.send_text(chat, "bye")?;
             self.done = true;
         }
         Ok(())
+    }
+
+    fn label(&self, id: ChannelId) -> Option<&str> {
+        self.extra
+            .iter()
+            .find(|(_, x)| *x == id)
+            .map(|(l, _)| l.as_str())
+    }
+
+    /// `--full` on the offerer: four kinds echoed, 20 echoes on each of the other two, both
+    /// closed (one by us, one by the answerer).
+    fn full_done(&self) -> bool {
+        let by = |l: &str| self.extra.iter().find(|(x, _)| x == l).map(|(_, id)| *id);
+        let (Some(u), Some(t)) = (by("unordered"), by("lifetime")) else {
+            return false;
+        };
+        self.kinds_echoes.len() == 4
+            && self.echoes.get(&u) == Some(&20)
+            && self.echoes.get(&t) == Some(&20)
+            && self.closed.contains(&u)
+            && self.closed.contains(&t)
     }
 
     /// Runs until done (then lingers briefly so the last messages are acknowledged).
@@ -404,6 +509,10 @@ fn setup(args: Args) -> Result<App, String> {
         bulk_received: 0,
         bulk_rx_hash: Sha256::new(),
         done: false,
+        extra: Vec::new(),
+        kinds_echoes: Vec::new(),
+        echoes: Default::default(),
+        closed: Vec::new(),
         args,
     };
     // Complete SDP: gather first (host candidates only: immediate).
@@ -429,6 +538,25 @@ fn setup(args: Args) -> Result<App, String> {
                     .create_data_channel("chat", ChannelOptions::default())
                     .map_err(|e| format!("create chat: {e}"))?,
             );
+            if app.args.full {
+                let o = |ordered, max_retransmits, life: Option<u64>| ChannelOptions {
+                    ordered,
+                    max_retransmits,
+                    max_packet_life_time: life.map(Duration::from_millis),
+                    ..ChannelOptions::default()
+                };
+                for (label, opts) in [
+                    ("kinds", o(true, None, None)),
+                    ("unordered", o(false, Some(3), None)),
+                    ("lifetime", o(true, None, Some(2000))),
+                ] {
+                    let id = app
+                        .peer
+                        .create_data_channel(label, opts)
+                        .map_err(|e| format!("create {label}: {e}"))?;
+                    app.extra.push((label.to_owned(), id));
+                }
+            }
             if app.args.send_bytes > 0 {
                 app.bulk = Some(
                     app.peer

@@ -9,9 +9,9 @@ port=8765
 "$bin/browser_relay" "$port" "$dir" "$page" > "$dir/relay.log" 2>&1 &
 relay=$!
 if [ "$role" = answer ]; then
-  peer_args=(offer "$dir/offer.sdp" "$dir/answer.sdp" --count 10 --send-bytes "$bytes")
+  peer_args=(offer "$dir/offer.sdp" "$dir/answer.sdp" --count 10 --send-bytes "$bytes" --full)
 else
-  peer_args=(answer "$dir/offer.sdp" "$dir/answer.sdp")
+  peer_args=(answer "$dir/offer.sdp" "$dir/answer.sdp" --full)
 fi
 "$bin/udp_peer" "${peer_args[@]}" --loopback-only --timeout 60 > "$dir/peer.log" 2>&1 &
 peer=$!
@@ -22,7 +22,7 @@ TMPDIR="$dir/profile/tmp" setsid "$chromium" --headless --no-sandbox --disable-g
   --disable-extensions --disable-default-apps --user-data-dir="$dir/profile" \
   --allow-loopback-in-peer-connection --use-fake-ui-for-media-stream \
   --use-fake-device-for-media-stream --disable-features=WebRtcHideLocalIpsWithMdns \
-  "http://127.0.0.1:$port/page.html?role=$role&count=10&bytes=$bytes" > "$dir/chromium.log" 2>&1 &
+  "http://127.0.0.1:$port/page.html?role=$role&count=10&bytes=$bytes&full=1" > "$dir/chromium.log" 2>&1 &
 chrome=$!
 wait "$peer"
 peer_rc=$?

@@ -9,9 +9,9 @@ for family in "" --ipv6; do
   dir=$(mktemp -d)
   unshare -n bash -c "
     ip link set lo up
-    '$bin' answer '$dir/o.sdp' '$dir/a.sdp' --loopback-only --timeout 20 $family > '$dir/answer.log' 2>&1 &
+    '$bin' answer '$dir/o.sdp' '$dir/a.sdp' --loopback-only --full --timeout 20 $family > '$dir/answer.log' 2>&1 &
     answer=\$!
-    '$bin' offer '$dir/o.sdp' '$dir/a.sdp' --count 10 --send-bytes 8000000 --loopback-only --timeout 20 $family
+    '$bin' offer '$dir/o.sdp' '$dir/a.sdp' --count 10 --send-bytes 8000000 --loopback-only --full --timeout 20 $family
     offer_rc=\$?
     wait \$answer
     answer_rc=\$?
