@@ -58,6 +58,7 @@ pub mod sdp;
 pub mod sim;
 pub mod stun;
 pub mod time;
+pub mod turn;
 
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
