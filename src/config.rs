@@ -4,6 +4,7 @@ use crate::dtls::{Certificate, DtlsConfig, DtlsContext};
 use crate::ice::IceConfig;
 use crate::sctp::SctpConfig;
 use crate::sdp::Setup;
+use crate::turn::TurnConfig;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -38,6 +39,17 @@ impl Default for PeerLimits {
     }
 }
 
+/// W3C `RTCIceTransportPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IceTransportPolicy {
+    /// Every candidate type.
+    #[default]
+    All,
+    /// Only relayed (TURN) candidates are signalled and used: the remote never learns our
+    /// addresses.
+    Relay,
+}
+
 /// How a [`crate::Peer`] is set up. `PeerConfig::default()` is a full ICE agent without STUN
 /// servers, seeded from the operating system; [`PeerConfig::seed`] makes it reproducible.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +61,10 @@ pub struct PeerConfig {
     /// STUN servers for server-reflexive candidates (addresses: a sans-IO peer resolves no
     /// names).
     pub stun_servers: Vec<SocketAddr>,
+    /// TURN servers (RFC 8656): each gives a relayed candidate per local address of its family.
+    pub turn_servers: Vec<TurnConfig>,
+    /// W3C `iceTransportPolicy`.
+    pub ice_transport_policy: IceTransportPolicy,
     /// Our DTLS certificate; generated from the seed when `None` (one P-256 key per peer).
     pub certificate: Option<Certificate>,
     /// Be an ICE-lite agent (RFC 8445 §2.5): host candidates only, always controlled.
@@ -85,6 +101,18 @@ impl PeerConfig {
     /// Adds a STUN server.
     pub fn stun_server(mut self, server: SocketAddr) -> Self {
         self.stun_servers.push(server);
+        self
+    }
+
+    /// Adds a TURN server.
+    pub fn turn_server(mut self, server: TurnConfig) -> Self {
+        self.turn_servers.push(server);
+        self
+    }
+
+    /// Sets the ICE transport policy (`Relay`: TURN only).
+    pub fn ice_transport_policy(mut self, policy: IceTransportPolicy) -> Self {
+        self.ice_transport_policy = policy;
         self
     }
 

@@ -67,7 +67,7 @@ pub mod fuzzing;
 mod test_util;
 
 pub use channel::{ChannelId, ChannelOptions};
-pub use config::{PeerConfig, PeerLimits};
+pub use config::{IceTransportPolicy, PeerConfig, PeerLimits};
 pub use event::{
     ChannelCloseReason, ChannelMessage, ChannelState, Event, PeerConnectionState, PeerFailure,
 };

@@ -29,6 +29,7 @@ use crate::sdp::{
     CandidateParseError, Description, Jsep, JsepConfig, LocalParams, RemoteTransport, SdpCandidate,
     SdpError, SdpType, SignalingState,
 };
+use crate::turn::{TurnClient, TurnEvent, TurnReceive};
 use channels::Channels;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -90,6 +91,10 @@ pub struct PeerStats {
     pub rtt: Option<Duration>,
     /// Data channels not yet closed.
     pub channels: usize,
+    /// TURN allocations that failed or were lost.
+    pub turn_failures: u64,
+    /// TURN allocations in place (relayed candidates).
+    pub turn_allocations: usize,
 }
 
 /// Misuse of [`Peer::add_remote_candidate`].
@@ -162,6 +167,10 @@ pub struct Peer {
     closed: bool,
     stats: PeerStats,
     sctp_buf: Vec<u8>,
+    /// One TURN client per (local address, TURN server of its family).
+    turn: Vec<TurnClient>,
+    /// ICE has gathered everything it gathers itself (TURN allocations may still be pending).
+    ice_gathering_done: bool,
 }
 
 impl std::fmt::Debug for Peer {
@@ -187,6 +196,7 @@ impl Peer {
                 controlling: false,
                 lite: config.ice_lite,
                 stun_servers: config.stun_servers.clone(),
+                relay_only: config.ice_transport_policy == crate::config::IceTransportPolicy::Relay,
                 ..config.ice.clone()
             },
             &rng,
@@ -246,8 +256,12 @@ impl Peer {
                 selected_pair: None,
                 rtt: None,
                 channels: 0,
+                turn_failures: 0,
+                turn_allocations: 0,
             },
             sctp_buf: Vec::with_capacity(1500),
+            turn: Vec::new(),
+            ice_gathering_done: false,
             config,
         };
         peer.drain_ice();
@@ -301,6 +315,7 @@ impl Peer {
         s.selected_pair = self.ice.selected_pair();
         s.rtt = s.sctp.and_then(|x| x.srtt);
         s.channels = self.channels.len();
+        s.turn_allocations = self.turn.iter().filter(|c| c.relayed().is_some()).count();
         s
     }
 
@@ -308,6 +323,13 @@ impl Peer {
     /// ICE agent (our ufrag, or a response to our transaction), or anything else from the remote
     /// address of a pair ICE has validated.
     pub fn accepts(&self, d: &Datagram<'_>) -> bool {
+        if self
+            .turn
+            .iter()
+            .any(|c| c.server() == d.source && c.base() == d.destination)
+        {
+            return true;
+        }
         if crate::stun::is_stun(d.contents) {
             return self.ice.accepts(d);
         }
@@ -502,7 +524,30 @@ impl Peer {
             return;
         }
         self.gathering_complete = false;
+        self.ice_gathering_done = false;
         self.ice.add_local_address(address);
+        // A TURN allocation from this address on every server of its family.
+        let servers: Vec<_> = self
+            .config
+            .turn_servers
+            .iter()
+            .filter(|t| t.server.is_ipv4() == address.is_ipv4())
+            .cloned()
+            .collect();
+        for server in servers {
+            if self
+                .turn
+                .iter()
+                .any(|c| c.base() == address && c.server() == server.server)
+            {
+                continue;
+            }
+            let index = self.turn.len() as u64;
+            let mut client =
+                TurnClient::new(server, address, self.rng.derive("turn", index), self.now);
+            client.start(self.now);
+            self.turn.push(client);
+        }
         self.drain_ice();
         self.update_states();
     }
@@ -544,6 +589,7 @@ impl Peer {
         }
         self.ice.restart(self.now);
         self.gathering_complete = false;
+        self.ice_gathering_done = false;
         self.queue_negotiation_needed();
         self.drain_ice();
         self.update_states();
@@ -575,6 +621,12 @@ impl Peer {
                         contents,
                     });
                 }
+            }
+        }
+        for c in &mut self.turn {
+            c.close(self.now);
+            while let Some(t) = c.poll_transmit() {
+                self.transmits.push_back(t);
             }
         }
         self.ice.close();
@@ -717,6 +769,36 @@ impl Peer {
             self.stats.dropped.after_close += 1;
             return;
         }
+        // TURN: what comes from one of our servers to its client's socket is the client's;
+        // data relayed from a peer continues as if it had arrived on the relayed address.
+        if let Some(i) = self
+            .turn
+            .iter()
+            .position(|c| c.server() == d.source && c.base() == d.destination)
+        {
+            let r = self.turn[i].handle_receive(self.now, d);
+            self.drain_turn();
+            if let TurnReceive::Data {
+                peer,
+                relayed,
+                data,
+            } = r
+            {
+                self.route(Datagram {
+                    source: peer,
+                    destination: relayed,
+                    protocol: d.protocol,
+                    contents: &data,
+                });
+            }
+            self.update_states();
+            return;
+        }
+        self.route(d);
+    }
+
+    /// ICE (STUN) or DTLS, by the first byte.
+    fn route(&mut self, d: Datagram<'_>) {
         if self.ice.handle_receive(self.now, d) {
             self.drain_ice();
             self.update_states();
@@ -750,6 +832,10 @@ impl Peer {
         }
         self.ice.handle_timeout(self.now);
         self.drain_ice();
+        for c in &mut self.turn {
+            c.handle_timeout(self.now);
+        }
+        self.drain_turn();
         if let Some(dtls) = self.dtls.as_mut() {
             dtls.handle_timeout(self.now);
             self.drain_dtls();
@@ -772,9 +858,24 @@ impl Peer {
     }
 
     fn next_transmit(&mut self) -> Option<Transmit> {
-        if let Some(t) = self.transmits.pop_front() {
-            return Some(t);
+        loop {
+            if let Some(t) = self.transmits.pop_front() {
+                return Some(t);
+            }
+            if let Some(t) = self.turn.iter_mut().find_map(TurnClient::poll_transmit) {
+                return Some(t);
+            }
+            let t = self.next_own_transmit()?;
+            // Sent from a relayed candidate: it goes through that allocation (RFC 8656 §10-§12).
+            match self.turn.iter_mut().find(|c| c.relayed() == Some(t.source)) {
+                Some(c) => c.send_to(t.destination, &t.contents),
+                None => return Some(t),
+            }
         }
+    }
+
+    /// ICE's transmits, then DTLS records (with SCTP packets pulled into them).
+    fn next_own_transmit(&mut self) -> Option<Transmit> {
         if let Some(t) = self.ice.poll_transmit() {
             return Some(t);
         }
@@ -830,7 +931,8 @@ impl Peer {
             .as_ref()
             .filter(|_| self.sctp_started)
             .and_then(Association::poll_timeout);
-        [self.ice.poll_timeout(), dtls, sctp]
+        let turn = self.turn.iter().filter_map(TurnClient::poll_timeout).min();
+        [self.ice.poll_timeout(), dtls, sctp, turn]
             .into_iter()
             .flatten()
             .min()
@@ -861,8 +963,8 @@ impl Peer {
                     self.push_event(Event::LocalCandidate(SdpCandidate::from_ice(&c)))
                 }
                 IceEvent::GatheringComplete => {
-                    self.gathering_complete = true;
-                    self.push_event(Event::GatheringComplete);
+                    self.ice_gathering_done = true;
+                    self.maybe_gathering_complete();
                 }
                 IceEvent::StateChange(_) => {} // summed up in update_states
                 IceEvent::SelectedPair { local, remote } => {
@@ -871,6 +973,34 @@ impl Peer {
                 _ => {}
             }
         }
+    }
+
+    /// Gathering is complete when ICE's own gathering and every TURN Allocate are done.
+    fn maybe_gathering_complete(&mut self) {
+        if self.ice_gathering_done
+            && !self.gathering_complete
+            && !self.turn.iter().any(TurnClient::is_allocating)
+        {
+            self.gathering_complete = true;
+            self.push_event(Event::GatheringComplete);
+        }
+    }
+
+    fn drain_turn(&mut self) {
+        for i in 0..self.turn.len() {
+            while let Some(e) = self.turn[i].poll_event() {
+                match e {
+                    TurnEvent::Allocated { relayed, mapped } => {
+                        let (host, server) = (self.turn[i].base(), self.turn[i].server());
+                        self.ice
+                            .add_relayed_candidate(relayed, mapped, host, server);
+                    }
+                    TurnEvent::Failed(_) => self.stats.turn_failures += 1,
+                }
+            }
+        }
+        self.drain_ice();
+        self.maybe_gathering_complete();
     }
 
     fn drain_dtls(&mut self) {

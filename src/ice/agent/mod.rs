@@ -1,7 +1,7 @@
 //! The ICE agent.
 
 use super::candidate::{
-    Candidate, CandidateKind, candidate_priority, local_preference, pair_priority,
+    Candidate, CandidateKind, candidate_priority, foundation, local_preference, pair_priority,
 };
 use crate::net::{Datagram, Protocol, Transmit};
 use crate::rng::{Rng, RngRoot, Stream};
@@ -48,6 +48,10 @@ pub struct IceConfig {
     /// With every pair failed but no end-of-candidates from the remote, fail after this long
     /// since checking started.
     pub failed_timeout: Duration,
+    /// W3C `iceTransportPolicy: "relay"`: only relayed candidates are signalled and paired;
+    /// host addresses serve as the bases of TURN allocations only, and no server-reflexive
+    /// candidates are gathered.
+    pub relay_only: bool,
 }
 
 impl Default for IceConfig {
@@ -69,6 +73,7 @@ impl Default for IceConfig {
             disconnected_timeout: Duration::from_secs(5),
             consent_timeout: Duration::from_secs(30),
             failed_timeout: Duration::from_secs(30),
+            relay_only: false,
         }
     }
 }
@@ -378,7 +383,10 @@ impl IceAgent {
 
     /// Every local candidate gathered so far.
     pub fn local_candidates(&self) -> impl Iterator<Item = &Candidate> {
-        self.locals.iter().map(|l| &l.cand)
+        self.locals
+            .iter()
+            .map(|l| &l.cand)
+            .filter(|c| !self.config.relay_only || c.kind == CandidateKind::Relayed)
     }
 
     /// Every remote candidate known (signalled and peer-reflexive).
@@ -445,15 +453,18 @@ impl IceAgent {
             .count();
         let cand = Candidate::host(address, local_preference(address.ip(), family_index));
         let index = self.locals.len();
+        let relay_only = self.config.relay_only;
         self.locals.push(Local {
             cand: cand.clone(),
-            pairable: true,
+            pairable: !relay_only,
         });
-        self.push_event(IceEvent::LocalCandidate(cand.clone()));
+        if !relay_only {
+            self.push_event(IceEvent::LocalCandidate(cand.clone()));
+        }
         for r in 0..self.remotes.len() {
             self.add_pair(index, r);
         }
-        if !self.config.lite {
+        if !self.config.lite && !relay_only {
             let servers: Vec<SocketAddr> = self
                 .config
                 .stun_servers
@@ -467,6 +478,63 @@ impl IceAgent {
         }
         self.gathering = true;
         self.gathering_announced = false;
+        self.schedule_checks();
+        self.update_state();
+        Some(cand)
+    }
+
+    /// A relayed candidate from a TURN allocation (RFC 8445 §5.1.1.2): `relayed` is its address
+    /// and base (§5.1.1.1: a relayed candidate is its own base; what is sent from it the caller
+    /// wraps for the TURN server), `mapped` its related address, `host` the local socket the
+    /// allocation was made from and `server` the TURN server (both for the foundation,
+    /// §5.1.1.3). Returns the candidate, `None` for a duplicate.
+    pub fn add_relayed_candidate(
+        &mut self,
+        relayed: SocketAddr,
+        mapped: SocketAddr,
+        host: SocketAddr,
+        server: SocketAddr,
+    ) -> Option<Candidate> {
+        if self.config.lite || self.locals.iter().any(|l| l.cand.address == relayed) {
+            return None;
+        }
+        let family_index = self
+            .locals
+            .iter()
+            .filter(|l| {
+                l.cand.kind == CandidateKind::Relayed
+                    && l.cand.address.is_ipv4() == relayed.is_ipv4()
+            })
+            .count();
+        let cand = Candidate {
+            kind: CandidateKind::Relayed,
+            address: relayed,
+            base: relayed,
+            related: Some(mapped),
+            // §5.1.2.1: type preference 0 for relayed candidates.
+            priority: candidate_priority(
+                CandidateKind::Relayed,
+                local_preference(relayed.ip(), family_index),
+                1,
+            ),
+            foundation: foundation(
+                CandidateKind::Relayed,
+                host.ip(),
+                Protocol::Udp,
+                Some(server.ip()),
+            ),
+            component: 1,
+            protocol: Protocol::Udp,
+        };
+        let index = self.locals.len();
+        self.locals.push(Local {
+            cand: cand.clone(),
+            pairable: true,
+        });
+        self.push_event(IceEvent::LocalCandidate(cand.clone()));
+        for r in 0..self.remotes.len() {
+            self.add_pair(index, r);
+        }
         self.schedule_checks();
         self.update_state();
         Some(cand)
@@ -568,18 +636,24 @@ impl IceAgent {
         self.nominating = false;
         self.first_valid_at = None;
         self.checking_since = None;
-        // Re-announce host candidates and gather again under the new credentials.
-        self.locals.retain(|l| l.cand.kind == CandidateKind::Host);
-        let hosts: Vec<(usize, Candidate)> = self
+        // Re-announce host and relayed candidates (TURN allocations outlive a restart) and
+        // gather again under the new credentials.
+        self.locals
+            .retain(|l| matches!(l.cand.kind, CandidateKind::Host | CandidateKind::Relayed));
+        let kept: Vec<(usize, Candidate)> = self
             .locals
             .iter()
             .cloned()
             .map(|l| l.cand)
             .enumerate()
             .collect();
-        for (i, c) in hosts {
+        for (i, c) in kept {
+            let relayed = c.kind == CandidateKind::Relayed;
+            if self.config.relay_only && !relayed {
+                continue;
+            }
             self.push_event(IceEvent::LocalCandidate(c.clone()));
-            if !self.config.lite {
+            if !self.config.lite && !relayed {
                 let servers: Vec<SocketAddr> = self
                     .config
                     .stun_servers
