@@ -951,6 +951,148 @@ pub fn two_peers(data: &[u8]) {
     assert_eq!(first, run(), "the same inputs gave different outputs");
 }
 
+/// `turn_channel_data`: whatever parses re-encodes to the bytes it came from (up to padding).
+pub fn turn_channel_data(data: &[u8]) {
+    use crate::turn::ChannelData;
+    if let Ok(cd) = ChannelData::parse(data) {
+        let mut out = Vec::new();
+        cd.encode(false, &mut out);
+        assert_eq!(&out[..], &data[..out.len()], "re-encoding");
+        assert_eq!(ChannelData::parse(&out), Ok(cd));
+        let mut padded = Vec::new();
+        cd.encode(true, &mut padded);
+        assert_eq!(padded.len() % 4, 0);
+        assert_eq!(ChannelData::parse(&padded), Ok(cd));
+    }
+}
+
+/// `turn_server`: a TURN server with a live allocation (made by a real client) fed arbitrary
+/// datagrams from the client's address and from strangers, peer traffic to the relayed address,
+/// client sends (permissions, channels), and time. Never a panic; allocations, queue and
+/// per-allocation state stay within the configured limits.
+pub fn turn_server(data: &[u8]) {
+    use crate::rng::{RngRoot, Stream};
+    use crate::turn::{
+        TurnClient, TurnConfig, TurnCredentials, TurnReceive, TurnServer, TurnServerConfig,
+    };
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "one base instant for the fuzz run"
+    )]
+    let mut now = Instant::now();
+    let server_addr: SocketAddr = "192.0.2.1:3478".parse().expect("addr");
+    let client_addr: SocketAddr = "10.0.0.1:5000".parse().expect("addr");
+    let peer: SocketAddr = "203.0.113.5:7000".parse().expect("addr");
+    let mut cfg = TurnServerConfig::new(
+        "fuzz",
+        TurnCredentials::Static([("u".to_owned(), "p".to_owned())].into_iter().collect()),
+        0,
+    );
+    cfg.max_allocations = 4;
+    cfg.max_peers_per_allocation = 8;
+    cfg.relay_ports = 50000..=50007;
+    let root = RngRoot::from_seed(5);
+    let mut server = TurnServer::new(cfg, root.stream(Stream::Server), now);
+    let mut client = TurnClient::new(
+        TurnConfig::new(server_addr, "u", "p"),
+        client_addr,
+        root.stream(Stream::Turn),
+        now,
+    );
+    let pump = |client: &mut TurnClient, server: &mut TurnServer, now: Instant| {
+        for _ in 0..16 {
+            let mut moved = false;
+            while let Some(t) = client.poll_transmit() {
+                server.handle_receive(now, t.as_datagram());
+                moved = true;
+            }
+            while let Some(t) = server.poll_transmit() {
+                if t.destination == client_addr {
+                    let _ = client.handle_receive(now, t.as_datagram());
+                }
+                moved = true;
+            }
+            while client.poll_event().is_some() {}
+            if !moved {
+                break;
+            }
+        }
+    };
+    client.start(now);
+    pump(&mut client, &mut server, now);
+    let relayed = client.relayed();
+    let mut rest = data;
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        let n = usize::from(rest.first().copied().unwrap_or(0));
+        match op % 6 {
+            0 | 1 => {
+                // Raw bytes to the server's port, from the client or from a stranger.
+                let bytes = take(&mut rest, n + 1);
+                let source = if op % 6 == 0 {
+                    client_addr
+                } else {
+                    SocketAddr::from(([198, 51, 100, op], 4000 + u16::from(op)))
+                };
+                server.handle_receive(
+                    now,
+                    Datagram {
+                        source,
+                        destination: server_addr,
+                        protocol: Protocol::Udp,
+                        contents: bytes.get(1..).unwrap_or_default(),
+                    },
+                );
+            }
+            2 => {
+                // Peer traffic to the relayed address (or another port of the server).
+                let bytes = take(&mut rest, n + 1);
+                let destination = relayed.unwrap_or(server_addr);
+                let destination = if op & 0x80 != 0 {
+                    SocketAddr::new(destination.ip(), 50000 + u16::from(op % 8))
+                } else {
+                    destination
+                };
+                server.handle_receive(
+                    now,
+                    Datagram {
+                        source: if op & 0x40 != 0 {
+                            peer
+                        } else {
+                            SocketAddr::from(([203, 0, 113, op], 9))
+                        },
+                        destination,
+                        protocol: Protocol::Udp,
+                        contents: bytes.get(1..).unwrap_or_default(),
+                    },
+                );
+            }
+            3 => {
+                let bytes = take(&mut rest, n + 1);
+                let to = SocketAddr::from(([203, 0, 113, op % 16], 7000 + u16::from(op % 4)));
+                client.send_to(to, bytes);
+                pump(&mut client, &mut server, now);
+            }
+            4 => {
+                now += Duration::from_secs(1 + 13 * n as u64);
+                client.handle_timeout(now);
+                server.handle_timeout(now);
+                pump(&mut client, &mut server, now);
+            }
+            _ => {
+                // Whatever the server queued for the client.
+                while let Some(t) = server.poll_transmit() {
+                    if t.destination == client_addr
+                        && let TurnReceive::Data { .. } =
+                            client.handle_receive(now, t.as_datagram())
+                    {}
+                }
+            }
+        }
+        assert!(server.allocation_count() <= 4, "allocation quota");
+    }
+}
+
 /// Every fuzz target by name, for the corpus replay test.
 pub const TARGETS: &[(&str, Target)] = &[
     ("stun", stun),
@@ -962,6 +1104,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("dcep", dcep),
     ("peer_receive", peer_receive),
     ("two_peers", two_peers),
+    ("turn_channel_data", turn_channel_data),
+    ("turn_server", turn_server),
 ];
 
 #[cfg(test)]
