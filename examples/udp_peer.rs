@@ -13,6 +13,8 @@
 //! --loopback-only    use only loopback candidates from the remote description
 //! --ipv6             bind ::1 instead of 127.0.0.1
 //! --seed N           seed the peer (default: from the operating system)
+//! --turn ADDR:PORT   a TURN server (relayed candidates); --turn-user / --turn-pass (sansrtc)
+//! --relay-only       use only relayed candidates (W3C iceTransportPolicy "relay")
 //! --full             (both sides) the whole interop check list on three more channels, see below
 //! ```
 //!
@@ -58,6 +60,10 @@ struct Args {
     ipv6: bool,
     seed: Option<u64>,
     full: bool,
+    turn: Option<SocketAddr>,
+    turn_user: String,
+    turn_pass: String,
+    relay_only: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -80,6 +86,10 @@ fn parse_args() -> Result<Args, String> {
         ipv6: false,
         seed: None,
         full: false,
+        turn: None,
+        turn_user: "sansrtc".into(),
+        turn_pass: "sansrtc".into(),
+        relay_only: false,
     };
     while let Some(flag) = it.next() {
         let mut value = |name: &str| -> Result<u64, String> {
@@ -95,6 +105,16 @@ fn parse_args() -> Result<Args, String> {
             "--loopback-only" => a.loopback_only = true,
             "--ipv6" => a.ipv6 = true,
             "--full" => a.full = true,
+            "--relay-only" => a.relay_only = true,
+            "--turn" => {
+                a.turn = Some(
+                    it.next()
+                        .and_then(|v| v.parse().ok())
+                        .ok_or("--turn needs ADDR:PORT")?,
+                )
+            }
+            "--turn-user" => a.turn_user = it.next().ok_or("--turn-user needs a name")?,
+            "--turn-pass" => a.turn_pass = it.next().ok_or("--turn-pass needs a password")?,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -389,7 +409,6 @@ impl App {
 
     /// Runs until done (then lingers briefly so the last messages are acknowledged).
     fn run(&mut self) -> Result<(), String> {
-        let mut buf = vec![0u8; 65536];
         let mut linger_until: Option<Instant> = None;
         loop {
             let now = self.now();
@@ -408,22 +427,44 @@ impl App {
                 self.on_event(e)?;
             }
             self.pump_bulk()?;
-            self.flush()?;
-            let wait = self
-                .peer
-                .poll_timeout()
-                .map_or(Duration::from_millis(50), |t| {
-                    t.saturating_duration_since(self.now())
-                })
-                .clamp(Duration::from_micros(100), Duration::from_millis(50));
-            self.socket
-                .set_read_timeout(Some(wait))
-                .map_err(|e| format!("socket: {e}"))?;
-            match self.socket.recv_from(&mut buf) {
-                Ok((n, source)) => {
-                    let now = self.now();
+            self.io_step()?;
+        }
+    }
+
+    /// Sends what is queued, then waits for datagrams until the next deadline (at most 50 ms)
+    /// and hands them to the peer.
+    fn io_step(&mut self) -> Result<(), String> {
+        self.flush()?;
+        let mut buf = [0u8; 2048];
+        let wait = self
+            .peer
+            .poll_timeout()
+            .map_or(Duration::from_millis(50), |t| {
+                t.saturating_duration_since(self.now())
+            })
+            .clamp(Duration::from_micros(100), Duration::from_millis(50));
+        self.socket
+            .set_read_timeout(Some(wait))
+            .map_err(|e| format!("socket: {e}"))?;
+        match self.socket.recv_from(&mut buf) {
+            Ok((n, source)) => {
+                let now = self.now();
+                self.peer.handle_receive(
+                    now,
+                    Datagram {
+                        source,
+                        destination: self.local,
+                        protocol: Protocol::Udp,
+                        contents: &buf[..n],
+                    },
+                );
+                // Drain what else is queued without sleeping.
+                self.socket
+                    .set_nonblocking(true)
+                    .map_err(|e| format!("socket: {e}"))?;
+                while let Ok((n, source)) = self.socket.recv_from(&mut buf) {
                     self.peer.handle_receive(
-                        now,
+                        self.now(),
                         Datagram {
                             source,
                             destination: self.local,
@@ -431,32 +472,21 @@ impl App {
                             contents: &buf[..n],
                         },
                     );
-                    // Drain what else is queued without sleeping.
-                    self.socket
-                        .set_nonblocking(true)
-                        .map_err(|e| format!("socket: {e}"))?;
-                    while let Ok((n, source)) = self.socket.recv_from(&mut buf) {
-                        self.peer.handle_receive(
-                            self.now(),
-                            Datagram {
-                                source,
-                                destination: self.local,
-                                protocol: Protocol::Udp,
-                                contents: &buf[..n],
-                            },
-                        );
-                    }
-                    self.socket
-                        .set_nonblocking(false)
-                        .map_err(|e| format!("socket: {e}"))?;
                 }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) => {}
-                Err(e) => return Err(format!("recv: {e}")),
+                self.socket
+                    .set_nonblocking(false)
+                    .map_err(|e| format!("socket: {e}"))?;
+                Ok(())
             }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(format!("recv: {e}")),
         }
     }
 }
@@ -491,6 +521,16 @@ fn setup(args: Args) -> Result<App, String> {
         .map_err(|e| format!("local_addr: {e}"))?;
     let mut config = PeerConfig::new();
     config.seed = args.seed;
+    if let Some(server) = args.turn {
+        config.turn_servers.push(sansrtc::turn::TurnConfig::new(
+            server,
+            args.turn_user.clone(),
+            args.turn_pass.clone(),
+        ));
+    }
+    if args.relay_only {
+        config.ice_transport_policy = sansrtc::IceTransportPolicy::Relay;
+    }
     let mut peer = Peer::new(config, start);
     peer.add_local_address(local);
     let mut app = App {
@@ -517,6 +557,7 @@ fn setup(args: Args) -> Result<App, String> {
     };
     // Complete SDP: gather first (host candidates only: immediate).
     let deadline = start + app.args.timeout;
+    // (Relayed candidates need the TURN server's answers: the socket runs meanwhile.)
     let mut gathered = false;
     while !gathered {
         let now = clock();
@@ -528,7 +569,7 @@ fn setup(args: Args) -> Result<App, String> {
             gathered |= e == Event::GatheringComplete;
         }
         if !gathered {
-            std::thread::sleep(Duration::from_millis(1));
+            app.io_step()?;
         }
     }
     match app.args.role {
