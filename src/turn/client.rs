@@ -688,7 +688,11 @@ impl TurnClient {
                     Some(Ok(Attribute::Nonce(n))) => Some(n),
                     _ => None,
                 };
+                // A 401 to an authenticated request with a nonce we have not seen means the
+                // server forgot us (restarted, rotated its secret): one more try with it.
+                let fresh_nonce = nonce.is_some() && nonce != self.nonce;
                 let retry = (code == 401 && !tx.authenticated)
+                    || (code == 401 && fresh_nonce && tx.stale_retries < 1)
                     || (code == 438 && tx.stale_retries < MAX_STALE_RETRIES);
                 let (Some(nonce), true) = (nonce, retry) else {
                     return self.request_failed(tx.kind, TurnError::Unauthorized);
@@ -715,7 +719,7 @@ impl TurnClient {
                     Ok(k) => self.key = Some(k),
                     Err(_) => return self.fail(TurnError::BadPassword),
                 }
-                self.request(tx.kind, tx.stale_retries + u8::from(code == 438));
+                self.request(tx.kind, tx.stale_retries + u8::from(tx.authenticated));
             }
             _ => {
                 let e = match code {

@@ -404,3 +404,139 @@ proptest! {
         let _ = ChannelData::parse(&b);
     }
 }
+
+/// RFC 8656 §7.3 / §8: the server restarts and forgets the allocation. The client's next
+/// Refresh meets an unknown nonce (401, retried once with the new one) and then 437 Allocation
+/// Mismatch: the allocation is reported lost.
+#[test]
+fn a_server_restart_is_reported_as_allocation_mismatch() {
+    let mut w = World::default_world();
+    w.client.start(w.now);
+    w.pump();
+    assert!(w.allocated().is_some());
+    w.server = TurnServer::new(
+        TurnServerConfig::new("example.org", static_users(), 0),
+        RngRoot::from_seed(99).stream(Stream::Server),
+        w.now,
+    );
+    w.advance(Duration::from_secs(600));
+    assert!(
+        w.events
+            .contains(&TurnEvent::Failed(TurnError::AllocationMismatch)),
+        "{:?}",
+        w.events
+    );
+}
+
+/// 442 (a transport other than UDP) and 441 (a request on someone else's allocation) from the
+/// server side, with hand-made authenticated requests.
+#[test]
+fn server_refuses_other_transports_and_other_users() {
+    use crate::stun::{
+        Attribute, AttributeType, Class, LongTermKey, Message, MessageView, Method,
+        PasswordAlgorithmKind, TransactionId,
+    };
+    let users = BTreeMap::from([
+        ("alice".to_owned(), "secret".to_owned()),
+        ("mallory".to_owned(), "pw".to_owned()),
+    ]);
+    let mut w = World::new(
+        TurnServerConfig::new("example.org", TurnCredentials::Static(users), 0),
+        TurnConfig::new(a(SERVER), "alice", "secret"),
+    );
+    let send = |w: &mut World, m: Message, key: Option<&[u8]>| -> u16 {
+        let bytes = match key {
+            Some(k) => m.to_bytes_with_key(k),
+            None => m.to_bytes(),
+        };
+        w.server.handle_receive(
+            w.now,
+            Datagram {
+                source: a(CLIENT),
+                destination: a(SERVER),
+                protocol: Protocol::Udp,
+                contents: &bytes,
+            },
+        );
+        let t = w.server.poll_transmit().expect("an answer");
+        let v = MessageView::parse(&t.contents).unwrap();
+        match v.decode(AttributeType::ERROR_CODE) {
+            Some(Ok(Attribute::ErrorCode { code, .. })) => code,
+            _ => 0,
+        }
+    };
+    // The challenge gives the nonce.
+    let nonce = {
+        let m = Message::new(Class::Request, Method::ALLOCATE, TransactionId([1; 12]));
+        let bytes = m.to_bytes();
+        w.server.handle_receive(
+            w.now,
+            Datagram {
+                source: a(CLIENT),
+                destination: a(SERVER),
+                protocol: Protocol::Udp,
+                contents: &bytes,
+            },
+        );
+        let t = w.server.poll_transmit().unwrap();
+        match MessageView::parse(&t.contents)
+            .unwrap()
+            .decode(AttributeType::NONCE)
+        {
+            Some(Ok(Attribute::Nonce(n))) => n,
+            _ => panic!("no nonce"),
+        }
+    };
+    let authed = |user: &str, method, tid: u8, mut attrs: Vec<Attribute>| {
+        let mut m = Message::new(Class::Request, method, TransactionId([tid; 12]));
+        m.attributes.append(&mut attrs);
+        m.attributes.push(Attribute::Username(user.into()));
+        m.attributes.push(Attribute::Realm("example.org".into()));
+        m.attributes.push(Attribute::Nonce(nonce.clone()));
+        m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+        m
+    };
+    let key = |user: &str, pw: &str| {
+        LongTermKey::new(PasswordAlgorithmKind::Md5, user, "example.org", pw)
+            .unwrap()
+            .as_bytes()
+            .to_vec()
+    };
+    let k_alice = key("alice", "secret");
+    let k_mallory = key("mallory", "pw");
+    // RFC 8656 §7.2: UDP only here.
+    let m = authed(
+        "alice",
+        Method::ALLOCATE,
+        2,
+        vec![Attribute::RequestedTransport(6)],
+    );
+    assert_eq!(send(&mut w, m, Some(&k_alice)), 442);
+    let m = authed(
+        "alice",
+        Method::ALLOCATE,
+        3,
+        vec![Attribute::RequestedTransport(17)],
+    );
+    assert_eq!(send(&mut w, m, Some(&k_alice)), 0, "allocated");
+    // A second Allocate on the same 5-tuple: 437.
+    let m = authed(
+        "alice",
+        Method::ALLOCATE,
+        4,
+        vec![Attribute::RequestedTransport(17)],
+    );
+    assert_eq!(send(&mut w, m, Some(&k_alice)), 437);
+    // Another user's request on alice's allocation: 441.
+    let m = authed(
+        "mallory",
+        Method::REFRESH,
+        5,
+        vec![Attribute::Lifetime(600)],
+    );
+    assert_eq!(send(&mut w, m, Some(&k_mallory)), 441);
+    // A wrong key: 401.
+    let m = authed("alice", Method::REFRESH, 6, vec![Attribute::Lifetime(600)]);
+    assert_eq!(send(&mut w, m, Some(&k_mallory)), 401);
+    assert_eq!(w.server.allocation_count(), 1);
+}
