@@ -403,3 +403,53 @@ fn a_stranger_without_permission_is_dropped_and_allocations_expire() {
     assert_eq!(server(&net, s).allocation_count(), 0);
     assert_eq!(server(&net, s).stats().allocations_expired, 2);
 }
+
+#[test]
+fn several_turn_servers_give_one_relayed_candidate_each() {
+    let seed = common::seed(45);
+    let mut net = Network::new(base(), seed);
+    let inet = net.internet();
+    let now = net.now();
+    let second: SocketAddr = addr("192.0.2.20:3478");
+    net.add_host(
+        "turn1",
+        [Interface::new(addr(TURN).ip(), inet)],
+        turn_server(now, seed),
+    )
+    .unwrap();
+    net.add_host(
+        "turn2",
+        [Interface::new(second.ip(), inet)],
+        turn_server(now, seed + 1),
+    )
+    .unwrap();
+    let mut other = credentials("carol", 0, 3600);
+    other.server = second;
+    let cfg =
+        config(seed, credentials("carol", 0, 3600), IceTransportPolicy::All).turn_server(other);
+    let mut p = App::new(cfg, now);
+    p.peer.add_local_address(addr("198.51.100.7:5000"));
+    let h = net
+        .add_host("p", [Interface::new(addr("198.51.100.7:0").ip(), inet)], p)
+        .unwrap();
+    run(&mut net, 10, |n| {
+        app(n, h)
+            .log
+            .iter()
+            .any(|(_, e)| *e == Event::GatheringComplete)
+    });
+    let relayed: Vec<SocketAddr> = app(&net, h)
+        .log
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::LocalCandidate(c) => c.to_ice().filter(|c| c.kind == CandidateKind::Relayed),
+            _ => None,
+        })
+        .map(|c| c.address)
+        .collect();
+    assert_eq!(relayed.len(), 2, "{relayed:?}");
+    assert!(relayed.iter().any(|a| a.ip() == addr(TURN).ip()));
+    assert!(relayed.iter().any(|a| a.ip() == second.ip()));
+    // End-of-candidates came after both Allocates.
+    assert_eq!(app(&net, h).peer.stats().turn_allocations, 2);
+}

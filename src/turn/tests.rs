@@ -540,3 +540,40 @@ fn server_refuses_other_transports_and_other_users() {
     assert_eq!(send(&mut w, m, Some(&k_mallory)), 401);
     assert_eq!(w.server.allocation_count(), 1);
 }
+
+/// 508 Insufficient Capacity: the relay port range is exhausted.
+#[test]
+fn no_free_relay_port_gives_508() {
+    let mut cfg = TurnServerConfig::new("example.org", static_users(), 0);
+    cfg.relay_ports = 50000..=50000;
+    let mut w = World::new(cfg, TurnConfig::new(a(SERVER), "alice", "secret"));
+    w.client.start(w.now);
+    w.pump();
+    assert!(w.allocated().is_some(), "the one port");
+    // A second client (another 5-tuple) finds no port.
+    let root = RngRoot::from_seed(8);
+    let mut second = TurnClient::new(
+        TurnConfig::new(a(SERVER), "alice", "secret"),
+        a("10.0.0.2:5000"),
+        root.stream(Stream::Turn),
+        w.now,
+    );
+    second.start(w.now);
+    let mut failed = None;
+    for _ in 0..10 {
+        while let Some(t) = second.poll_transmit() {
+            w.server.handle_receive(w.now, t.as_datagram());
+        }
+        while let Some(t) = w.server.poll_transmit() {
+            let _ = second.handle_receive(w.now, t.as_datagram());
+        }
+        if let Some(e) = second.poll_event() {
+            failed = Some(e);
+            break;
+        }
+    }
+    assert_eq!(
+        failed,
+        Some(TurnEvent::Failed(TurnError::InsufficientCapacity))
+    );
+}

@@ -478,6 +478,8 @@ impl IceAgent {
         }
         self.gathering = true;
         self.gathering_announced = false;
+        // Without servers to ask, gathering from this address is complete at once.
+        self.check_gathering_done();
         self.schedule_checks();
         self.update_state();
         Some(cand)
@@ -704,6 +706,8 @@ impl IceAgent {
             Class::SuccessResponse | Class::ErrorResponse => self.handle_response(&view, &d),
             _ => self.stats.dropped_other += 1,
         }
+        // The last gathering answer completes gathering now, not at the next timer.
+        self.check_gathering_done();
         self.update_state();
         true
     }
