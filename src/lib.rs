@@ -26,6 +26,8 @@
 //!   sans-IO type ([`PeerConfig`] in, [`Event`]s out). Start here; the README has a complete run
 //!   loop.
 //! - [`channel`]: DCEP (RFC 8832), channel options and the message PPIDs (RFC 8831).
+//! - [`turn`]: the TURN client the `Peer` uses for relayed candidates, a sans-IO TURN server
+//!   (RFC 8656), ChannelData and time-limited REST credentials.
 //! - [`net`]: datagrams in and out, and the RFC 7983 / RFC 9443 first-byte demultiplexer.
 //! - [`stun`]: the STUN codec (RFC 8489) and a Binding server.
 //! - [`ice`]: the ICE agent (RFC 8445, trickle, consent freshness, ICE-lite).
