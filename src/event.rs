@@ -131,6 +131,8 @@ pub enum Event {
         /// Why.
         reason: ChannelCloseReason,
     },
-    /// Why the connection state became `Failed` (sent just before that state change).
+    /// Why the connection failed. ICE and DTLS failures come just before the connection state
+    /// becomes `Failed`; an SCTP failure closes every channel instead (the W3C connection state
+    /// follows ICE and DTLS only).
     Failed(PeerFailure),
 }

@@ -143,6 +143,12 @@ pub struct DtlsStats {
     pub dropped_after_close: u64,
     /// Application data dropped while waiting for fingerprints (over `max_pending_bytes`).
     pub dropped_pending: u64,
+    /// Datagrams whose records cannot be framed (RFC 6347 §4.1, RFC 9147 §4): not handed to
+    /// DTLS at all.
+    pub dropped_malformed: u64,
+    /// Datagrams after the handshake from which DTLS took nothing: records failing
+    /// authentication, replays, stale epochs, renegotiation attempts.
+    pub dropped_discarded: u64,
 }
 
 /// One DTLS association.
@@ -319,13 +325,28 @@ impl DtlsTransport {
             self.stats.dropped_after_close += 1;
             return;
         }
+        if !well_framed(datagram) {
+            self.stats.dropped_malformed += 1;
+            return;
+        }
         self.stats.datagrams_in += 1;
+        let connected = self.state == DtlsState::Connected;
+        let before = (self.events.len(), self.transmits.len());
         let Self { dtls, rng, .. } = self;
         let r = provider::with_rng(rng, || {
             dtls.handle_timeout(now)?;
             dtls.handle_packet(datagram)
         });
         self.after(r);
+        // RFC 6347 §4.1.2.7: records that fail authentication (and replays, stale epochs,
+        // renegotiation attempts) are discarded silently; dimpl does, and we count them: once
+        // connected, every legitimate datagram yields data, an answer or a state change.
+        if connected
+            && self.state == DtlsState::Connected
+            && before == (self.events.len(), self.transmits.len())
+        {
+            self.stats.dropped_discarded += 1;
+        }
     }
 
     /// Time passed: retransmit flights, expire the handshake.
@@ -477,12 +498,24 @@ impl DtlsTransport {
     /// RFC 8122 §5 / RFC 8827 §6.5: the peer's certificate must match the remote description
     /// before the connection counts as up.
     fn verify(&mut self) {
-        if self.state != DtlsState::Connecting || !self.handshake_done {
+        if self.state != DtlsState::Connecting {
             return;
         }
         let Some(fingerprints) = &self.remote_fingerprints else {
             return; // wait for the remote description
         };
+        // RFC 8842 §5 / RFC 5763 §6.7.1: a certificate that matches no fingerprint ends the
+        // handshake as soon as it is seen, before our last flight leaves (`fail` drops what is
+        // queued): the other side never completes its handshake either.
+        if let Some(cert) = &self.peer_cert
+            && let Err(e) = verify_fingerprint(cert, fingerprints)
+        {
+            self.fail(e.into());
+            return;
+        }
+        if !self.handshake_done {
+            return;
+        }
         let Some(cert) = &self.peer_cert else {
             self.fail(DtlsFailure::NoPeerCertificate);
             return;
@@ -499,6 +532,51 @@ impl DtlsTransport {
             Err(e) => self.fail(e.into()),
         }
     }
+}
+
+/// Largest record body: TLSCiphertext's limit (RFC 5246 §6.2.3, which RFC 6347 §4.1 keeps).
+const MAX_RECORD_BODY: usize = (1 << 14) + 2048;
+
+/// Whether a datagram is a sequence of whole DTLS records: each a DTLSPlaintext/DTLSCiphertext
+/// header (RFC 6347 §4.1; content types 20–25) or a DTLS 1.3 unified header (RFC 9147 §4;
+/// first bits 001, without a connection id: we never negotiate one), with a length that fits.
+fn well_framed(mut d: &[u8]) -> bool {
+    if d.is_empty() {
+        return false;
+    }
+    while !d.is_empty() {
+        let first = d[0];
+        let (header, len) = match first {
+            20..=25 => {
+                if d.len() < 13 {
+                    return false;
+                }
+                (13, usize::from(u16::from_be_bytes([d[11], d[12]])))
+            }
+            0x20..=0x3F => {
+                // 001CSLEE: C = connection id, S = 16-bit sequence number, L = length present.
+                if first & 0x10 != 0 {
+                    return false;
+                }
+                let seq = if first & 0x08 != 0 { 2 } else { 1 };
+                if first & 0x04 == 0 {
+                    // No length: the record runs to the end of the datagram.
+                    return d.len() > 1 + seq && d.len() - 1 - seq <= MAX_RECORD_BODY;
+                }
+                let h = 1 + seq + 2;
+                if d.len() < h {
+                    return false;
+                }
+                (h, usize::from(u16::from_be_bytes([d[h - 2], d[h - 1]])))
+            }
+            _ => return false,
+        };
+        if len > MAX_RECORD_BODY || d.len() - header < len {
+            return false;
+        }
+        d = &d[header + len..];
+    }
+    true
 }
 
 enum Out {

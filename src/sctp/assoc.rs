@@ -192,7 +192,8 @@ pub struct SctpDrops {
     pub unexpected: u64,
     /// Invalid or expired cookies.
     pub bad_cookie: u64,
-    /// DATA refused: out of window or too many out-of-order ranges.
+    /// DATA refused (out of window, too many out-of-order ranges) and FORWARD-TSN beyond the
+    /// TSN window.
     pub out_of_window: u64,
     /// DATA refused: receive buffer full.
     pub buffer_full: u64,
@@ -1214,7 +1215,11 @@ impl Association {
             self.stats.dropped.unexpected += 1;
             return;
         };
-        r.on_forward_tsn(f.new_cum_tsn, f.skipped());
+        // RFC 3758 §3.6 trusts the new cumulative point; one beyond the TSN window is no
+        // abandonment a sender could have made: ignored and counted.
+        if !r.on_forward_tsn(f.new_cum_tsn, f.skipped()) {
+            self.stats.dropped.out_of_window += 1;
+        }
     }
 
     fn on_heartbeat_ack(&mut self, info: &[u8]) {
@@ -1329,8 +1334,11 @@ impl Association {
         });
         // RFC 9653 §5.2: zero checksum only to a peer that announced it, never with INIT.
         self.finish_packet(&mut out, caps.zero_checksum);
+        // An INIT flood gets at most a handful of answers queued; the rest are counted.
         if self.out_packets.len() < 8 {
             self.queue_packet(out);
+        } else {
+            self.stats.dropped.packets_not_queued += 1;
         }
     }
 

@@ -658,21 +658,22 @@ impl Receiver {
     }
 
     /// RFC 3758 §3.6 / RFC 8260 §2.3: the peer abandoned everything through `new_cum`. Returns
-    /// false when the new point is not ahead of ours (nothing changes; §3.6 still wants a SACK).
+    /// false when the new point is more than the TSN window away from ours: ignored whole (the
+    /// caller counts it).
     pub(super) fn on_forward_tsn(
         &mut self,
         new_cum: u32,
         skipped: impl Iterator<Item = Skipped>,
     ) -> bool {
         let n = unwrap_tsn(self.cum, new_cum);
-        // Far behind (more than the TSN window): a stray, nothing in it applies any more.
+        // More than the TSN window away, behind (a stray) or ahead (no sender could have sent
+        // that much): nothing in it applies.
         if n.abs_diff(self.cum) > 0xFFFF {
             return false;
         }
         // The stream skips apply even when the TSNs already arrived: the sender may have
         // abandoned a message whose sent fragments all got here but whose rest was never sent.
-        let advanced = n > self.cum;
-        if advanced {
+        if n > self.cum {
             self.advance_cum_to(n);
         }
         for s in skipped {
@@ -684,7 +685,7 @@ impl Receiver {
                 self.skip_ordered_through(s.stream, s.mid);
             }
         }
-        advanced
+        true
     }
 
     fn advance_cum_to(&mut self, n: u64) {

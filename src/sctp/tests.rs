@@ -1006,7 +1006,9 @@ fn forward_tsn_beyond_the_window_is_ignored() {
         }]
         .into_iter(),
     );
+    let before = p.b.stats().dropped.out_of_window;
     p.b.handle_packet(p.now, &forge(&p.b, tag, &c));
+    assert_eq!(p.b.stats().dropped.out_of_window, before + 1);
     p.a.send(0, 51, Bytes::from_static(b"ok"), SendOptions::default())
         .unwrap();
     p.run_until(Duration::from_secs(2), |p| p.b_messages().len() == 2);

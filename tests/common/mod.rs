@@ -19,4 +19,5 @@ pub fn addr(s: &str) -> SocketAddr {
 }
 
 pub mod ice;
+pub mod pair;
 pub mod peer;

@@ -199,6 +199,9 @@ pub struct IceStats {
     pub responses_received: u64,
     /// Error responses sent (400, 401, 487).
     pub error_responses_sent: u64,
+    /// Error responses not sent to an unauthenticated source because they would have been
+    /// larger than its request (no amplification).
+    pub error_responses_suppressed: u64,
     /// STUN that failed to parse.
     pub dropped_malformed: u64,
     /// Requests with a wrong or missing USERNAME / MESSAGE-INTEGRITY, and responses whose

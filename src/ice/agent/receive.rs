@@ -24,6 +24,14 @@ impl IceAgent {
             m.attributes.push(Attribute::MessageIntegrity([0; 20]));
         }
         m.attributes.push(Attribute::Fingerprint);
+        // RFC 8489 §16.1.3 / RFC 8445 §19.1 worry about STUN as an amplifier; we make it strict:
+        // an unauthenticated source never gets more bytes back than it sent (a bare 20-byte
+        // request would otherwise draw a 48-byte 400). The error is for diagnostics only; a
+        // real agent's checks always carry USERNAME and MESSAGE-INTEGRITY, so it still gets it.
+        if key.is_none() && m.encoded_len() > d.contents.len() {
+            self.stats.error_responses_suppressed += 1;
+            return;
+        }
         let mut out = Vec::with_capacity(m.encoded_len());
         m.encode_with_key(key, &mut out);
         self.stats.error_responses_sent += 1;

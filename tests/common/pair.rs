@@ -1,0 +1,237 @@
+//! Two `Peer`s wired back to back without the simulator: offer/answer as text, host candidates,
+//! every datagram delivered at once, time jumping to the next deadline when nothing moves.
+//! Datagrams addressed to anyone else (an attacker probing a peer) are kept in `stray`.
+
+use bytes::Bytes;
+use sansrtc::sdp::SdpType;
+use sansrtc::{
+    ChannelId, ChannelOptions, Datagram, Event, Peer, PeerConfig, PeerConnectionState, Protocol,
+    Transmit,
+};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+pub const A: &str = "10.0.0.1:1000";
+pub const B: &str = "10.0.0.2:2000";
+
+pub fn a_addr() -> SocketAddr {
+    A.parse().unwrap()
+}
+pub fn b_addr() -> SocketAddr {
+    B.parse().unwrap()
+}
+
+pub struct Pair {
+    pub a: Peer,
+    pub b: Peer,
+    pub now: Instant,
+    /// The channel `a` created, and the same channel on `b` once announced.
+    pub channel: ChannelId,
+    pub b_channel: Option<ChannelId>,
+    pub a_open: bool,
+    /// Messages received, by side.
+    pub a_got: Vec<Bytes>,
+    pub b_got: Vec<Bytes>,
+    /// Every event other than messages, by side.
+    pub a_events: Vec<Event>,
+    pub b_events: Vec<Event>,
+    /// Transmits to neither peer: (which peer sent it, the transmit).
+    pub stray: Vec<(char, Transmit)>,
+    pub datagrams: u64,
+    /// When set, every datagram delivered between the two: (sender, contents).
+    pub keep_wire: bool,
+    pub wire: Vec<(char, Bytes)>,
+}
+
+impl Pair {
+    /// Two peers from `Peer::new`, negotiated (the offer passes through `munge` before `b`
+    /// applies it); not run yet.
+    pub fn negotiated(
+        ca: PeerConfig,
+        cb: PeerConfig,
+        now: Instant,
+        munge: impl FnOnce(String) -> String,
+    ) -> Self {
+        let mut a = Peer::new(ca, now);
+        let mut b = Peer::new(cb, now);
+        a.add_local_address(a_addr());
+        b.add_local_address(b_addr());
+        let channel = a
+            .create_data_channel("pair", ChannelOptions::default())
+            .unwrap();
+        let offer = a.create_offer().unwrap();
+        a.set_local_description(offer.clone()).unwrap();
+        let offer = munge(offer.sdp.to_string());
+        let mut p = Self {
+            a,
+            b,
+            now,
+            channel,
+            b_channel: None,
+            a_open: false,
+            a_got: Vec::new(),
+            b_got: Vec::new(),
+            a_events: Vec::new(),
+            b_events: Vec::new(),
+            stray: Vec::new(),
+            datagrams: 0,
+            keep_wire: false,
+            wire: Vec::new(),
+        };
+        if p.b.set_remote_sdp(SdpType::Offer, &offer).is_err() {
+            return p;
+        }
+        let answer = p.b.create_answer().unwrap();
+        p.b.set_local_description(answer.clone()).unwrap();
+        p.a.set_remote_sdp(SdpType::Answer, &answer.sdp.to_string())
+            .unwrap();
+        p
+    }
+
+    /// Two peers connected with the channel open on both sides.
+    pub fn connected(ca: PeerConfig, cb: PeerConfig, now: Instant) -> Self {
+        let mut p = Self::negotiated(ca, cb, now, |s| s);
+        p.run_until(Duration::from_secs(30), |p| {
+            p.a_open && p.b_channel.is_some()
+        });
+        assert!(
+            p.a_open && p.b_channel.is_some(),
+            "the pair did not connect"
+        );
+        p
+    }
+
+    pub fn with_seed(seed: u64, now: Instant) -> Self {
+        Self::connected(
+            PeerConfig::new().seed(seed * 2),
+            PeerConfig::new().seed(seed * 2 + 1),
+            now,
+        )
+    }
+
+    fn events(&mut self) {
+        while let Some(e) = self.a.poll_event() {
+            match e {
+                Event::ChannelMessage(m) => self.a_got.push(m.data),
+                Event::ChannelOpen(id) if id == self.channel => {
+                    self.a_open = true;
+                    self.a_events.push(e);
+                }
+                e => self.a_events.push(e),
+            }
+        }
+        while let Some(e) = self.b.poll_event() {
+            match e {
+                Event::ChannelMessage(m) => self.b_got.push(m.data),
+                Event::DataChannel { id, .. } => {
+                    self.b_channel.get_or_insert(id);
+                    self.b_events.push(e);
+                }
+                e => self.b_events.push(e),
+            }
+        }
+    }
+
+    /// Delivers what is queued on both sides; returns whether anything moved.
+    pub fn deliver(&mut self) -> bool {
+        let mut moved = false;
+        self.events();
+        while let Some(t) = self.a.poll_transmit() {
+            moved = true;
+            self.datagrams += 1;
+            if self.keep_wire {
+                self.wire.push(('a', t.contents.clone()));
+            }
+            if t.destination == b_addr() {
+                self.b.handle_receive(self.now, t.as_datagram());
+            } else {
+                self.stray.push(('a', t));
+            }
+        }
+        self.events();
+        while let Some(t) = self.b.poll_transmit() {
+            moved = true;
+            self.datagrams += 1;
+            if self.keep_wire {
+                self.wire.push(('b', t.contents.clone()));
+            }
+            if t.destination == a_addr() {
+                self.a.handle_receive(self.now, t.as_datagram());
+            } else {
+                self.stray.push(('b', t));
+            }
+        }
+        self.events();
+        moved
+    }
+
+    /// Delivers; when nothing moved, jumps to the next deadline. False when nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        if self.deliver() {
+            return true;
+        }
+        let Some(next) = [self.a.poll_timeout(), self.b.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+        else {
+            return false;
+        };
+        self.now = next.max(self.now + Duration::from_micros(1));
+        self.a.handle_timeout(self.now);
+        self.b.handle_timeout(self.now);
+        true
+    }
+
+    pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Self) -> bool) {
+        let end = self.now + limit;
+        while !done(self) && self.now < end {
+            if !self.step() {
+                break;
+            }
+        }
+    }
+
+    /// Runs for `d` of virtual time.
+    pub fn run_for(&mut self, d: Duration) {
+        let end = self.now + d;
+        self.run_until(d, |p| p.now >= end);
+    }
+
+    /// Hands `b` a datagram as if from `source`.
+    pub fn inject_b(&mut self, source: SocketAddr, contents: &[u8]) {
+        self.b.handle_receive(
+            self.now,
+            Datagram {
+                source,
+                destination: b_addr(),
+                protocol: Protocol::Udp,
+                contents,
+            },
+        );
+    }
+
+    /// The legitimate connection still works: connected on both sides, a message across each
+    /// way within a few seconds.
+    pub fn assert_unharmed(&mut self) {
+        assert_eq!(self.a.connection_state(), PeerConnectionState::Connected);
+        assert_eq!(self.b.connection_state(), PeerConnectionState::Connected);
+        let (na, nb) = (self.a_got.len(), self.b_got.len());
+        let bc = self.b_channel.expect("channel on b");
+        self.a.send_text(self.channel, "still here a").unwrap();
+        self.b.send_text(bc, "still here b").unwrap();
+        self.run_until(Duration::from_secs(5), |p| {
+            p.a_got.len() > na && p.b_got.len() > nb
+        });
+        assert_eq!(
+            self.b_got.last().map(|b| &b[..]),
+            Some(&b"still here a"[..])
+        );
+        assert_eq!(
+            self.a_got.last().map(|b| &b[..]),
+            Some(&b"still here b"[..])
+        );
+        assert_eq!(self.a.connection_state(), PeerConnectionState::Connected);
+        assert_eq!(self.b.connection_state(), PeerConnectionState::Connected);
+    }
+}
