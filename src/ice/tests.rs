@@ -93,6 +93,12 @@ fn wrong_credentials_are_rejected_and_change_nothing() {
         "{}:rfrag",
         ag.local_credentials().ufrag
     )));
+    // It is smaller than the 400 would be: no answer (no amplification), counted.
+    let out = deliver(&mut ag, now, "10.9.9.9:1", &m.to_bytes());
+    assert!(out.is_empty());
+    assert_eq!(ag.stats().error_responses_suppressed, 1);
+    // The same, padded past the answer's size: 400.
+    m.attributes.push(Attribute::Software("x".repeat(40)));
     let out = deliver(&mut ag, now, "10.9.9.9:1", &m.to_bytes());
     assert_eq!(out.iter().map(error_code).collect::<Vec<_>>(), [Some(400)]);
     // Another agent's ufrag: 401, and `accepts` says it is not ours.
