@@ -362,3 +362,283 @@ fn dtls_wrong_fingerprint_fails_both_sides_and_delivers_nothing() {
         assert!(p.a_got.is_empty() && p.b_got.is_empty());
     }
 }
+
+mod sctp {
+    //! SCTP reaches only the authenticated DTLS peer, so the attacker here is a misbehaving (or
+    //! compromised) remote: packets are forged with the association's real verification tag
+    //! where the attack needs it.
+
+    use super::{alloc, growth};
+    use bytes::Bytes;
+    use sansrtc::rng::{RngRoot, Stream};
+    use sansrtc::sctp::chunk::{self, ForwardTsn, ReconfigParam, Sack, Skipped, StreamList, typ};
+    use sansrtc::sctp::{
+        Association, Chunk, Packet, SctpConfig, SctpEvent, SendOptions, checksum,
+    };
+    use std::time::{Duration, Instant};
+
+    pub(super) struct Assocs {
+        pub a: Association,
+        pub b: Association,
+        pub now: Instant,
+        /// The last packet a sent b, and the TSN of the last DATA in any of them.
+        pub last_ab: Vec<u8>,
+        pub last_tsn: u32,
+        pub b_got: Vec<Bytes>,
+    }
+
+    impl Assocs {
+        pub fn connected(seed: u64, ca: SctpConfig, cb: SctpConfig) -> Self {
+            let now = common_now();
+            let root = RngRoot::from_seed(seed);
+            let mut p = Self {
+                a: Association::new(ca, root.child("a", 0).stream(Stream::Sctp), now),
+                b: Association::new(cb, root.child("b", 0).stream(Stream::Sctp), now),
+                now,
+                last_ab: Vec::new(),
+                last_tsn: 0,
+                b_got: Vec::new(),
+            };
+            p.a.connect(now);
+            p.run_until(Duration::from_secs(10), |p| {
+                p.a.is_established() && p.b.is_established()
+            });
+            assert!(p.a.is_established() && p.b.is_established());
+            p.message(b"hello");
+            p
+        }
+
+        fn step(&mut self) {
+            let mut moved = false;
+            while let Some(w) = self.a.poll_transmit() {
+                if let Ok(pk) = Packet::parse(&w, true) {
+                    for c in pk.chunks() {
+                        if let Ok(Chunk::Data(d)) = Chunk::parse(c) {
+                            self.last_tsn = d.tsn;
+                        }
+                    }
+                }
+                self.b.handle_packet(self.now, &w);
+                self.last_ab = w;
+                moved = true;
+            }
+            while let Some(w) = self.b.poll_transmit() {
+                self.a.handle_packet(self.now, &w);
+                moved = true;
+            }
+            while let Some(e) = self.b.poll_event() {
+                if let SctpEvent::Message(m) = e {
+                    self.b_got.push(m.data);
+                }
+            }
+            while self.a.poll_event().is_some() {}
+            if !moved {
+                let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+                    .into_iter()
+                    .flatten()
+                    .min()
+                    .unwrap_or(self.now);
+                self.now = next.max(self.now + Duration::from_micros(1));
+                self.a.handle_timeout(self.now);
+                self.b.handle_timeout(self.now);
+            }
+        }
+
+        pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Self) -> bool) {
+            let end = self.now + limit;
+            while !done(self) && self.now < end {
+                self.step();
+            }
+        }
+
+        /// One message a → b, which must arrive: the association is unharmed.
+        pub fn message(&mut self, text: &'static [u8]) {
+            let n = self.b_got.len();
+            self.a
+                .send(0, 51, Bytes::from_static(text), SendOptions::default())
+                .unwrap();
+            self.run_until(Duration::from_secs(5), |p| p.b_got.len() > n);
+            assert_eq!(self.b_got.last().map(|b| &b[..]), Some(text));
+            assert!(self.a.is_established() && self.b.is_established());
+        }
+
+        /// b's verification tag (what a puts in its packets).
+        pub fn b_tag(&self) -> u32 {
+            u32::from_be_bytes(self.last_ab[4..8].try_into().unwrap())
+        }
+
+        /// Hands b a packet with these chunks and this tag, as if from a.
+        pub fn forge(&mut self, tag: u32, chunks: &[u8]) {
+            let mut out = Vec::with_capacity(12 + chunks.len());
+            out.extend_from_slice(&self.last_ab[0..4]);
+            out.extend_from_slice(&tag.to_be_bytes());
+            out.extend_from_slice(&[0; 4]);
+            out.extend_from_slice(chunks);
+            let crc = checksum(&out);
+            out[8..12].copy_from_slice(&crc.to_le_bytes());
+            self.b.handle_packet(self.now, &out);
+            // Whatever b answers goes to a (a real association ignores what it cannot use).
+            while let Some(w) = self.b.poll_transmit() {
+                self.a.handle_packet(self.now, &w);
+            }
+        }
+    }
+
+    fn common_now() -> Instant {
+        super::base()
+    }
+
+    /// 20,000 packets with wrong verification tags (every chunk kind that is not INIT) are
+    /// dropped and counted one by one (RFC 9260 §8.5); 5,000 INITs on the established association
+    /// are answered statelessly (§5.2.2, the INIT ACK carries a cookie, nothing is kept) and
+    /// never restart it (that takes a COOKIE ECHO); memory flat; data flows after.
+    #[test]
+    fn wrong_tags_and_init_floods() {
+        let mut p = Assocs::connected(1, SctpConfig::default(), SctpConfig::default());
+        let tag = p.b_tag();
+        let before = p.b.stats().dropped.bad_tag;
+        let mut sack = Vec::new();
+        Sack::write(&mut sack, p.last_tsn, 1 << 20, std::iter::empty(), std::iter::empty());
+        let mut kinds: Vec<Vec<u8>> = vec![sack];
+        for t in [typ::HEARTBEAT, typ::ABORT, typ::SHUTDOWN, typ::COOKIE_ACK, typ::ERROR] {
+            let mut c = Vec::new();
+            chunk::write_chunk(&mut c, t, 0, |o| o.extend_from_slice(&[0; 8]));
+            kinds.push(c);
+        }
+        let n = 20_000;
+        let grew = growth(2_000, n, |i| {
+            let wrong = tag.wrapping_add(1 + i as u32);
+            let k = &kinds[i % kinds.len()];
+            p.forge(wrong, k);
+        });
+        assert_eq!(p.b.stats().dropped.bad_tag, before + n as u64);
+        assert!(grew < 4096, "live heap grew {grew} bytes");
+        p.message(b"after wrong tags");
+
+        let sent_before = p.b.stats().packets_sent;
+        let grew = growth(500, 5_000, |i| {
+            let mut c = Vec::new();
+            chunk::write_chunk(&mut c, typ::INIT, 0, |o| {
+                sansrtc::sctp::chunk::Init {
+                    initiate_tag: 0x1000 + i as u32,
+                    a_rwnd: 1 << 20,
+                    outbound_streams: 1024,
+                    inbound_streams: 1024,
+                    initial_tsn: i as u32,
+                    params: Default::default(),
+                }
+                .write_fixed(o)
+            });
+            p.forge(0, &c);
+        });
+        assert!(grew < 4096, "live heap grew {grew} bytes");
+        assert!(p.b.stats().packets_sent >= sent_before + 5_000, "each INIT answered");
+        p.message(b"after an INIT flood");
+    }
+
+    /// A message far past the receiver's cap (4 MiB against 64 KiB), fragmented, with DATA and
+    /// with I-DATA: the receiver never holds more than the cap plus its window, discards the
+    /// message and counts it, and the next message arrives.
+    #[test]
+    fn huge_fragmented_messages_past_the_cap() {
+        for i_data in [true, false] {
+            let ca = SctpConfig {
+                i_data,
+                max_send_message_bytes: 8 << 20,
+                max_send_buffer_bytes: 8 << 20,
+                ..SctpConfig::default()
+            };
+            let cb = SctpConfig {
+                i_data,
+                max_receive_message_bytes: 64 << 10,
+                ..SctpConfig::default()
+            };
+            let window = cb.receive_window_bytes;
+            let mut p = Assocs::connected(2, ca, cb);
+            // Four huge messages in turn; memory is measured from the end of the first (buffers
+            // have reached their working size) to the end of the last: it must not grow.
+            let mut baseline = 0;
+            for round in 0..4 {
+                p.a.send(0, 53, Bytes::from(vec![7u8; 4 << 20]), SendOptions::default())
+                    .unwrap();
+                let mut most = 0;
+                let end = p.now + Duration::from_secs(60);
+                while p.a.stats().queued_bytes + p.a.stats().flight_bytes > 0 && p.now < end {
+                    p.step();
+                    most = most.max(p.b.held_bytes());
+                }
+                assert!(most <= (64 << 10) + window, "held {most} bytes");
+                assert_eq!(p.b.stats().dropped.oversize_messages, round + 1);
+                p.message(b"after a huge message");
+                if round == 0 {
+                    baseline = alloc::live();
+                }
+            }
+            let grew = alloc::live() - baseline;
+            assert!(grew < 16 * 1024, "live heap grew {grew} bytes over three huge messages");
+        }
+    }
+
+    /// FORWARD-TSNs whose new cumulative TSN lies beyond the TSN window, 10,000 of them, with
+    /// skipped-stream entries: ignored, counted, memory flat, data flows after.
+    #[test]
+    fn forward_tsn_beyond_the_window() {
+        let cfg = SctpConfig::default();
+        let mut p = Assocs::connected(3, cfg.clone(), cfg);
+        let tag = p.b_tag();
+        let i_data = p.b.uses_i_data();
+        let before = p.b.stats().dropped.out_of_window;
+        let n = 10_000;
+        let grew = growth(1_000, n, |i| {
+            let mut c = Vec::new();
+            let skipped = (0..8).map(|s| Skipped {
+                stream: s,
+                unordered: i % 2 == 0,
+                mid: i as u32,
+            });
+            let far = p.last_tsn.wrapping_add(0x1_0000 + (i as u32 % 0x4000_0000));
+            ForwardTsn::write(&mut c, i_data, far, skipped.collect::<Vec<_>>().into_iter());
+            p.forge(tag, &c);
+        });
+        assert_eq!(p.b.stats().dropped.out_of_window, before + n as u64);
+        assert!(grew < 4096, "live heap grew {grew} bytes");
+        p.message(b"after forward-tsn");
+    }
+
+    /// 20,000 stream reset requests (RFC 6525) against an application that keeps polling: each
+    /// answered, the event queue bounded when it does not poll, memory flat, data flows after on
+    /// the streams nobody reset.
+    #[test]
+    fn stream_reset_storms() {
+        let cfg = SctpConfig::default();
+        let mut p = Assocs::connected(4, cfg.clone(), cfg);
+        let tag = p.b_tag();
+        let last_tsn = p.last_tsn;
+        let streams = ReconfigParam::stream_bytes(&[7, 8, 9]);
+        let sent_before = p.b.stats().packets_sent;
+        let n = 20_000u32;
+        let grew = growth(5_000, n as usize, |i| {
+            let mut c = Vec::new();
+            chunk::write_chunk(&mut c, typ::RE_CONFIG, 0, |o| {
+                ReconfigParam::OutgoingReset {
+                    request_seq: 0x4000_0000 + i as u32,
+                    response_seq: 0,
+                    last_tsn,
+                    streams: StreamList::from_bytes(&streams),
+                }
+                .write(o)
+            });
+            p.forge(tag, &c);
+        });
+        // Measured once the event queue is full (4,096 events, the first 5,000 requests).
+        assert!(grew < 4096, "live heap grew {grew} bytes");
+        assert!(p.b.stats().packets_sent >= sent_before + u64::from(n), "each answered");
+        let mut events = 0;
+        while p.b.poll_event().is_some() {
+            events += 1;
+        }
+        assert!(events <= 4096, "{events} events queued");
+        assert!(p.b.stats().dropped.events > 0, "the excess is counted");
+        p.message(b"after a reset storm");
+    }
+}
