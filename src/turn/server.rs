@@ -131,6 +131,10 @@ pub struct TurnServerStats {
     pub dropped_queue_full: u64,
 }
 
+/// How long a repeated Allocate counts as a retransmission (a client's transaction timeout,
+/// RFC 8489 §6.2.1, rounded up).
+const RETRANSMISSION_WINDOW: Duration = Duration::from_secs(40);
+
 /// Most transmits queued for `poll_transmit`.
 const MAX_QUEUED: usize = 4096;
 /// RFC 8489 §9.2: the nonce cookie announcing the security features, followed by the feature
@@ -152,6 +156,7 @@ struct Allocation {
     /// The last successful Allocate (a retransmission gets the same answer, §7.2).
     allocate_tid: TransactionId,
     allocate_response: Bytes,
+    allocated_at: Instant,
 }
 
 /// Client address and server address of an allocation (the 5-tuple, UDP implied).
@@ -423,8 +428,11 @@ impl TurnServer {
     fn allocate(&mut self, d: &Datagram<'_>, view: &MessageView<'_>) {
         let tuple = (d.source, d.destination);
         // §7.2: a retransmitted Allocate that succeeded gets the same response.
+        // Only within a client's transaction lifetime (RFC 8489 §6.2.1: Ti = 39.5 s): later, the
+        // same request can only be a replay, and goes through authentication (a stale nonce).
         if let Some(a) = self.allocations.get(&tuple)
             && a.allocate_tid == view.transaction_id()
+            && self.now.saturating_duration_since(a.allocated_at) < RETRANSMISSION_WINDOW
         {
             let contents = a.allocate_response.clone();
             self.push(Transmit {
@@ -484,6 +492,7 @@ impl TurnServer {
                 peer_channels: BTreeMap::new(),
                 allocate_tid: view.transaction_id(),
                 allocate_response: response,
+                allocated_at: self.now,
             },
         );
     }
