@@ -372,9 +372,7 @@ mod sctp {
     use bytes::Bytes;
     use sansrtc::rng::{RngRoot, Stream};
     use sansrtc::sctp::chunk::{self, ForwardTsn, ReconfigParam, Sack, Skipped, StreamList, typ};
-    use sansrtc::sctp::{
-        Association, Chunk, Packet, SctpConfig, SctpEvent, SendOptions, checksum,
-    };
+    use sansrtc::sctp::{Association, Chunk, Packet, SctpConfig, SctpEvent, SendOptions, checksum};
     use std::time::{Duration, Instant};
 
     pub(super) struct Assocs {
@@ -498,9 +496,21 @@ mod sctp {
         let tag = p.b_tag();
         let before = p.b.stats().dropped.bad_tag;
         let mut sack = Vec::new();
-        Sack::write(&mut sack, p.last_tsn, 1 << 20, std::iter::empty(), std::iter::empty());
+        Sack::write(
+            &mut sack,
+            p.last_tsn,
+            1 << 20,
+            std::iter::empty(),
+            std::iter::empty(),
+        );
         let mut kinds: Vec<Vec<u8>> = vec![sack];
-        for t in [typ::HEARTBEAT, typ::ABORT, typ::SHUTDOWN, typ::COOKIE_ACK, typ::ERROR] {
+        for t in [
+            typ::HEARTBEAT,
+            typ::ABORT,
+            typ::SHUTDOWN,
+            typ::COOKIE_ACK,
+            typ::ERROR,
+        ] {
             let mut c = Vec::new();
             chunk::write_chunk(&mut c, t, 0, |o| o.extend_from_slice(&[0; 8]));
             kinds.push(c);
@@ -532,7 +542,10 @@ mod sctp {
             p.forge(0, &c);
         });
         assert!(grew < 4096, "live heap grew {grew} bytes");
-        assert!(p.b.stats().packets_sent >= sent_before + 5_000, "each INIT answered");
+        assert!(
+            p.b.stats().packets_sent >= sent_before + 5_000,
+            "each INIT answered"
+        );
         p.message(b"after an INIT flood");
     }
 
@@ -559,8 +572,13 @@ mod sctp {
             // have reached their working size) to the end of the last: it must not grow.
             let mut baseline = 0;
             for round in 0..4 {
-                p.a.send(0, 53, Bytes::from(vec![7u8; 4 << 20]), SendOptions::default())
-                    .unwrap();
+                p.a.send(
+                    0,
+                    53,
+                    Bytes::from(vec![7u8; 4 << 20]),
+                    SendOptions::default(),
+                )
+                .unwrap();
                 let mut most = 0;
                 let end = p.now + Duration::from_secs(60);
                 while p.a.stats().queued_bytes + p.a.stats().flight_bytes > 0 && p.now < end {
@@ -575,7 +593,10 @@ mod sctp {
                 }
             }
             let grew = alloc::live() - baseline;
-            assert!(grew < 16 * 1024, "live heap grew {grew} bytes over three huge messages");
+            assert!(
+                grew < 16 * 1024,
+                "live heap grew {grew} bytes over three huge messages"
+            );
         }
     }
 
@@ -632,7 +653,10 @@ mod sctp {
         });
         // Measured once the event queue is full (4,096 events, the first 5,000 requests).
         assert!(grew < 4096, "live heap grew {grew} bytes");
-        assert!(p.b.stats().packets_sent >= sent_before + u64::from(n), "each answered");
+        assert!(
+            p.b.stats().packets_sent >= sent_before + u64::from(n),
+            "each answered"
+        );
         let mut events = 0;
         while p.b.poll_event().is_some() {
             events += 1;
@@ -647,10 +671,10 @@ mod turn {
     //! The TURN server against replays and floods: it keeps no state for anybody who has not
     //! proved a password, and a proof is bound to the client's address and the nonce's lifetime.
 
-    use super::{alloc, growth, rng, stranger};
+    use super::{growth, rng, stranger};
     use sansrtc::net::{Datagram, Protocol, Transmit};
     use sansrtc::rng::{RngRoot, Stream};
-    use sansrtc::stun::{Attribute, Class, Message, Method, MessageView, TransactionId};
+    use sansrtc::stun::{Attribute, Class, Message, MessageView, Method, TransactionId};
     use sansrtc::turn::{
         TurnClient, TurnConfig, TurnCredentials, TurnEvent, TurnReceive, TurnServer,
         TurnServerConfig,
@@ -692,7 +716,11 @@ mod turn {
                     now,
                 ),
                 server: TurnServer::new(
-                    TurnServerConfig::new("example.org", TurnCredentials::Static(users), 1_700_000_000),
+                    TurnServerConfig::new(
+                        "example.org",
+                        TurnCredentials::Static(users),
+                        1_700_000_000,
+                    ),
                     root.stream(Stream::Server),
                     now,
                 ),
@@ -784,7 +812,9 @@ mod turn {
             self.client.send_to(a(PEER), b"to the peer");
             self.pump();
             assert!(
-                self.others.iter().any(|t| t.destination == a(PEER) && &t.contents[..] == b"to the peer"),
+                self.others
+                    .iter()
+                    .any(|t| t.destination == a(PEER) && &t.contents[..] == b"to the peer"),
                 "relayed out"
             );
             let n = self.got.len();
@@ -799,12 +829,19 @@ mod turn {
             );
             self.pump();
             assert_eq!(self.got.len(), n + 1, "relayed in");
-            assert!(self.events.iter().all(|e| !matches!(e, TurnEvent::Failed(_))));
+            assert!(
+                self.events
+                    .iter()
+                    .all(|e| !matches!(e, TurnEvent::Failed(_)))
+            );
         }
     }
 
     fn error_code(d: &[u8]) -> Option<u16> {
-        match Message::parse(d).ok()?.get(sansrtc::stun::AttributeType::ERROR_CODE) {
+        match Message::parse(d)
+            .ok()?
+            .get(sansrtc::stun::AttributeType::ERROR_CODE)
+        {
             Some(Attribute::ErrorCode { code, .. }) => Some(*code),
             _ => None,
         }
@@ -836,7 +873,10 @@ mod turn {
             })
             .cloned()
             .collect();
-        assert!(authenticated.len() >= 2, "Allocate and CreatePermission at least");
+        assert!(
+            authenticated.len() >= 2,
+            "Allocate and CreatePermission at least"
+        );
         let allocations = w.server.allocation_count();
         let before = w.server.stats();
         let attacker = a("192.0.2.66:4444");
@@ -879,7 +919,11 @@ mod turn {
         let mut largest = 0;
         let n = 20_000;
         let grew = growth(2_000, n, |i| {
-            let mut m = Message::new(Class::Request, Method::ALLOCATE, TransactionId::random(&mut r));
+            let mut m = Message::new(
+                Class::Request,
+                Method::ALLOCATE,
+                TransactionId::random(&mut r),
+            );
             m.attributes.push(Attribute::RequestedTransport(17));
             let d = m.to_bytes();
             let answers = w.inject(stranger(i as u32), &d);
@@ -894,4 +938,103 @@ mod turn {
         assert!(largest <= 160, "challenge of {largest} bytes");
         w.assert_unharmed();
     }
+}
+
+/// Remote descriptions past every limit (`SdpLimits`: bytes, lines, attributes, media
+/// sections) and trickled candidates past ICE's: refused with the limit named, before anything
+/// is stored (memory flat over many), the signaling state untouched, and the connection that
+/// was up carries on. Descriptions within the byte limit but with more candidates than ICE takes
+/// are accepted with the excess dropped and counted.
+#[test]
+fn sdp_past_every_limit_is_refused_and_changes_nothing() {
+    use sansrtc::sdp::{SdpError, SdpType, SignalingState};
+    let mut p = Pair::with_seed(5, base());
+    let offer = p.a.local_description().unwrap().sdp.to_string();
+    let (head, media) = offer.split_at(offer.find("m=").unwrap());
+    let too_large = format!(
+        "{offer}{}",
+        "a=x-pad:".to_owned() + &"y".repeat(70_000) + "\r\n"
+    );
+    let too_many_lines = format!("{offer}{}", "b=AS:1\r\n".repeat(5_000));
+    let too_many_attributes = format!("{offer}{}", "a=x\r\n".repeat(2_100));
+    let too_many_media = format!("{head}{}", media.repeat(130));
+    let cases = [
+        (too_large, "TooLarge"),
+        (too_many_lines, "TooManyLines"),
+        (too_many_attributes, "TooManyAttributes"),
+        (too_many_media, "TooManyMedia"),
+    ];
+    let check = |p: &mut Pair, sdp: &str, want: &str| {
+        let e = p.b.set_remote_sdp(SdpType::Offer, sdp).unwrap_err();
+        let SdpError::Parse(e) = &e else {
+            panic!("{want}: {e:?}")
+        };
+        let kind = format!("{:?}", e.kind);
+        assert!(kind.starts_with(want), "{want}: {kind}");
+        assert_eq!(p.b.signaling_state(), SignalingState::Stable);
+    };
+    for (sdp, want) in &cases {
+        check(&mut p, sdp, want);
+    }
+    let grew = growth(20, 200, |i| {
+        let (sdp, want) = &cases[i % cases.len()];
+        check(&mut p, sdp, want);
+    });
+    assert!(grew < 4096, "live heap grew {grew} bytes");
+    p.assert_unharmed();
+
+    // Candidates: 10,000 trickled to a connected peer. ICE keeps at most its limit.
+    let before = p.b.stats().ice.dropped_candidates;
+    let mut refused = 0;
+    let grew = growth(1_000, 10_000, |i| {
+        let c = format!(
+            "candidate:{i} 1 udp {} 198.18.{}.{} {} typ host",
+            2_000_000_000 - i,
+            (i >> 8) & 0xFF,
+            i & 0xFF,
+            1024 + i
+        );
+        refused += usize::from(p.b.add_remote_candidate(&c).is_err());
+    });
+    let dropped = p.b.stats().ice.dropped_candidates - before;
+    assert!(grew < 4096, "live heap grew {grew} bytes");
+    assert!(
+        dropped >= 9_000 && refused >= 9_000,
+        "dropped {dropped}, refused {refused}"
+    );
+    p.assert_unharmed();
+}
+
+/// An offer inside the byte limit carrying 1,000 candidates (60 bytes each, inside the 64 KiB limit): applied, ICE keeps its limit and
+/// counts the rest, and the session still connects.
+#[test]
+fn sdp_with_thousands_of_candidates_connects_with_the_excess_counted() {
+    let mut p = Pair::negotiated(
+        sansrtc::PeerConfig::new().seed(61),
+        sansrtc::PeerConfig::new().seed(62),
+        base(),
+        |sdp| {
+            let extra: String = (0..1_000)
+                .map(|i| {
+                    format!(
+                        "a=candidate:{i} 1 udp {} 198.19.{}.{} 9 typ host\r\n",
+                        1_000 + i,
+                        i >> 8,
+                        i & 0xFF
+                    )
+                })
+                .collect();
+            // After the real candidate: ICE keeps the first it is given (see the notes).
+            let at = sdp.find("a=candidate").unwrap();
+            let at = at + sdp[at..].find("\r\n").unwrap() + 2;
+            format!("{}{extra}{}", &sdp[..at], &sdp[at..])
+        },
+    );
+    assert!(p.b.remote_description().is_some(), "the offer was applied");
+    let dropped = p.b.stats().ice.dropped_candidates;
+    assert!(dropped >= 800, "dropped {dropped}");
+    p.run_until(Duration::from_secs(60), |p| {
+        p.a_open && p.b_channel.is_some()
+    });
+    p.assert_unharmed();
 }
