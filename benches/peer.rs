@@ -11,129 +11,18 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sansrtc::dtls::{DtlsConfig, DtlsContext};
-use sansrtc::sdp::SdpType;
-use sansrtc::{ChannelId, ChannelOptions, Event, Peer, PeerConfig};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[path = "shared/str0m_pair.rs"]
 mod str0m_side;
 
+#[path = "shared/sansrtc_pair.rs"]
+mod sansrtc_side;
+use sansrtc_side::Pair;
+
 const TOTAL: usize = 8 << 20;
-
-struct Pair {
-    a: Peer,
-    b: Peer,
-    now: Instant,
-    channel: ChannelId,
-    remote_open: bool,
-    received: usize,
-    datagrams: u64,
-}
-
-impl Pair {
-    /// Two peers through offer/answer (as text) with host candidates; runs until `channel` is
-    /// open on both sides.
-    fn new(ctx: Option<&Arc<DtlsContext>>, seed: u64, now: Instant) -> Self {
-        let config = |s: u64| {
-            let c = PeerConfig::new().seed(s);
-            match ctx {
-                Some(ctx) => c.dtls_context(ctx.clone()),
-                None => c,
-            }
-        };
-        let mut a = Peer::new(config(seed * 2), now);
-        let mut b = Peer::new(config(seed * 2 + 1), now);
-        a.add_local_address("10.0.0.1:1000".parse().unwrap());
-        b.add_local_address("10.0.0.2:2000".parse().unwrap());
-        let channel = a
-            .create_data_channel("bench", ChannelOptions::default())
-            .unwrap();
-        let offer = a.create_offer().unwrap();
-        a.set_local_description(offer.clone()).unwrap();
-        b.set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
-            .unwrap();
-        let answer = b.create_answer().unwrap();
-        b.set_local_description(answer.clone()).unwrap();
-        a.set_remote_sdp(SdpType::Answer, &answer.sdp.to_string())
-            .unwrap();
-        let mut p = Pair {
-            a,
-            b,
-            now,
-            channel,
-            remote_open: false,
-            received: 0,
-            datagrams: 0,
-        };
-        let mut local_open = false;
-        for _ in 0..100_000 {
-            if local_open && p.remote_open {
-                return p;
-            }
-            while let Some(e) = p.a.poll_event() {
-                local_open |= e == Event::ChannelOpen(channel);
-            }
-            p.step();
-        }
-        panic!("sansrtc setup did not complete");
-    }
-
-    /// Moves every datagram across; when nothing moved, jumps to the next deadline.
-    fn step(&mut self) {
-        let mut moved = false;
-        while let Some(t) = self.a.poll_transmit() {
-            self.datagrams += 1;
-            self.b.handle_receive(self.now, t.as_datagram());
-            moved = true;
-        }
-        while let Some(e) = self.b.poll_event() {
-            match e {
-                Event::ChannelMessage(m) => self.received += m.data.len(),
-                Event::ChannelOpen(_) => self.remote_open = true,
-                _ => {}
-            }
-        }
-        while let Some(t) = self.b.poll_transmit() {
-            self.datagrams += 1;
-            self.a.handle_receive(self.now, t.as_datagram());
-            moved = true;
-        }
-        if !moved {
-            let next = [self.a.poll_timeout(), self.b.poll_timeout()]
-                .into_iter()
-                .flatten()
-                .min();
-            self.now = next
-                .unwrap_or(self.now)
-                .max(self.now + Duration::from_micros(1));
-            self.a.handle_timeout(self.now);
-            self.b.handle_timeout(self.now);
-        }
-    }
-
-    /// Setup's last leg: one message across.
-    fn first_message(&mut self) {
-        self.a.send_text(self.channel, "first").unwrap();
-        while self.received == 0 {
-            self.step();
-        }
-    }
-
-    fn transfer(&mut self, total: usize, msg: usize, buffer: usize) {
-        let payload = bytes::Bytes::from(vec![0xA5u8; msg]);
-        let (mut sent, start) = (0, self.received);
-        while self.received - start < total {
-            while sent < total && self.a.buffered_amount(self.channel) < buffer {
-                if self.a.send_binary(self.channel, payload.clone()).is_err() {
-                    break;
-                }
-                sent += msg;
-            }
-            self.step();
-        }
-    }
-}
 
 fn bench(c: &mut Criterion) {
     #[allow(clippy::disallowed_methods, reason = "benchmark base instant")]

@@ -67,6 +67,7 @@ pub mod fuzzing;
 
 #[cfg(test)]
 mod test_util;
+mod vecmap;
 
 pub use channel::{ChannelId, ChannelOptions};
 pub use config::{IceTransportPolicy, PeerConfig, PeerLimits};

@@ -188,55 +188,112 @@ impl Pair {
     }
 }
 
-/// Connection setup the way an application does it: two peers, a host candidate each, an offer
+/// Two str0m peers connected the way an application does it: a host candidate each, an offer
 /// with a data channel and its answer (as SDP text), ICE, DTLS, SCTP, the channel open on both
-/// sides and one message across. Returns the datagrams exchanged.
-pub fn setup_via_sdp(now: Instant) -> u64 {
-    let mut l = Rtc::new(now);
-    let mut r = Rtc::new(now);
-    let la: SocketAddr = (Ipv4Addr::new(1, 1, 1, 1), 1000).into();
-    let ra: SocketAddr = (Ipv4Addr::new(2, 2, 2, 2), 2000).into();
-    let hl = Candidate::host(la, "udp").unwrap();
-    let hr = Candidate::host(ra, "udp").unwrap();
-    l.add_local_candidate(hl.clone()).unwrap();
-    r.add_local_candidate(hr.clone()).unwrap();
-    let mut api = l.sdp_api();
-    let cid = api.add_channel("setup".into());
-    let (offer, pending) = api.apply().unwrap();
-    let offer = str0m::change::SdpOffer::from_sdp_string(&offer.to_sdp_string()).unwrap();
-    let answer = r.sdp_api().accept_offer(offer).unwrap();
-    let answer = str0m::change::SdpAnswer::from_sdp_string(&answer.to_sdp_string()).unwrap();
-    l.sdp_api().accept_answer(pending, answer).unwrap();
-    // Host candidates trickled the way the SDP carried them.
-    l.add_remote_candidate(hr);
-    r.add_remote_candidate(hl);
-    let mut now = now;
-    let (mut to_l, mut to_r) = (VecDeque::new(), VecDeque::new());
-    let (mut rx, mut open_l, mut open_r) = (0usize, false, false);
-    let mut sent = false;
-    let mut datagrams = 0u64;
-    for _ in 0..100_000 {
-        let tl = drain(&mut l, &mut to_r, &mut rx, &mut open_l);
-        let tr = drain(&mut r, &mut to_l, &mut rx, &mut open_r);
-        if open_l && !sent {
-            if let Some(mut ch) = l.channel(cid) {
-                ch.write(true, b"first").unwrap();
-                sent = true;
+/// sides and one message across.
+pub struct SdpPair {
+    pub l: Rtc,
+    pub r: Rtc,
+    pub now: Instant,
+    to_l: Queue,
+    to_r: Queue,
+    tl: Option<Instant>,
+    tr: Option<Instant>,
+    /// Datagrams exchanged.
+    pub datagrams: u64,
+}
+
+impl SdpPair {
+    pub fn connect(now: Instant) -> SdpPair {
+        let mut l = Rtc::new(now);
+        let mut r = Rtc::new(now);
+        let la: SocketAddr = (Ipv4Addr::new(1, 1, 1, 1), 1000).into();
+        let ra: SocketAddr = (Ipv4Addr::new(2, 2, 2, 2), 2000).into();
+        let hl = Candidate::host(la, "udp").unwrap();
+        let hr = Candidate::host(ra, "udp").unwrap();
+        l.add_local_candidate(hl.clone()).unwrap();
+        r.add_local_candidate(hr.clone()).unwrap();
+        let mut api = l.sdp_api();
+        let cid = api.add_channel("setup".into());
+        let (offer, pending) = api.apply().unwrap();
+        let offer = str0m::change::SdpOffer::from_sdp_string(&offer.to_sdp_string()).unwrap();
+        let answer = r.sdp_api().accept_offer(offer).unwrap();
+        let answer = str0m::change::SdpAnswer::from_sdp_string(&answer.to_sdp_string()).unwrap();
+        l.sdp_api().accept_answer(pending, answer).unwrap();
+        // Host candidates trickled the way the SDP carried them.
+        l.add_remote_candidate(hr);
+        r.add_remote_candidate(hl);
+        let mut p = SdpPair {
+            l,
+            r,
+            now,
+            to_l: VecDeque::new(),
+            to_r: VecDeque::new(),
+            tl: None,
+            tr: None,
+            datagrams: 0,
+        };
+        let (mut rx, mut open_l, mut open_r) = (0usize, false, false);
+        let mut sent = false;
+        for _ in 0..100_000 {
+            p.tl = drain(&mut p.l, &mut p.to_r, &mut rx, &mut open_l);
+            p.tr = drain(&mut p.r, &mut p.to_l, &mut rx, &mut open_r);
+            if open_l && !sent {
+                if let Some(mut ch) = p.l.channel(cid) {
+                    ch.write(true, b"first").unwrap();
+                    sent = true;
+                }
+                continue;
             }
-            continue;
+            if rx > 0 && open_r {
+                return p;
+            }
+            p.exchange(&mut rx, &mut open_l, &mut open_r);
         }
-        if rx > 0 && open_r {
-            return datagrams;
-        }
-        datagrams += (to_l.len() + to_r.len()) as u64;
-        let mut moved = deliver(&mut r, &mut to_r, &mut to_l, now, &mut rx, &mut open_r);
-        moved |= deliver(&mut l, &mut to_l, &mut to_r, now, &mut rx, &mut open_l);
+        panic!("str0m setup did not complete");
+    }
+
+    /// Delivers what is queued; when nothing moved, jumps to the next deadline.
+    fn exchange(&mut self, rx: &mut usize, open_l: &mut bool, open_r: &mut bool) {
+        self.datagrams += (self.to_l.len() + self.to_r.len()) as u64;
+        let now = self.now;
+        let mut moved = deliver(&mut self.r, &mut self.to_r, &mut self.to_l, now, rx, open_r);
+        moved |= deliver(&mut self.l, &mut self.to_l, &mut self.to_r, now, rx, open_l);
         if !moved {
-            let next = [tl, tr].into_iter().flatten().min().unwrap_or(now);
-            now = next.max(now + Duration::from_micros(1));
-            l.handle_input(Input::Timeout(now)).unwrap();
-            r.handle_input(Input::Timeout(now)).unwrap();
+            let next = [self.tl, self.tr]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(now);
+            self.now = next.max(now + Duration::from_micros(1));
+            self.l.handle_input(Input::Timeout(self.now)).unwrap();
+            self.r.handle_input(Input::Timeout(self.now)).unwrap();
         }
     }
-    panic!("str0m setup did not complete");
+
+    /// Idles until `until`: timers (consent checks, heartbeats) and their answers only.
+    pub fn idle_until(&mut self, until: Instant) {
+        let (mut rx, mut open_l, mut open_r) = (0usize, true, true);
+        while self.now < until {
+            self.tl = drain(&mut self.l, &mut self.to_r, &mut rx, &mut open_l);
+            self.tr = drain(&mut self.r, &mut self.to_l, &mut rx, &mut open_r);
+            if self.to_l.is_empty() && self.to_r.is_empty() {
+                let next = [self.tl, self.tr]
+                    .into_iter()
+                    .flatten()
+                    .min()
+                    .unwrap_or(until);
+                self.now = next.clamp(self.now + Duration::from_micros(1), until);
+                self.l.handle_input(Input::Timeout(self.now)).unwrap();
+                self.r.handle_input(Input::Timeout(self.now)).unwrap();
+                continue;
+            }
+            self.exchange(&mut rx, &mut open_l, &mut open_r);
+        }
+    }
+}
+
+/// Connection setup (see [`SdpPair`]); returns the datagrams exchanged.
+pub fn setup_via_sdp(now: Instant) -> u64 {
+    SdpPair::connect(now).datagrams
 }

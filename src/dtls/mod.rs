@@ -273,7 +273,7 @@ impl DtlsTransport {
         let mut t = Self {
             dtls,
             rng: slot,
-            out_buf: vec![0; config.mtu.max(1500) + 64],
+            out_buf: Vec::new(),
             arena: BytesMut::new(),
             config,
             state: DtlsState::Connecting,
@@ -317,6 +317,22 @@ impl DtlsTransport {
 
     fn alive(&self) -> bool {
         matches!(self.state, DtlsState::Connecting | DtlsState::Connected)
+    }
+
+    /// Releases what an idle transport keeps from busier times: the record arena's current
+    /// chunk, the output buffer (both come back on the next record) and empty queues.
+    /// Only once connected: during the handshake dimpl writes a whole certificate into the
+    /// output buffer and requires the room to be there.
+    pub fn trim(&mut self) {
+        use crate::vecmap::shrink_if_empty;
+        if self.state != DtlsState::Connected {
+            return;
+        }
+        if self.transmits.is_empty() && self.events.is_empty() && self.held.is_empty() {
+            self.arena = BytesMut::new();
+            self.out_buf = Vec::new();
+        }
+        shrink_if_empty!(self.transmits, self.events, self.held);
     }
 
     /// A DTLS datagram (first byte 20..=63, RFC 7983) from the selected pair.
@@ -420,6 +436,10 @@ impl DtlsTransport {
     /// Drains dimpl's outputs into owned transmits and events.
     fn drain(&mut self) {
         self.timeout = None;
+        if self.out_buf.is_empty() {
+            // Given back by `trim` while idle.
+            self.out_buf.resize(self.config.mtu.max(1500) + 64, 0);
+        }
         loop {
             if !self.alive() {
                 return;

@@ -6,8 +6,9 @@ use crate::config::PeerLimits;
 use crate::event::{ChannelCloseReason, ChannelMessage, ChannelState, Event};
 use crate::peer::PeerDrops;
 use crate::sctp::{Association, Message, SendError, SendOptions};
+use crate::vecmap::SortedVec;
 use bytes::{Bytes, BytesMut};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Misuse of the channel commands.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,8 +74,8 @@ struct Channel {
 pub(super) struct Channels {
     limits: PeerLimits,
     next_id: u32,
-    map: BTreeMap<ChannelId, Channel>,
-    streams: BTreeMap<u16, ChannelId>,
+    map: SortedVec<ChannelId, Channel>,
+    streams: SortedVec<u16, ChannelId>,
     dtls_client: Option<bool>,
 }
 
@@ -83,8 +84,8 @@ impl Channels {
         Self {
             limits,
             next_id: 0,
-            map: BTreeMap::new(),
-            streams: BTreeMap::new(),
+            map: SortedVec::default(),
+            streams: SortedVec::default(),
             dtls_client: None,
         }
     }

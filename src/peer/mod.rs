@@ -64,6 +64,17 @@ pub struct PeerDrops {
     pub events: u64,
 }
 
+/// The peer's own counters (the rest of [`PeerStats`] is read from the parts when asked).
+#[derive(Debug, Default, Clone, Copy)]
+struct Counters {
+    datagrams_received: u64,
+    bytes_received: u64,
+    datagrams_sent: u64,
+    bytes_sent: u64,
+    dropped: PeerDrops,
+    turn_failures: u64,
+}
+
 /// Counters and current values, cheap to read ([`Peer::stats`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerStats {
@@ -165,7 +176,7 @@ pub struct Peer {
     negotiated_data: bool,
     negotiation_pending: bool,
     closed: bool,
-    stats: PeerStats,
+    stats: Counters,
     sctp_buf: Vec<u8>,
     /// One TURN client per (local address, TURN server of its family).
     turn: Vec<TurnClient>,
@@ -243,23 +254,8 @@ impl Peer {
             negotiated_data: false,
             negotiation_pending: false,
             closed: false,
-            stats: PeerStats {
-                datagrams_received: 0,
-                bytes_received: 0,
-                datagrams_sent: 0,
-                bytes_sent: 0,
-                dropped: PeerDrops::default(),
-                ice: IceStats::default(),
-                dtls: None,
-                dtls_state: None,
-                sctp: None,
-                selected_pair: None,
-                rtt: None,
-                channels: 0,
-                turn_failures: 0,
-                turn_allocations: 0,
-            },
-            sctp_buf: Vec::with_capacity(1500),
+            stats: Counters::default(),
+            sctp_buf: Vec::new(),
             turn: Vec::new(),
             ice_gathering_done: false,
             config,
@@ -307,16 +303,24 @@ impl Peer {
 
     /// Counters and current values.
     pub fn stats(&self) -> PeerStats {
-        let mut s = self.stats;
-        s.ice = self.ice.stats();
-        s.dtls = self.dtls.as_ref().map(DtlsTransport::stats);
-        s.dtls_state = self.dtls.as_ref().map(DtlsTransport::state);
-        s.sctp = self.sctp.as_ref().map(Association::stats);
-        s.selected_pair = self.ice.selected_pair();
-        s.rtt = s.sctp.and_then(|x| x.srtt);
-        s.channels = self.channels.len();
-        s.turn_allocations = self.turn.iter().filter(|c| c.relayed().is_some()).count();
-        s
+        let c = &self.stats;
+        let sctp = self.sctp.as_ref().map(Association::stats);
+        PeerStats {
+            datagrams_received: c.datagrams_received,
+            bytes_received: c.bytes_received,
+            datagrams_sent: c.datagrams_sent,
+            bytes_sent: c.bytes_sent,
+            dropped: c.dropped,
+            ice: self.ice.stats(),
+            dtls: self.dtls.as_ref().map(DtlsTransport::stats),
+            dtls_state: self.dtls.as_ref().map(DtlsTransport::state),
+            sctp,
+            selected_pair: self.ice.selected_pair(),
+            rtt: sctp.and_then(|x| x.srtt),
+            channels: self.channels.len(),
+            turn_failures: c.turn_failures,
+            turn_allocations: self.turn.iter().filter(|c| c.relayed().is_some()).count(),
+        }
     }
 
     /// Whether `d` belongs to this peer, for serving several peers on one socket: STUN for our
@@ -462,7 +466,12 @@ impl Peer {
         if rt.end_of_candidates {
             self.ice.end_of_remote_candidates();
         }
-        self.remote = Some(rt);
+        // ICE has the candidates; what is kept is for restart detection and the transport.
+        self.remote = Some(RemoteTransport {
+            candidates: Vec::new(),
+            ice_options: Vec::new(),
+            ..rt
+        });
         self.drain_ice();
     }
 
@@ -846,6 +855,31 @@ impl Peer {
             sctp.handle_timeout(self.now);
         }
         self.update_states();
+        self.trim_if_idle();
+    }
+
+    /// An idle peer (nothing queued or in flight) gives back the working buffers of busier
+    /// times: a server holding many idle connections pays for their state, not for their
+    /// buffers. Runs from `handle_timeout`, so an idle peer trims at its next timer (consent
+    /// freshness fires every few seconds); cheap when there is nothing to release.
+    fn trim_if_idle(&mut self) {
+        use crate::vecmap::shrink_if_empty;
+        let sctp_idle = self.sctp.as_ref().is_none_or(|s| {
+            let st = s.stats();
+            st.flight_bytes == 0 && st.queued_bytes == 0
+        });
+        if !sctp_idle || !self.transmits.is_empty() || !self.events.is_empty() {
+            return;
+        }
+        self.sctp_buf = Vec::new();
+        shrink_if_empty!(self.transmits, self.events);
+        self.ice.trim();
+        if let Some(d) = self.dtls.as_mut() {
+            d.trim();
+        }
+        if let Some(s) = self.sctp.as_mut() {
+            s.trim();
+        }
     }
 
     /// The next datagram to send.

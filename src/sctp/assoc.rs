@@ -501,6 +501,27 @@ impl Association {
         s
     }
 
+    /// Releases the capacity an idle association keeps from busier times: empty queues, spare
+    /// packet buffers, emptied maps. Cheap when there is nothing to release; the peer calls it
+    /// from `handle_timeout` when nothing is queued or in flight (servers with many idle
+    /// associations are what it is for).
+    pub fn trim(&mut self) {
+        use crate::vecmap::{reset_if_empty, shrink_if_empty};
+        self.spare = Vec::new();
+        shrink_if_empty!(
+            self.out_packets,
+            self.heartbeat_acks,
+            self.errors,
+            self.events,
+            self.responses_due
+        );
+        reset_if_empty!(self.reset_wanted);
+        self.sender.trim();
+        if let Some(r) = self.receiver.as_mut() {
+            r.trim();
+        }
+    }
+
     /// Bytes the receiving half holds: partial messages, complete ones waiting for their turn,
     /// and delivered ones not yet polled. Bounded by twice the receive window.
     pub fn held_bytes(&self) -> usize {

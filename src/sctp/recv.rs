@@ -242,6 +242,13 @@ fn seq_le(a: u32, b: u32, bits16: bool) -> bool {
 }
 
 impl Receiver {
+    /// Releases idle capacity (see `Association::trim`).
+    pub(super) fn trim(&mut self) {
+        use crate::vecmap::{reset_if_empty, shrink_if_empty};
+        reset_if_empty!(self.partials, self.unordered);
+        shrink_if_empty!(self.ranges, self.dups, self.ready);
+    }
+
     pub(super) fn new(peer_initial_tsn: u32, i_data: bool, limits: RecvLimits) -> Self {
         Receiver {
             cum: BASE + u64::from(peer_initial_tsn) - 1,

@@ -12,6 +12,7 @@
 
 use super::chunk::{Data, Skipped, flags, pad};
 use super::recv::unwrap_tsn;
+use crate::vecmap::SortedVec;
 use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
@@ -186,7 +187,7 @@ pub(super) struct SackOutcome {
 #[derive(Debug)]
 pub(super) struct Sender {
     p: SendParams,
-    streams: BTreeMap<u16, OutStream>,
+    streams: SortedVec<u16, OutStream>,
     /// Streams with queued messages, in round-robin order.
     active: VecDeque<u16>,
     /// DATA (not I-DATA): the stream whose message is partly cut; it must finish first
@@ -284,11 +285,27 @@ pub enum SendError {
 }
 
 impl Sender {
+    /// Releases idle capacity (see `Association::trim`).
+    pub(super) fn trim(&mut self) {
+        use crate::vecmap::{reset_if_empty, shrink_if_empty};
+        for s in self.streams.values_mut() {
+            shrink_if_empty!(s.queue);
+        }
+        reset_if_empty!(self.lost);
+        shrink_if_empty!(
+            self.flight,
+            self.active,
+            self.prev_gaps,
+            self.scratch,
+            self.low_events
+        );
+    }
+
     pub(super) fn new(p: SendParams, initial_tsn: u32, peer_rwnd: u32) -> Self {
         let cum = (1u64 << 32) + u64::from(initial_tsn) - 1;
         Sender {
             p,
-            streams: BTreeMap::new(),
+            streams: SortedVec::default(),
             active: VecDeque::new(),
             turn_started: false,
             current: None,
@@ -355,7 +372,7 @@ impl Sender {
     }
 
     pub(super) fn stream(&mut self, id: u16) -> &mut OutStream {
-        self.streams.entry(id).or_default()
+        self.streams.get_or_default(id)
     }
 
     pub(super) fn set_weight(&mut self, id: u16, weight: u16) {
@@ -384,7 +401,7 @@ impl Sender {
         let id = self.next_msg_id;
         self.next_msg_id += 1;
         let len = data.len();
-        let s = self.streams.entry(stream).or_default();
+        let s = self.streams.get_or_default(stream);
         if s.resetting {
             return Err(SendError::StreamResetting { stream });
         }

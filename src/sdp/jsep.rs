@@ -57,6 +57,12 @@ impl Description {
             sdp: SessionDescription::parse(text)?,
         })
     }
+
+    /// The same description with no spare capacity (what a peer keeps for the session's life).
+    fn shrunk(mut self) -> Self {
+        self.sdp.shrink_to_fit();
+        self
+    }
 }
 
 /// RTCSignalingState.
@@ -193,12 +199,13 @@ pub struct Jsep {
     state: SignalingState,
     session_id: u64,
     session_version: u64,
-    current_local: Option<Description>,
-    pending_local: Option<Description>,
-    current_remote: Option<Description>,
-    pending_remote: Option<Description>,
-    last_offer: Option<SessionDescription>,
-    last_answer: Option<SessionDescription>,
+    // Boxed: a connected peer holds two of the six, and each is ~450 bytes inline.
+    current_local: Option<Box<Description>>,
+    pending_local: Option<Box<Description>>,
+    current_remote: Option<Box<Description>>,
+    pending_remote: Option<Box<Description>>,
+    last_offer: Option<Box<SessionDescription>>,
+    last_answer: Option<Box<SessionDescription>>,
 }
 
 const DATA_PROTOCOL: &str = "UDP/DTLS/SCTP";
@@ -233,24 +240,26 @@ impl Jsep {
 
     /// The local description in effect: pending if any, else current.
     pub fn local_description(&self) -> Option<&Description> {
-        self.pending_local.as_ref().or(self.current_local.as_ref())
+        self.pending_local
+            .as_deref()
+            .or(self.current_local.as_deref())
     }
 
     /// The remote description in effect: pending if any, else current.
     pub fn remote_description(&self) -> Option<&Description> {
         self.pending_remote
-            .as_ref()
-            .or(self.current_remote.as_ref())
+            .as_deref()
+            .or(self.current_remote.as_deref())
     }
 
     /// The last negotiated (answered) local description.
     pub fn current_local_description(&self) -> Option<&Description> {
-        self.current_local.as_ref()
+        self.current_local.as_deref()
     }
 
     /// The last negotiated (answered) remote description.
     pub fn current_remote_description(&self) -> Option<&Description> {
-        self.current_remote.as_ref()
+        self.current_remote.as_deref()
     }
 
     /// Closes: every later command fails with [`SdpError::InvalidState`].
@@ -268,7 +277,7 @@ impl Jsep {
     /// The negotiated session the next offer starts from (RFC 9429 §5.2.2): the media sections
     /// of the current local description, or of the current remote one reversed, in order.
     fn negotiated_sections(&self) -> Option<&SessionDescription> {
-        self.current_local.as_ref().map(|d| &d.sdp)
+        self.current_local.as_deref().map(|d| &d.sdp)
     }
 
     /// createOffer (RFC 9429 §5.2): allowed in `stable` and `have-local-offer`.
@@ -297,7 +306,7 @@ impl Jsep {
             media.push(self.data_section(Some(&mid), local, Setup::ActPass));
         }
         let sdp = self.session(media);
-        self.last_offer = Some(sdp.clone());
+        self.last_offer = Some(Box::new(sdp.clone()));
         Ok(sdp)
     }
 
@@ -349,7 +358,7 @@ impl Jsep {
                 },
             );
         }
-        self.last_answer = Some(sdp.clone());
+        self.last_answer = Some(Box::new(sdp.clone()));
         Ok(sdp)
     }
 
@@ -468,16 +477,18 @@ impl Jsep {
             _ => return Err(self.invalid("set_local_description")),
         };
         let created = match d.kind {
-            SdpType::Offer => self.last_offer.as_ref(),
-            _ => self.last_answer.as_ref(),
+            SdpType::Offer => self.last_offer.as_deref(),
+            _ => self.last_answer.as_deref(),
         };
         if created != Some(&d.sdp) {
             return Err(SdpError::Modified(d.kind.as_str()));
         }
+        let d = Box::new(d.shrunk());
         if d.kind == SdpType::Answer {
             self.current_local = Some(d);
             self.pending_local = None;
             self.current_remote = self.pending_remote.take().or(self.current_remote.take());
+            self.negotiation_done();
         } else {
             self.pending_local = Some(d);
         }
@@ -515,15 +526,25 @@ impl Jsep {
         if self.state == S::HaveLocalOffer && d.kind == SdpType::Offer {
             self.pending_local = None; // implicit rollback
         }
+        let d = Box::new(d.shrunk());
         if d.kind == SdpType::Answer {
             self.current_remote = Some(d);
             self.pending_remote = None;
             self.current_local = self.pending_local.take().or(self.current_local.take());
+            self.negotiation_done();
         } else {
             self.pending_remote = Some(d);
         }
         self.state = next;
         Ok(())
+    }
+
+    /// An answer was applied: the negotiation is over and what `create_offer` /
+    /// `create_answer` made for it is spent (a later `set_local_description` needs a new one).
+    /// Dropping them keeps a connected peer from holding a third and fourth description.
+    fn negotiation_done(&mut self) {
+        self.last_offer = None;
+        self.last_answer = None;
     }
 
     /// W3C rollback of whichever offer is pending (local or remote): back to `stable`.

@@ -219,6 +219,21 @@ pub struct SessionDescription {
 }
 
 impl SessionDescription {
+    /// Drops spare capacity in every list (parsing and building grow them by doubling).
+    pub fn shrink_to_fit(&mut self) {
+        self.emails.shrink_to_fit();
+        self.phones.shrink_to_fit();
+        self.bandwidths.shrink_to_fit();
+        self.timings.shrink_to_fit();
+        self.attributes.shrink_to_fit();
+        for m in &mut self.media {
+            m.formats.shrink_to_fit();
+            m.bandwidths.shrink_to_fit();
+            m.attributes.shrink_to_fit();
+        }
+        self.media.shrink_to_fit();
+    }
+
     /// A description with this origin and session name and nothing else (add at least one
     /// [`Timing`] before writing it: RFC 8866 requires a `t=` line).
     pub fn new(origin: Origin, session_name: impl Into<String>) -> Self {

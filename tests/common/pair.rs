@@ -198,6 +198,19 @@ impl Pair {
         self.run_until(d, |p| p.now >= end);
     }
 
+    /// Forgets the logs (messages, events, strays), capacity included: what is left on the heap
+    /// is the peers'.
+    pub fn forget_logs(&mut self) {
+        for v in [&mut self.a_got, &mut self.b_got] {
+            *v = Vec::new();
+        }
+        for v in [&mut self.a_events, &mut self.b_events] {
+            *v = Vec::new();
+        }
+        self.stray = Vec::new();
+        self.wire = Vec::new();
+    }
+
     /// Hands `b` a datagram as if from `source`.
     pub fn inject_b(&mut self, source: SocketAddr, contents: &[u8]) {
         self.b.handle_receive(

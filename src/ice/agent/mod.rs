@@ -411,6 +411,18 @@ impl IceAgent {
             .collect()
     }
 
+    /// Releases idle capacity: emptied transaction map, empty queues, and the spare room in the
+    /// candidate and pair lists (they grow by doubling; an idle agent's lists are done growing
+    /// until the next trickled candidate or restart).
+    pub fn trim(&mut self) {
+        use crate::vecmap::{reset_if_empty, shrink_if_empty};
+        reset_if_empty!(self.transactions);
+        shrink_if_empty!(self.triggered, self.transmits, self.events);
+        self.locals.shrink_to_fit();
+        self.remotes.shrink_to_fit();
+        self.pairs.shrink_to_fit();
+    }
+
     /// Counters.
     pub fn stats(&self) -> IceStats {
         self.stats

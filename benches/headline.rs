@@ -1,0 +1,442 @@
+//! Every headline figure in one table, sansrtc beside str0m 0.25 (aws-lc-rs) doing the same
+//! work in the same run, with the machine's ceilings for the per-packet work: what README
+//! publishes. `cargo bench --bench headline` (it also runs as part of a plain `cargo bench`).
+//!
+//! - SDP parse: the Chromium data-channel offer.
+//! - STUN check: parse + MESSAGE-INTEGRITY of one connectivity check (both with the same
+//!   HMAC-SHA1 implementation, so the figure is the STUN handling around it).
+//! - Setup: both peers from construction to one message across (SDP text, ICE, DTLS, SCTP, DCEP).
+//! - Throughput through two whole peers, reliable ordered, by message size and by send buffer.
+//! - Scale: `HEADLINE_PEERS` (default 10,000) established peers in one process, in pairs, each
+//!   stack in a child process of its own: memory per idle peer, as the Rust heap (a counting
+//!   global allocator) and as malloc's bytes in use (glibc `mallinfo2`, which also sees the C
+//!   heap of str0m's aws-lc: the fair figure), and CPU per peer per idle second (consent
+//!   freshness, heartbeats) over 30 virtual seconds.
+//! - `poll_timeout` with 1 and 1,024 open channels (sansrtc only: str0m has no such call).
+//! - Ceilings: AES-128-GCM seal+open, CRC32c, memcpy of a 1200-byte packet.
+//!
+//! The counting allocator adds one relaxed atomic add per allocation to both stacks alike.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sansrtc::dtls::{DtlsConfig, DtlsContext};
+use sansrtc::sdp::SessionDescription;
+use sansrtc::stun::{Attribute, Class, Message, MessageView, Method, TransactionId};
+use sansrtc::{ChannelOptions, Peer};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[path = "../tests/common/alloc.rs"]
+mod alloc;
+#[path = "shared/ceilings.rs"]
+mod ceilings;
+#[path = "shared/sansrtc_pair.rs"]
+mod sansrtc_side;
+#[path = "shared/str0m_pair.rs"]
+mod str0m_side;
+
+use ceilings::median_seconds;
+
+const CHROMIUM_OFFER: &str = include_str!("../tests/fixtures/sdp/chromium-data-offer.sdp");
+const TOTAL: usize = 8 << 20;
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "benchmark base instant and timing"
+)]
+fn clock() -> Instant {
+    Instant::now()
+}
+
+struct Table {
+    rows: Vec<(String, String, String, String)>,
+}
+
+impl Table {
+    /// A row with both stacks; `higher_is_better` picks how the ratio reads (always
+    /// sansrtc's figure over str0m's).
+    fn both(&mut self, figure: &str, unit: &str, ours: f64, theirs: f64, digits: usize) {
+        self.rows.push((
+            format!("{figure} ({unit})"),
+            format!("{ours:.digits$}"),
+            format!("{theirs:.digits$}"),
+            format!("{:.2}×", ours / theirs),
+        ));
+        println!("{figure} ({unit}): sansrtc {ours:.digits$}, str0m {theirs:.digits$}");
+    }
+    fn ours(&mut self, figure: &str, unit: &str, ours: f64, digits: usize) {
+        self.rows.push((
+            format!("{figure} ({unit})"),
+            format!("{ours:.digits$}"),
+            "—".into(),
+            "".into(),
+        ));
+        println!("{figure} ({unit}): {ours:.digits$}");
+    }
+    fn print(&self) {
+        println!("\n| figure | sansrtc | str0m | sansrtc / str0m |");
+        println!("|---|---:|---:|---:|");
+        for (a, b, c, d) in &self.rows {
+            println!("| {a} | {b} | {c} | {d} |");
+        }
+    }
+}
+
+fn check_bytes(pwd: &[u8]) -> Vec<u8> {
+    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([7; 12]));
+    m.attributes
+        .push(Attribute::Username("local:remote".into()));
+    m.attributes.push(Attribute::Priority(1_862_270_975));
+    m.attributes
+        .push(Attribute::IceControlling(0x0123_4567_89ab_cdef));
+    m.attributes.push(Attribute::UseCandidate);
+    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    m.attributes.push(Attribute::Fingerprint);
+    m.to_bytes_with_key(pwd)
+}
+
+fn hmac_sha1(key: &[u8], parts: &[&[u8]]) -> [u8; 20] {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("any key");
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// Nanoseconds per call of `f`, median of 7 runs of `n` calls.
+fn ns_per(n: usize, f: &mut dyn FnMut()) -> f64 {
+    median_seconds(7, &mut || {
+        for _ in 0..n {
+            f();
+        }
+    }) * 1e9
+        / n as f64
+}
+
+/// What one scale run measured.
+struct Scale {
+    peers: usize,
+    /// Live heap (Rust allocator) of the established, idle peers.
+    heap: f64,
+    /// Bytes in use in malloc (`mallinfo2`), which also sees what C code (aws-lc) allocates.
+    rss: f64,
+    setup: f64,
+    idle_cpu: f64,
+    idle_secs: f64,
+    datagrams: f64,
+}
+
+/// Bytes in use in the C heap (glibc's `mallinfo2`: everything Rust's System allocator and C
+/// code such as aws-lc allocate, with malloc's own per-chunk overhead). Elsewhere, the resident
+/// set from /proc (which also counts freed memory malloc keeps).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn c_heap_bytes() -> f64 {
+    #[repr(C)]
+    struct MallInfo2 {
+        arena: usize,
+        ordblks: usize,
+        smblks: usize,
+        hblks: usize,
+        hblkhd: usize,
+        usmblks: usize,
+        fsmblks: usize,
+        uordblks: usize,
+        fordblks: usize,
+        keepcost: usize,
+    }
+    unsafe extern "C" {
+        fn mallinfo2() -> MallInfo2;
+    }
+    // SAFETY: glibc's mallinfo2 takes nothing and returns a plain struct by value.
+    let m = unsafe { mallinfo2() };
+    (m.uordblks + m.hblkhd) as f64
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn c_heap_bytes() -> f64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |pages| pages * 4096.0)
+}
+
+/// Runs the scale measurement of `stack` in a child process (this binary again).
+fn scale_child(stack: &str, peers: usize) -> Scale {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("HEADLINE_SCALE_CHILD", stack)
+        .env("HEADLINE_PEERS", peers.to_string())
+        .output()
+        .expect("the scale child runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("scale "))
+        .expect("a scale line");
+    let v: Vec<f64> = line
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    Scale {
+        peers: v[0] as usize,
+        heap: v[1],
+        rss: v[2],
+        setup: v[3],
+        idle_cpu: v[4],
+        idle_secs: v[5],
+        datagrams: v[6],
+    }
+}
+
+/// The child: `peers` established peers in pairs, then 30 virtual seconds of idling.
+fn scale_run(stack: &str, peers: usize) {
+    let now = clock();
+    let ctx = Arc::new(DtlsContext::new(DtlsConfig::default()));
+    let pairs = peers / 2;
+    let idle = Duration::from_secs(30);
+    let (heap0, rss0) = (alloc::global_live(), c_heap_bytes());
+    let t0 = clock();
+    let (setup, cpu, datagrams, heap, rss);
+    if stack == "sansrtc" {
+        let mut v: Vec<sansrtc_side::Pair> = (0..pairs)
+            .map(|i| sansrtc_side::Pair::new(Some(&ctx), 5_000_000 + i as u64, now))
+            .collect();
+        setup = clock() - t0;
+        let d0: u64 = v.iter().map(|p| p.datagrams).sum();
+        let end = v.iter().map(|p| p.now).max().unwrap() + idle;
+        let t1 = clock();
+        for p in &mut v {
+            p.idle_until(end);
+        }
+        cpu = clock() - t1;
+        datagrams = v.iter().map(|p| p.datagrams).sum::<u64>() - d0;
+        assert!(v.iter().all(|p| {
+            p.a.connection_state() == sansrtc::PeerConnectionState::Connected
+                && p.b.connection_state() == sansrtc::PeerConnectionState::Connected
+        }));
+        (heap, rss) = (alloc::global_live() - heap0, c_heap_bytes() - rss0);
+        std::mem::forget(v);
+    } else {
+        let mut v: Vec<str0m_side::SdpPair> = (0..pairs)
+            .map(|_| str0m_side::SdpPair::connect(now))
+            .collect();
+        setup = clock() - t0;
+        let d0: u64 = v.iter().map(|p| p.datagrams).sum();
+        let end = v.iter().map(|p| p.now).max().unwrap() + idle;
+        let t1 = clock();
+        for p in &mut v {
+            p.idle_until(end);
+        }
+        cpu = clock() - t1;
+        datagrams = v.iter().map(|p| p.datagrams).sum::<u64>() - d0;
+        assert!(v.iter().all(|p| p.l.is_alive() && p.r.is_alive()));
+        (heap, rss) = (alloc::global_live() - heap0, c_heap_bytes() - rss0);
+        std::mem::forget(v);
+    }
+    println!(
+        "scale {} {} {} {} {} {} {}",
+        2 * pairs,
+        heap,
+        rss,
+        setup.as_secs_f64(),
+        cpu.as_secs_f64(),
+        idle.as_secs_f64(),
+        datagrams
+    );
+}
+
+fn main() {
+    if let Ok(stack) = std::env::var("HEADLINE_SCALE_CHILD") {
+        let peers = std::env::var("HEADLINE_PEERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10_000);
+        scale_run(&stack, peers);
+        return;
+    }
+    // `cargo bench` passes `--bench`; a filter that does not name us skips the table.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if !args.is_empty() && !args.iter().any(|a| "headline".contains(a.as_str())) {
+        return;
+    }
+    let now = clock();
+    let ctx = Arc::new(DtlsContext::new(DtlsConfig::default()));
+    let mut t = Table { rows: Vec::new() };
+
+    // SDP parse.
+    assert!(str0m::change::SdpOffer::from_sdp_string(CHROMIUM_OFFER).is_ok());
+    let ours = ns_per(20_000, &mut || {
+        black_box(SessionDescription::parse(black_box(CHROMIUM_OFFER)).unwrap());
+    });
+    let theirs = ns_per(20_000, &mut || {
+        black_box(str0m::change::SdpOffer::from_sdp_string(black_box(CHROMIUM_OFFER)).unwrap());
+    });
+    t.both(
+        "SDP parse, Chromium data offer",
+        "µs",
+        ours / 1e3,
+        theirs / 1e3,
+        2,
+    );
+
+    // STUN check.
+    let pwd = b"the-local-ice-password-0123";
+    let bytes = check_bytes(pwd);
+    let ours = ns_per(500_000, &mut || {
+        let v = MessageView::parse(black_box(&bytes)).expect("valid");
+        v.verify_integrity(pwd).expect("authentic");
+        black_box(v.transaction_id());
+    });
+    let theirs = ns_per(500_000, &mut || {
+        let m = str0m::ice::StunMessage::parse(black_box(&bytes)).expect("valid");
+        assert!(m.verify(pwd, hmac_sha1));
+        black_box(m.trans_id());
+    });
+    t.both("STUN check: parse + integrity", "ns", ours, theirs, 0);
+
+    // Setup.
+    let mut seed = 1_000_000u64;
+    let ours = median_seconds(15, &mut || {
+        seed += 1;
+        sansrtc_side::Pair::new(Some(&ctx), seed, now).first_message();
+    });
+    let theirs = median_seconds(15, &mut || {
+        str0m_side::setup_via_sdp(now);
+    });
+    t.both(
+        "setup, both peers, to one message across",
+        "ms",
+        ours * 1e3,
+        theirs * 1e3,
+        2,
+    );
+
+    // Throughput.
+    let mut throughput = |msg: usize, buffer: usize| {
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..3 {
+            seed += 1;
+            let mut p = sansrtc_side::Pair::new(Some(&ctx), seed, now);
+            let s = median_seconds(1, &mut || p.transfer(TOTAL, msg, buffer));
+            ours.push(TOTAL as f64 / s / 1e6);
+            let mut q = str0m_side::Pair::new(now);
+            let s = median_seconds(1, &mut || q.transfer(TOTAL, msg, buffer));
+            theirs.push(TOTAL as f64 / s / 1e6);
+        }
+        ours.sort_by(f64::total_cmp);
+        theirs.sort_by(f64::total_cmp);
+        (ours[1], theirs[1])
+    };
+    for msg in [1024usize, 16 << 10] {
+        let (o, s) = throughput(msg, 1 << 20);
+        t.both(
+            &format!("throughput, {} KiB messages, 1 MiB buffered", msg >> 10),
+            "MB/s",
+            o,
+            s,
+            0,
+        );
+    }
+    for buffer in [64usize << 10, 256 << 10, 4 << 20] {
+        let (o, s) = throughput(16 << 10, buffer);
+        t.both(
+            &format!("throughput, 16 KiB messages, {} KiB buffered", buffer >> 10),
+            "MB/s",
+            o,
+            s,
+            0,
+        );
+    }
+
+    // poll_timeout against the number of channels.
+    for channels in [1usize, 1024] {
+        seed += 1;
+        let mut p = sansrtc_side::Pair::new(Some(&ctx), seed, now);
+        for i in 1..channels {
+            p.a.create_data_channel(&format!("c{i}"), ChannelOptions::default())
+                .unwrap();
+        }
+        for _ in 0..200 {
+            p.step();
+        }
+        let peer: &Peer = &p.a;
+        let ns = ns_per(1_000_000, &mut || {
+            black_box(black_box(peer).poll_timeout());
+        });
+        t.ours(
+            &format!("poll_timeout with {channels} channels"),
+            "ns",
+            ns,
+            1,
+        );
+    }
+
+    // Scale: each stack in a child process of its own, so that one's freed memory does not
+    // lower the other's resident figure.
+    let peers: usize = std::env::var("HEADLINE_PEERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let ours = scale_child("sansrtc", peers);
+    let theirs = scale_child("str0m", peers);
+    let n = ours.peers as f64;
+    t.both(
+        &format!("heap per idle established peer, {} peers", ours.peers),
+        "KiB",
+        ours.heap / n / 1024.0,
+        theirs.heap / n / 1024.0,
+        1,
+    );
+    t.both(
+        &format!(
+            "malloc in use per idle established peer, {} peers",
+            ours.peers
+        ),
+        "KiB",
+        ours.rss / n / 1024.0,
+        theirs.rss / n / 1024.0,
+        1,
+    );
+    let per_idle = |s: &Scale| s.idle_cpu * 1e6 / s.peers as f64 / s.idle_secs;
+    t.both(
+        "CPU per idle peer per second",
+        "µs",
+        per_idle(&ours),
+        per_idle(&theirs),
+        2,
+    );
+    let dgrams = |s: &Scale| s.datagrams / s.peers as f64 / s.idle_secs;
+    t.both(
+        "datagrams per idle peer per second",
+        "",
+        dgrams(&ours),
+        dgrams(&theirs),
+        2,
+    );
+    t.both(
+        &format!("setting up {} peers, one thread", ours.peers),
+        "s",
+        ours.setup,
+        theirs.setup,
+        1,
+    );
+
+    // Ceilings.
+    t.ours(
+        "ceiling: AES-128-GCM seal+open, 1200 B",
+        "MB/s",
+        ceilings::aes_gcm_seal_open_mbs(),
+        0,
+    );
+    t.ours("ceiling: CRC32c, 1200 B", "GB/s", ceilings::crc32c_gbs(), 1);
+    t.ours("ceiling: memcpy, 1200 B", "GB/s", ceilings::memcpy_gbs(), 1);
+    t.print();
+}
