@@ -7,9 +7,14 @@
 //! - `peer_throughput`: reliable ordered 1 KiB and 16 KiB messages through two `Peer`s (ICE
 //!   routing, DTLS, SCTP, channels), beside two str0m peers on a negotiated channel.
 //!
-//! `cargo bench --bench peer`; `-- table-only` prints just the summary table.
+//! - `poll_timeout`: the deadline query with 1, 64 and 1,024 open channels (it must not depend
+//!   on their number).
+//!
+//! `cargo bench --bench peer`. The summary table of these and every other headline figure is
+//! `cargo bench --bench headline`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sansrtc::ChannelOptions;
 use sansrtc::dtls::{DtlsConfig, DtlsContext};
 
 use std::sync::Arc;
@@ -72,106 +77,24 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
-    if std::env::var_os("PEER_BENCH_NO_TABLE").is_some() {
-        return; // profiling one benchmark with --profile-time
-    }
-    table(&ctx, now);
-}
-
-#[allow(clippy::disallowed_methods, reason = "benchmark timing")]
-fn clock() -> Instant {
-    Instant::now()
-}
-
-/// The summary table: median of several runs of each, printed after criterion's output.
-fn table(ctx: &Arc<DtlsContext>, now: Instant) {
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let time = |f: &mut dyn FnMut()| {
-        let t = clock();
-        f();
-        (clock() - t).as_secs_f64()
-    };
-    let mut seed = 1_000_000;
-    println!("\nconnection setup, both peers, to one message across (median of 15)");
-    let shared = median(
-        (0..15)
-            .map(|_| {
-                seed += 1;
-                time(&mut || Pair::new(Some(ctx), seed, now).first_message())
-            })
-            .collect(),
-    );
-    let own = median(
-        (0..15)
-            .map(|_| {
-                seed += 1;
-                time(&mut || Pair::new(None, seed, now).first_message())
-            })
-            .collect(),
-    );
-    let str0m = median(
-        (0..15)
-            .map(|_| {
-                time(&mut || {
-                    str0m_side::setup_via_sdp(now);
-                })
-            })
-            .collect(),
-    );
-    println!("stack                          ms   × str0m");
-    for (name, t) in [
-        ("sansrtc (shared DtlsContext)", shared),
-        ("sansrtc (context per peer)", own),
-        ("str0m", str0m),
-    ] {
-        println!("{name:<28} {:>6.2}   {:>5.2}", t * 1e3, t / str0m);
-    }
-
-    println!("\nthroughput through the whole peer, reliable ordered, 1 MiB buffered (median of 3)");
-    println!("stack       msg      MB/s  µs/datagram");
-    for msg in [1024usize, 16 * 1024] {
-        let mut runs = Vec::new();
-        let mut per = Vec::new();
-        for _ in 0..3 {
-            seed += 1;
-            let mut p = Pair::new(Some(ctx), seed, now);
-            let d0 = p.datagrams;
-            let t = time(&mut || p.transfer(TOTAL, msg, 1 << 20));
-            runs.push(TOTAL as f64 / t / 1e6);
-            per.push(t * 1e6 / (p.datagrams - d0) as f64);
+    // The deadline query does not walk the channels.
+    let mut g = c.benchmark_group("poll_timeout");
+    for channels in [1usize, 64, 1024] {
+        seed += 1;
+        let mut p = Pair::new(Some(&ctx), seed, now);
+        for i in 1..channels {
+            p.a.create_data_channel(&format!("c{i}"), ChannelOptions::default())
+                .unwrap();
         }
-        let (mbs, us) = (median(runs), median(per));
-        println!("{:<10} {msg:>5} {mbs:>9.0} {us:>12.2}", "sansrtc");
-        let mut runs = Vec::new();
-        let mut per = Vec::new();
-        for _ in 0..3 {
-            let mut p = str0m_side::Pair::new(now);
-            let d0 = p.datagrams();
-            let t = time(&mut || p.transfer(TOTAL, msg, 1 << 20));
-            runs.push(TOTAL as f64 / t / 1e6);
-            per.push(t * 1e6 / (p.datagrams() - d0) as f64);
+        for _ in 0..200 {
+            p.step();
         }
-        let (mbs2, us2) = (median(runs), median(per));
-        println!(
-            "{:<10} {msg:>5} {mbs2:>9.0} {us2:>12.2}   (sansrtc {:.1}×)",
-            "str0m",
-            mbs / mbs2
-        );
+        g.bench_with_input(BenchmarkId::new("channels", channels), &p, |b, p| {
+            b.iter(|| std::hint::black_box(&p.a).poll_timeout())
+        });
     }
+    g.finish();
 }
 
-fn benches(c: &mut Criterion) {
-    if std::env::args().any(|a| a == "table-only") {
-        #[allow(clippy::disallowed_methods, reason = "benchmark base instant")]
-        let now = Instant::now();
-        table(&Arc::new(DtlsContext::new(DtlsConfig::default())), now);
-        return;
-    }
-    bench(c);
-}
-
-criterion_group!(group, benches);
+criterion_group!(group, bench);
 criterion_main!(group);

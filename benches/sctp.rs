@@ -168,6 +168,9 @@ impl SansPair {
 #[path = "shared/str0m_pair.rs"]
 mod str0m_side;
 
+#[path = "shared/ceilings.rs"]
+mod ceilings;
+
 fn bench(c: &mut Criterion) {
     #[allow(clippy::disallowed_methods, reason = "benchmark base instant")]
     let now = Instant::now();
@@ -232,43 +235,16 @@ fn bench(c: &mut Criterion) {
     if std::env::var_os("SCTP_BENCH_NO_TABLE").is_some() {
         return; // profiling one benchmark with --profile-time
     }
-    // Machine ceilings for the same per-packet work: AES-128-GCM seal + open of one full SCTP
-    // packet's worth (1200 bytes, as dimpl's rust-crypto provider does it), and memcpy.
-    {
-        use aes_gcm::aead::{AeadInOut, KeyInit};
-        let key = aes_gcm::Aes128Gcm::new_from_slice(&[7u8; 16]).unwrap();
-        let nonce = aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::from([1u8; 12]);
-        let mut buf = vec![0x5Au8; 1200];
-        let n = 200_000;
-        #[allow(clippy::disallowed_methods, reason = "benchmark timing")]
-        let t = Instant::now();
-        for _ in 0..n {
-            let tag = key
-                .encrypt_inout_detached(&nonce, b"aad-13-bytes!", buf.as_mut_slice().into())
-                .unwrap();
-            key.decrypt_inout_detached(&nonce, b"aad-13-bytes!", buf.as_mut_slice().into(), &tag)
-                .unwrap();
-        }
-        let e = t.elapsed();
-        println!(
-            "\nceiling: AES-128-GCM seal+open of 1200 B: {:.0} MB/s ({:.2} µs per packet)",
-            (n * 1200) as f64 / e.as_secs_f64() / 1e6,
-            e.as_secs_f64() * 1e6 / n as f64
-        );
-        let src = vec![1u8; 1200];
-        let mut dst = vec![0u8; 1200];
-        #[allow(clippy::disallowed_methods, reason = "benchmark timing")]
-        let t = Instant::now();
-        for _ in 0..n * 10 {
-            dst.copy_from_slice(std::hint::black_box(&src));
-            std::hint::black_box(&mut dst);
-        }
-        let e = t.elapsed();
-        println!(
-            "ceiling: memcpy of 1200 B: {:.0} ns",
-            e.as_secs_f64() * 1e9 / (n * 10) as f64
-        );
-    }
+    // Machine ceilings for the same per-packet work (benches/shared/ceilings.rs).
+    let aes = ceilings::aes_gcm_seal_open_mbs();
+    println!(
+        "\nceiling: AES-128-GCM seal+open of 1200 B: {aes:.0} MB/s ({:.2} µs per packet)",
+        1200.0 / aes
+    );
+    println!(
+        "ceiling: memcpy of 1200 B: {:.0} ns",
+        1200.0 / ceilings::memcpy_gbs()
+    );
 
     // The table: MB/s and CPU µs per datagram (both directions counted), one timed run each.
     println!(

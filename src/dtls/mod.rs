@@ -143,12 +143,15 @@ pub struct DtlsStats {
     pub dropped_after_close: u64,
     /// Application data dropped while waiting for fingerprints (over `max_pending_bytes`).
     pub dropped_pending: u64,
-    /// Datagrams whose records cannot be framed (RFC 6347 §4.1, RFC 9147 §4): not handed to
-    /// DTLS at all.
+    /// Datagrams whose records cannot be framed (RFC 6347 §4.1, RFC 9147 §4), or carrying a
+    /// plaintext handshake message numbered past any handshake: not handed to DTLS at all.
     pub dropped_malformed: u64,
     /// Datagrams after the handshake from which DTLS took nothing: records failing
     /// authentication, replays, stale epochs, renegotiation attempts.
     pub dropped_discarded: u64,
+    /// Datagrams refused because DTLS's receive queue was full (handshake fragments waiting for
+    /// their turn: a burst of forged ones fills it).
+    pub dropped_queue_full: u64,
 }
 
 /// One DTLS association.
@@ -353,6 +356,16 @@ impl DtlsTransport {
             dtls.handle_timeout(now)?;
             dtls.handle_packet(datagram)
         });
+        // A datagram dimpl had no room for, or one more ClientHello fragment than it keeps, is
+        // that datagram's problem, not the connection's: anyone who can spoof the peer's address
+        // could otherwise end a handshake with a burst of forged fragments. Dropped, counted.
+        let r = match r {
+            Err(dimpl::Error::ReceiveQueueFull | dimpl::Error::TooManyClientHelloFragments) => {
+                self.stats.dropped_queue_full += 1;
+                Ok(())
+            }
+            r => r,
+        };
         self.after(r);
         // RFC 6347 §4.1.2.7: records that fail authentication (and replays, stale epochs,
         // renegotiation attempts) are discarded silently; dimpl does, and we count them: once
@@ -554,12 +567,17 @@ impl DtlsTransport {
     }
 }
 
+/// Highest `message_seq` a DTLS 1.2 or 1.3 handshake without renegotiation reaches, with room
+/// (a side sends at most seven messages, a HelloVerifyRequest retry adding one).
+const MAX_HANDSHAKE_SEQ: u16 = 16;
+
 /// Largest record body: TLSCiphertext's limit (RFC 5246 §6.2.3, which RFC 6347 §4.1 keeps).
 const MAX_RECORD_BODY: usize = (1 << 14) + 2048;
 
 /// Whether a datagram is a sequence of whole DTLS records: each a DTLSPlaintext/DTLSCiphertext
 /// header (RFC 6347 §4.1; content types 20–25) or a DTLS 1.3 unified header (RFC 9147 §4;
-/// first bits 001, without a connection id: we never negotiate one), with a length that fits.
+/// first bits 001, without a connection id: we never negotiate one), with a length that fits,
+/// and no plaintext handshake message numbered past `MAX_HANDSHAKE_SEQ`.
 fn well_framed(mut d: &[u8]) -> bool {
     if d.is_empty() {
         return false;
@@ -592,6 +610,15 @@ fn well_framed(mut d: &[u8]) -> bool {
             _ => return false,
         };
         if len > MAX_RECORD_BODY || d.len() - header < len {
+            return false;
+        }
+        // A plaintext handshake message numbered beyond any handshake we run (RFC 6347 §4.2.2:
+        // message_seq counts from 0 per side; no renegotiation): forged.
+        if first == 22
+            && d[3..5] == [0, 0]
+            && len >= 12
+            && u16::from_be_bytes([d[header + 4], d[header + 5]]) > MAX_HANDSHAKE_SEQ
+        {
             return false;
         }
         d = &d[header + len..];

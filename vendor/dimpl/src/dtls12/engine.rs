@@ -125,6 +125,10 @@ enum PollOutput<'a> {
     None(&'a mut [u8]),
 }
 
+/// sansrtc patch: how far past the next expected handshake message a fragment may be and still
+/// be queued (a DTLS 1.2 flight carries at most six messages, the expected one included).
+const MAX_FUTURE_HANDSHAKE_SEQ: u16 = 6;
+
 impl Engine {
     pub fn new(config: Arc<Config>, auth: AuthMode) -> Self {
         let mut rng = SeededRng::new(config.rng_seed());
@@ -266,6 +270,26 @@ impl Engine {
 
     /// Insert a parsed datagram into the receive queue.
     fn insert_incoming(&mut self, incoming: Incoming) -> Result<bool, Error> {
+        // sansrtc patch: a full queue makes room for a handshake fragment nearer the current
+        // flight by dropping the one furthest ahead (the queue is sorted by handshake key), so
+        // forged far-ahead fragments cannot lock the real flight out.
+        if self.queue_rx.len() >= self.config.max_queue_rx()
+            && let Some(h) = incoming.first().first_handshake()
+        {
+            let key = (h.header.message_seq, h.header.fragment_offset);
+            let last_key = self.queue_rx.back().map(|item| {
+                item.first()
+                    .first_handshake()
+                    .map(|h| (h.header.message_seq, h.header.fragment_offset))
+                    .unwrap_or((u16::MAX, u32::MAX))
+            });
+            if last_key.is_some_and(|k| k > key)
+                && let Some(evicted) = self.queue_rx.pop_back()
+            {
+                self.recycle_incoming(evicted);
+            }
+        }
+
         // Capacity guard before iterating records.
         if self.queue_rx.len() >= self.config.max_queue_rx() {
             warn!(
@@ -335,6 +359,15 @@ impl Engine {
         if self.release_app_data && handshake.header.message_seq >= self.peer_handshake_seq_no {
             self.recycle_incoming(incoming);
             return Err(Error::RenegotiationAttempt);
+        }
+
+        // sansrtc patch: RFC 6347 §4.2.2 lets an implementation discard handshake messages
+        // from beyond the next expected one. A flight holds at most a handful, so anything
+        // further ahead is forged (the handshake is unauthenticated until Finished): queuing it
+        // let a burst of spoofed fragments fill the receive queue and stall the handshake.
+        if handshake.header.message_seq > self.peer_handshake_seq_no.saturating_add(MAX_FUTURE_HANDSHAKE_SEQ) {
+            self.recycle_incoming(incoming);
+            return Ok(false);
         }
 
         let is_client_hello = first_record.record().sequence.epoch == 0
