@@ -71,6 +71,10 @@ impl<K: Ord + Copy, V> SortedVec<K, V> {
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
         self.0.iter_mut().map(|(k, v)| (&*k, v))
     }
+    /// Drops spare capacity (the map's working size is reached; see `Peer`'s idle trim).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
     pub(crate) fn clear(&mut self) {
         self.0 = Vec::new();
     }

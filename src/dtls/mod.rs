@@ -561,6 +561,8 @@ impl DtlsTransport {
                 });
                 self.events.extend(self.held.drain(..));
                 self.held_bytes = 0;
+                // Verified: the certificate has done its job (nothing asks for it later).
+                self.peer_cert = None;
             }
             Err(e) => self.fail(e.into()),
         }

@@ -94,6 +94,12 @@ impl Channels {
         self.map.len()
     }
 
+    /// Drops spare capacity (see `Peer`'s idle trim).
+    pub(super) fn trim(&mut self) {
+        self.map.shrink_to_fit();
+        self.streams.shrink_to_fit();
+    }
+
     pub(super) fn set_dtls_client(&mut self, client: bool) {
         self.dtls_client = Some(client);
     }

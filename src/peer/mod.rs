@@ -873,6 +873,7 @@ impl Peer {
         }
         self.sctp_buf = Vec::new();
         shrink_if_empty!(self.transmits, self.events);
+        self.channels.trim();
         self.ice.trim();
         if let Some(d) = self.dtls.as_mut() {
             d.trim();

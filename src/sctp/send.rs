@@ -291,6 +291,7 @@ impl Sender {
         for s in self.streams.values_mut() {
             shrink_if_empty!(s.queue);
         }
+        self.streams.shrink_to_fit();
         reset_if_empty!(self.lost);
         shrink_if_empty!(
             self.flight,
