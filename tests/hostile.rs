@@ -908,8 +908,9 @@ mod turn {
     /// 20,000 unauthenticated Allocates from as many sources: each gets the same fixed-size
     /// 401 challenge, the server allocates nothing and keeps nothing (memory flat), the
     /// challenges are counted, and the legitimate allocation carries on. The challenge is larger
-    /// than a bare Allocate (TURN's 401 must carry REALM and NONCE, RFC 8656 §7.2): bounded at
-    /// a fixed size whatever the request, measured and recorded here.
+    /// than a bare Allocate (TURN's 401 must carry REALM and NONCE, RFC 8656 §7.2: 108 bytes to
+    /// 28 here), bounded at a fixed size whatever the request; any other error to a stranger is
+    /// sent only when no larger than its request.
     #[test]
     fn unauthenticated_allocate_flood_keeps_no_state() {
         let mut w = World::new();
@@ -934,8 +935,18 @@ mod turn {
         assert!(grew < 4096, "live heap grew {grew} bytes");
         assert_eq!(w.server.stats().unauthorized - before, n as u64);
         assert_eq!(w.server.allocation_count(), allocations);
-        eprintln!("401 challenge: {largest} bytes to a 28-byte Allocate");
         assert!(largest <= 160, "challenge of {largest} bytes");
+        // A bare request of a method TURN does not know would draw a 40-byte 400: not sent.
+        let amp = w.server.stats().dropped_amplification;
+        for i in 0..1000u32 {
+            let m = Message::new(
+                Class::Request,
+                Method::new(0x0FF).unwrap(),
+                TransactionId::random(&mut r),
+            );
+            assert!(w.inject(stranger(i), &m.to_bytes()).is_empty());
+        }
+        assert_eq!(w.server.stats().dropped_amplification - amp, 1000);
         w.assert_unharmed();
     }
 }

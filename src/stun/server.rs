@@ -9,6 +9,9 @@
 //!   well-formed request is ever answered, and every drop is counted.
 //! - FINGERPRINT is included in the response when the request carried one (RFC 8489 §7 leaves it to
 //!   the usage; mirroring it lets a client that multiplexes protocols recognise the answer).
+//! - No amplification beyond the protocol's own (RFC 8489 §16.1.3): an error response larger than
+//!   its request is not sent (counted), SOFTWARE only where it fits within the request's size.
+//!   A Binding success always goes out: 32–44 bytes against a bare 20-byte request.
 
 use super::{Attribute, Class, Message, MessageView, Method};
 use crate::net::{Datagram, Transmit};
@@ -35,6 +38,13 @@ pub struct StunServerStats {
     pub dropped_responses: u64,
     /// Requests dropped because the response queue was full.
     pub dropped_queue_full: u64,
+    /// Error responses not sent because they would have been larger than the request.
+    pub dropped_amplification: u64,
+}
+
+/// `n` rounded up to a multiple of 4 (STUN attribute padding).
+fn pad4(n: usize) -> usize {
+    n.div_ceil(4) * 4
 }
 
 /// A STUN Binding server.
@@ -51,7 +61,8 @@ impl StunServer {
         Self::default()
     }
 
-    /// Adds a SOFTWARE attribute to responses.
+    /// Adds a SOFTWARE attribute to responses, where it does not make a response larger than
+    /// its request (no amplification for an optional attribute).
     pub fn with_software(mut self, software: impl Into<String>) -> Self {
         self.software = Some(software.into());
         self
@@ -116,11 +127,27 @@ impl StunServer {
                 .push(Attribute::XorMappedAddress(datagram.source));
             self.stats.binding_responses += 1;
         }
-        if let Some(s) = &self.software {
-            response.attributes.push(Attribute::Software(s.clone()));
-        }
         if with_fingerprint {
             response.attributes.push(Attribute::Fingerprint);
+        }
+        // No amplification from us beyond what the protocol needs (RFC 8489 §16.1.3): an error
+        // response larger than its request is not sent, and SOFTWARE (optional) goes only
+        // where it keeps the response within the request's size. A Binding success is sent
+        // whatever its size: XOR-MAPPED-ADDRESS is what a STUN server is for (32–44 bytes
+        // against a bare 20-byte request, 1.6–2.2×, and no state kept).
+        let request_len = datagram.contents.len();
+        if response.class == Class::ErrorResponse && response.encoded_len() > request_len {
+            self.stats.error_responses -= 1;
+            self.stats.dropped_amplification += 1;
+            return;
+        }
+        if let Some(s) = &self.software
+            && response.encoded_len() + 4 + pad4(s.len()) <= request_len
+        {
+            let at = response.attributes.len() - usize::from(with_fingerprint);
+            response
+                .attributes
+                .insert(at, Attribute::Software(s.clone()));
         }
         self.queue.push_back(Transmit {
             source: datagram.destination,
@@ -191,6 +218,18 @@ mod tests {
         );
         assert!(matches!(r.attributes.last(), Some(Attribute::Fingerprint)));
         assert_eq!(s.stats().binding_responses, 1);
+        // SOFTWARE would make this small request's answer larger still: left out. A larger
+        // request gets it.
+        assert!(r.get(AttributeType::SOFTWARE).is_none());
+        let padding = Attribute::Other {
+            typ: AttributeType(0xC002),
+            value: vec![0; 40],
+        };
+        let r = ask(&mut s, &request(vec![padding], Method::BINDING)).unwrap();
+        assert_eq!(
+            r.get(AttributeType::SOFTWARE),
+            Some(&Attribute::Software("sansrtc".into()))
+        );
     }
 
     #[test]
@@ -200,7 +239,16 @@ mod tests {
             typ: AttributeType(0x7001),
             value: vec![],
         };
-        let r = ask(&mut s, &request(vec![unknown], Method::BINDING)).unwrap();
+        // Answered when the request is at least as large as the answer (a real client's is)...
+        let padding = Attribute::Other {
+            typ: AttributeType(0xC002),
+            value: vec![0; 40],
+        };
+        let r = ask(
+            &mut s,
+            &request(vec![unknown.clone(), padding], Method::BINDING),
+        )
+        .unwrap();
         assert_eq!(r.class, Class::ErrorResponse);
         assert_eq!(
             r.get(AttributeType::ERROR_CODE),
@@ -220,13 +268,23 @@ mod tests {
         };
         let r = ask(&mut s, &request(vec![optional], Method::BINDING)).unwrap();
         assert_eq!(r.class, Class::SuccessResponse);
+        // ...never when it would be larger than the request (no amplification): counted.
+        assert!(ask(&mut s, &request(vec![unknown], Method::BINDING)).is_none());
+        assert_eq!(s.stats().dropped_amplification, 1);
     }
 
     #[test]
     fn other_methods_get_400_and_junk_is_dropped() {
         let mut s = StunServer::new();
-        let r = ask(&mut s, &request(vec![], Method::ALLOCATE)).unwrap();
+        let padding = Attribute::Other {
+            typ: AttributeType(0xC002),
+            value: vec![0; 40],
+        };
+        let r = ask(&mut s, &request(vec![padding], Method::ALLOCATE)).unwrap();
         assert_eq!(r.class, Class::ErrorResponse);
+        // A bare 20-byte request would draw a 40-byte 400: not answered.
+        assert!(ask(&mut s, &request(vec![], Method::ALLOCATE)).is_none());
+        assert_eq!(s.stats().dropped_amplification, 1);
         assert!(ask(&mut s, b"hello").is_none());
         let mut ind = Message::new(Class::Indication, Method::BINDING, TransactionId([1; 12]));
         assert!(ask(&mut s, &ind.to_bytes()).is_none());

@@ -129,6 +129,9 @@ pub struct TurnServerStats {
     pub dropped_malformed: u64,
     /// Responses not queued because nobody polled (bounded queue).
     pub dropped_queue_full: u64,
+    /// Unauthenticated error responses (other than the 401/438 challenge) not sent because they
+    /// would have been larger than the request.
+    pub dropped_amplification: u64,
 }
 
 /// How long a repeated Allocate counts as a retransmission (a client's transaction timeout,
@@ -296,6 +299,14 @@ impl TurnServer {
         reason: &str,
         key: Option<(&LongTermKey, bool)>,
     ) {
+        let challenge = matches!(code, 401 | 438);
+        // No amplification toward an unauthenticated source beyond the protocol's own: the
+        // 401/438 challenge must carry REALM and NONCE (RFC 8656 §7.2, a fixed ~108 bytes);
+        // any other error larger than the request it answers is not sent (counted).
+        if key.is_none() && !challenge && 20 + 8 + reason.len().div_ceil(4) * 4 > d.contents.len() {
+            self.stats.dropped_amplification += 1;
+            return;
+        }
         match code {
             401 => self.stats.unauthorized += 1,
             438 => self.stats.stale_nonces += 1,
@@ -305,7 +316,7 @@ impl TurnServer {
             code,
             reason: reason.into(),
         }];
-        if matches!(code, 401 | 438) {
+        if challenge {
             attrs.push(Attribute::Realm(self.config.realm.clone()));
             attrs.push(Attribute::Nonce(self.nonce_for(d.source)));
             if self.config.password_algorithms {
