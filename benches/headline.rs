@@ -20,7 +20,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sansrtc::dtls::{DtlsConfig, DtlsContext};
 use sansrtc::sdp::SessionDescription;
-use sansrtc::stun::{Attribute, Class, Message, MessageView, Method, TransactionId};
+use sansrtc::stun::MessageView;
 use sansrtc::{ChannelOptions, Peer};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -34,6 +34,8 @@ mod ceilings;
 mod sansrtc_side;
 #[path = "shared/str0m_pair.rs"]
 mod str0m_side;
+#[path = "shared/stun_check.rs"]
+mod stun_check;
 
 use ceilings::median_seconds;
 
@@ -80,19 +82,6 @@ impl Table {
             println!("| {a} | {b} | {c} | {d} |");
         }
     }
-}
-
-fn check_bytes(pwd: &[u8]) -> Vec<u8> {
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([7; 12]));
-    m.attributes
-        .push(Attribute::Username("local:remote".into()));
-    m.attributes.push(Attribute::Priority(1_862_270_975));
-    m.attributes
-        .push(Attribute::IceControlling(0x0123_4567_89ab_cdef));
-    m.attributes.push(Attribute::UseCandidate);
-    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
-    m.attributes.push(Attribute::Fingerprint);
-    m.to_bytes_with_key(pwd)
 }
 
 fn hmac_sha1(key: &[u8], parts: &[&[u8]]) -> [u8; 20] {
@@ -192,61 +181,84 @@ fn scale_child(stack: &str, peers: usize) -> Scale {
     }
 }
 
-/// The child: `peers` established peers in pairs, then 30 virtual seconds of idling.
-fn scale_run(stack: &str, peers: usize) {
-    let now = clock();
-    let ctx = Arc::new(DtlsContext::new(DtlsConfig::default()));
-    let pairs = peers / 2;
-    let idle = Duration::from_secs(30);
-    let (heap0, rss0) = (alloc::global_live(), c_heap_bytes());
-    let t0 = clock();
-    let (setup, cpu, datagrams, heap, rss);
-    if stack == "sansrtc" {
-        let mut v: Vec<sansrtc_side::Pair> = (0..pairs)
-            .map(|i| sansrtc_side::Pair::new(Some(&ctx), 5_000_000 + i as u64, now))
-            .collect();
-        setup = clock() - t0;
-        let d0: u64 = v.iter().map(|p| p.datagrams).sum();
-        let end = v.iter().map(|p| p.now).max().unwrap() + idle;
-        let t1 = clock();
-        for p in &mut v {
-            p.idle_until(end);
-        }
-        cpu = clock() - t1;
-        datagrams = v.iter().map(|p| p.datagrams).sum::<u64>() - d0;
-        assert!(v.iter().all(|p| {
-            p.a.connection_state() == sansrtc::PeerConnectionState::Connected
-                && p.b.connection_state() == sansrtc::PeerConnectionState::Connected
-        }));
-        (heap, rss) = (alloc::global_live() - heap0, c_heap_bytes() - rss0);
-        std::mem::forget(v);
-    } else {
-        let mut v: Vec<str0m_side::SdpPair> = (0..pairs)
-            .map(|_| str0m_side::SdpPair::connect(now))
-            .collect();
-        setup = clock() - t0;
-        let d0: u64 = v.iter().map(|p| p.datagrams).sum();
-        let end = v.iter().map(|p| p.now).max().unwrap() + idle;
-        let t1 = clock();
-        for p in &mut v {
-            p.idle_until(end);
-        }
-        cpu = clock() - t1;
-        datagrams = v.iter().map(|p| p.datagrams).sum::<u64>() - d0;
-        assert!(v.iter().all(|p| p.l.is_alive() && p.r.is_alive()));
-        (heap, rss) = (alloc::global_live() - heap0, c_heap_bytes() - rss0);
-        std::mem::forget(v);
+/// What the scale run needs of a connected pair, whichever stack.
+trait IdlePair {
+    fn now(&self) -> Instant;
+    fn datagrams(&self) -> u64;
+    fn idle_until(&mut self, until: Instant);
+    fn connected(&self) -> bool;
+}
+
+impl IdlePair for sansrtc_side::Pair {
+    fn now(&self) -> Instant {
+        self.now
     }
+    fn datagrams(&self) -> u64 {
+        self.datagrams
+    }
+    fn idle_until(&mut self, until: Instant) {
+        sansrtc_side::Pair::idle_until(self, until);
+    }
+    fn connected(&self) -> bool {
+        self.a.connection_state() == sansrtc::PeerConnectionState::Connected
+            && self.b.connection_state() == sansrtc::PeerConnectionState::Connected
+    }
+}
+
+impl IdlePair for str0m_side::SdpPair {
+    fn now(&self) -> Instant {
+        self.now
+    }
+    fn datagrams(&self) -> u64 {
+        self.datagrams
+    }
+    fn idle_until(&mut self, until: Instant) {
+        str0m_side::SdpPair::idle_until(self, until);
+    }
+    fn connected(&self) -> bool {
+        self.l.is_alive() && self.r.is_alive()
+    }
+}
+
+/// Sets up `pairs` pairs with `connect`, idles them 30 virtual seconds, and prints the `scale`
+/// line the parent reads. The pairs are leaked: the process ends here.
+fn scale<P: IdlePair>(pairs: usize, mut connect: impl FnMut(usize) -> P) {
+    let idle = Duration::from_secs(30);
+    let (heap0, malloc0) = (alloc::global_live(), c_heap_bytes());
+    let t0 = clock();
+    let mut v: Vec<P> = (0..pairs).map(&mut connect).collect();
+    let setup = clock() - t0;
+    let d0: u64 = v.iter().map(P::datagrams).sum();
+    let end = v.iter().map(P::now).max().unwrap() + idle;
+    let t1 = clock();
+    for p in &mut v {
+        p.idle_until(end);
+    }
+    let cpu = clock() - t1;
+    let datagrams = v.iter().map(P::datagrams).sum::<u64>() - d0;
+    assert!(v.iter().all(P::connected));
+    let (heap, malloc) = (alloc::global_live() - heap0, c_heap_bytes() - malloc0);
+    std::mem::forget(v);
     println!(
-        "scale {} {} {} {} {} {} {}",
+        "scale {} {heap} {malloc} {} {} {} {datagrams}",
         2 * pairs,
-        heap,
-        rss,
         setup.as_secs_f64(),
         cpu.as_secs_f64(),
         idle.as_secs_f64(),
-        datagrams
     );
+}
+
+/// The child: `peers` established peers of `stack`, in pairs.
+fn scale_run(stack: &str, peers: usize) {
+    let now = clock();
+    let ctx = Arc::new(DtlsContext::new(DtlsConfig::default()));
+    if stack == "sansrtc" {
+        scale(peers / 2, |i| {
+            sansrtc_side::Pair::new(Some(&ctx), 5_000_000 + i as u64, now)
+        });
+    } else {
+        scale(peers / 2, |_| str0m_side::SdpPair::connect(now));
+    }
 }
 
 fn main() {
@@ -288,7 +300,7 @@ fn main() {
 
     // STUN check.
     let pwd = b"the-local-ice-password-0123";
-    let bytes = check_bytes(pwd);
+    let bytes = stun_check::check_bytes("local", pwd);
     let ours = ns_per(500_000, &mut || {
         let v = MessageView::parse(black_box(&bytes)).expect("valid");
         v.verify_integrity(pwd).expect("authentic");

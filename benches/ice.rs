@@ -11,25 +11,15 @@ use hmac::{Hmac, KeyInit, Mac};
 use sansrtc::ice::{Credentials, IceAgent, IceConfig};
 use sansrtc::net::{Datagram, Protocol};
 use sansrtc::rng::RngRoot;
-use sansrtc::stun::{Attribute, Class, Message, MessageView, Method, TransactionId};
+use sansrtc::stun::MessageView;
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-const PWD: &[u8] = b"the-local-ice-password-0123";
+#[path = "shared/stun_check.rs"]
+mod stun_check;
 
-fn check_bytes(ufrag: &str, pwd: &[u8]) -> Vec<u8> {
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([7; 12]));
-    m.attributes
-        .push(Attribute::Username(format!("{ufrag}:remote")));
-    m.attributes.push(Attribute::Priority(1_862_270_975));
-    m.attributes
-        .push(Attribute::IceControlling(0x0123_4567_89ab_cdef));
-    m.attributes.push(Attribute::UseCandidate);
-    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
-    m.attributes.push(Attribute::Fingerprint);
-    m.to_bytes_with_key(pwd)
-}
+const PWD: &[u8] = b"the-local-ice-password-0123";
 
 #[allow(
     clippy::disallowed_methods,
@@ -42,7 +32,7 @@ fn base() -> Instant {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("ice");
     g.throughput(Throughput::Elements(1));
-    let bytes = check_bytes("local", PWD);
+    let bytes = stun_check::check_bytes("local", PWD);
     let mi_offset = bytes.len() - 8 - 24;
     g.bench_function("binding_check_parse_integrity_fingerprint", |b| {
         b.iter(|| {
@@ -71,7 +61,7 @@ fn bench(c: &mut Criterion) {
     });
     let pwd = agent.local_credentials().pwd.clone();
     let ufrag = agent.local_credentials().ufrag.clone();
-    let req = check_bytes(&ufrag, pwd.as_bytes());
+    let req = stun_check::check_bytes(&ufrag, pwd.as_bytes());
     g.bench_function("agent_per_check", |b| {
         b.iter(|| {
             let d = Datagram {

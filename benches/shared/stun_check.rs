@@ -1,0 +1,18 @@
+//! The connectivity check the ICE and headline benchmarks validate: a Binding request as a
+//! browser sends it (USERNAME, PRIORITY, ICE-CONTROLLING, USE-CANDIDATE, MESSAGE-INTEGRITY,
+//! FINGERPRINT).
+
+use sansrtc::stun::{Attribute, Class, Message, Method, TransactionId};
+
+pub fn check_bytes(ufrag: &str, pwd: &[u8]) -> Vec<u8> {
+    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([7; 12]));
+    m.attributes
+        .push(Attribute::Username(format!("{ufrag}:remote")));
+    m.attributes.push(Attribute::Priority(1_862_270_975));
+    m.attributes
+        .push(Attribute::IceControlling(0x0123_4567_89ab_cdef));
+    m.attributes.push(Attribute::UseCandidate);
+    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    m.attributes.push(Attribute::Fingerprint);
+    m.to_bytes_with_key(pwd)
+}
