@@ -50,8 +50,8 @@ fn two_hundred_clients_through_one_server_socket_demuxed_by_accepts() {
     }
     let mut unclaimed = 0u64;
     let mut claimed_by_two = 0u64;
-    let mut echoed = vec![false; CLIENTS];
-    let mut sent = vec![false; CLIENTS];
+    let mut echoed = [false; CLIENTS];
+    let mut sent = [false; CLIENTS];
     let end = now + Duration::from_secs(60);
     while now < end && echoed.iter().any(|e| !e) {
         let mut moved = false;
@@ -84,14 +84,14 @@ fn two_hundred_clients_through_one_server_socket_demuxed_by_accepts() {
                 }
             }
         }
-        for k in 0..CLIENTS {
-            while let Some(e) = servers[k].poll_event() {
+        for (k, server) in servers.iter_mut().enumerate() {
+            while let Some(e) = server.poll_event() {
                 if let Event::ChannelMessage(m) = e {
                     let text = format!("echo {}", m.text().unwrap());
-                    servers[k].send_text(m.id, &text).unwrap();
+                    server.send_text(m.id, &text).unwrap();
                 }
             }
-            while let Some(t) = servers[k].poll_transmit() {
+            while let Some(t) = server.poll_transmit() {
                 moved = true;
                 let to = (0..CLIENTS)
                     .find(|&i| client_addr(i) == t.destination)
