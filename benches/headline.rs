@@ -55,16 +55,21 @@ struct Table {
 }
 
 impl Table {
-    /// A row with both stacks; `higher_is_better` picks how the ratio reads (always
-    /// sansrtc's figure over str0m's).
+    /// A row with both stacks; the ratio is always sansrtc's figure over str0m's (below 1 is
+    /// better for times and memory, above 1 for throughput).
     fn both(&mut self, figure: &str, unit: &str, ours: f64, theirs: f64, digits: usize) {
+        let figure = if unit.is_empty() {
+            figure.to_string()
+        } else {
+            format!("{figure} ({unit})")
+        };
         self.rows.push((
-            format!("{figure} ({unit})"),
+            figure.clone(),
             format!("{ours:.digits$}"),
             format!("{theirs:.digits$}"),
             format!("{:.2}×", ours / theirs),
         ));
-        println!("{figure} ({unit}): sansrtc {ours:.digits$}, str0m {theirs:.digits$}");
+        println!("{figure}: sansrtc {ours:.digits$}, str0m {theirs:.digits$}");
     }
     fn ours(&mut self, figure: &str, unit: &str, ours: f64, digits: usize) {
         self.rows.push((
