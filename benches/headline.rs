@@ -388,12 +388,8 @@ fn main() {
         let ns = ns_per(1_000_000, &mut || {
             black_box(black_box(peer).poll_timeout());
         });
-        t.ours(
-            &format!("poll_timeout with {channels} channels"),
-            "ns",
-            ns,
-            1,
-        );
+        let what = if channels == 1 { "channel" } else { "channels" };
+        t.ours(&format!("poll_timeout with {channels} {what}"), "ns", ns, 1);
     }
 
     // Scale: each stack in a child process of its own, so that one's freed memory does not
