@@ -210,11 +210,7 @@ impl Certificate {
         if certificate.is_empty() {
             return Err(CertificateError::Empty);
         }
-        let provider = dimpl::crypto::rust_crypto::default_provider();
-        provider
-            .key_provider
-            .load_private_key(&private_key)
-            .map_err(|_| CertificateError::BadKey)?;
+        super::crypto::SigningKey::from_der(&private_key).map_err(|_| CertificateError::BadKey)?;
         Ok(Self {
             der: certificate,
             private_key_pkcs8: private_key,
@@ -234,11 +230,11 @@ impl Certificate {
         }
     }
 
-    pub(super) fn to_dimpl(&self) -> dimpl::DtlsCertificate {
-        dimpl::DtlsCertificate {
-            certificate: self.der.clone(),
-            private_key: self.private_key_pkcs8.clone(),
-        }
+    /// The signing key, loaded for one connection (P-256 keys without deriving their public
+    /// key: no scalar multiplication per connection).
+    pub(super) fn signing_key(&self) -> super::crypto::SigningKey {
+        super::crypto::SigningKey::from_der(&self.private_key_pkcs8)
+            .expect("invariant: the key was checked when the certificate was made")
     }
 }
 

@@ -1,35 +1,104 @@
-//! DTLS over the selected ICE path (RFC 8842 roles, RFC 8122 fingerprints, RFC 5764 keying),
-//! through the sans-IO `dimpl` engine.
+//! Our DTLS 1.2 (RFC 6347) for WebRTC over the selected ICE path: RFC 8842 roles, RFC 8122
+//! fingerprints, RFC 5764 keying.
 //!
-//! [`DtlsTransport`] owns one `dimpl::Dtls`, feeds it whole datagrams and time, and turns its
-//! borrowed outputs into owned transmits and [`DtlsEvent`]s. It adds what WebRTC needs around
-//! the handshake:
+//! Why our own: no sans-IO DTLS could be seeded (dimpl 0.9 and rtc-dtls 0.21 put the wall clock
+//! into the hello random), a vendored and patched copy could not be used by anyone depending on
+//! this crate, and records could not be sealed and opened in place. The profile WebRTC needs is
+//! small (RFC 8827 §6.5): ECDHE (X25519, P-256; P-384 accepted), AEAD suites, mutual
+//! certificates, extended master secret, use_srtp.
+//!
+//! Layers: [`record`](self) framing, protection in place and the replay window; handshake
+//! message codecs; flights (retransmission, fragmentation, reassembly); the connection (client
+//! and server state machines, key schedule, exporter); the crypto provider seam (RustCrypto by
+//! default, aws-lc with the `aws-lc-rs` feature, identical bytes).
+//!
+//! [`DtlsTransport`] adds what WebRTC needs around the handshake:
 //! - the peer certificate is checked against the remote description's `a=fingerprint` lines
 //!   ([`verify_fingerprint`], RFC 8122 §5) before anything is reported as connected; on a
 //!   mismatch the transport fails and never delivers or sends application data;
 //! - the certificate can arrive before the fingerprints (the answer is still in flight): then
 //!   the handshake's events wait until [`DtlsTransport::set_remote_fingerprints`];
-//! - every random draw (hello randoms, ECDHE shares, the certificate) comes from the peer's DTLS
-//!   sub-stream, so a seed replays the records byte for byte (the `provider` module);
-//! - time only enters through `handle_receive`/`handle_timeout`, and dimpl's retransmission
+//! - every random draw (hello randoms, ECDHE shares, the cookie secret, the certificate) comes
+//!   from the peer's DTLS sub-stream and signatures are RFC 6979, so a seed replays the records
+//!   byte for byte;
+//! - time only enters through `handle_receive`/`handle_timeout`, and the retransmission
 //!   deadline is surfaced by `poll_timeout`.
 
 mod cert;
-mod provider;
+mod conn;
+pub(crate) mod crypto;
+mod flight;
+pub(crate) mod message;
+pub(crate) mod record;
 #[cfg(test)]
 mod tests;
 
 pub use cert::{
     Certificate, CertificateError, FingerprintHash, FingerprintMismatch, verify_fingerprint,
 };
-pub use dimpl::{KeyingMaterial, SrtpProfile};
 
 use crate::rng::Rng;
 use crate::sdp::Fingerprint;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+use conn::{Conn, ConnEvent, ConnFailure};
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// DTLS-SRTP protection profiles (RFC 5764 §4.1.2, RFC 7714 §14.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SrtpProfile {
+    /// SRTP_AEAD_AES_256_GCM (0x0008).
+    AeadAes256Gcm,
+    /// SRTP_AEAD_AES_128_GCM (0x0007).
+    AeadAes128Gcm,
+    /// SRTP_AES128_CM_HMAC_SHA1_80 (0x0001).
+    Aes128CmSha1_80,
+    /// SRTP_AES128_CM_HMAC_SHA1_32 (0x0002).
+    Aes128CmSha1_32,
+}
+
+impl SrtpProfile {
+    /// Our preference (a server picks the first the client offers): libwebrtc's order, AEAD
+    /// first.
+    pub const PREFERENCE: [SrtpProfile; 4] = [
+        Self::AeadAes256Gcm,
+        Self::AeadAes128Gcm,
+        Self::Aes128CmSha1_80,
+        Self::Aes128CmSha1_32,
+    ];
+
+    /// The use_srtp code point.
+    pub fn code(self) -> u16 {
+        match self {
+            Self::AeadAes256Gcm => 0x0008,
+            Self::AeadAes128Gcm => 0x0007,
+            Self::Aes128CmSha1_80 => 0x0001,
+            Self::Aes128CmSha1_32 => 0x0002,
+        }
+    }
+
+    /// The profile with code point `code`, if we support it.
+    pub fn from_code(code: u16) -> Option<Self> {
+        Self::PREFERENCE.into_iter().find(|p| p.code() == code)
+    }
+
+    /// Master key length in bytes.
+    pub fn key_len(self) -> usize {
+        match self {
+            Self::AeadAes256Gcm => 32,
+            _ => 16,
+        }
+    }
+
+    /// Master salt length in bytes (RFC 3711 §8.2: 14 for AES-CM; RFC 7714 §12: 12 for GCM).
+    pub fn salt_len(self) -> usize {
+        match self {
+            Self::AeadAes256Gcm | Self::AeadAes128Gcm => 12,
+            _ => 14,
+        }
+    }
+}
 
 /// Which side of the handshake we are (RFC 8842 §5: `a=setup:active` is the client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,15 +114,19 @@ pub enum DtlsRole {
 pub struct DtlsConfig {
     /// Largest datagram the handshake flights may use (default 1200: fits any path WebRTC uses).
     pub mtu: usize,
-    /// First retransmission timeout of a flight (RFC 6347 §4.2.4.1; default 1 s, doubling).
+    /// First retransmission timeout of a flight (RFC 6347 §4.2.4.1). Default 500 ms: the
+    /// handshake starts right after ICE has proven the path, whose round trip is far below the
+    /// RFC's generic 1 s; Chrome starts lower still (50 ms, scaled by ICE's RTT).
     pub flight_start_rto: Duration,
+    /// Cap of the doubling backoff. Default 4 s: RFC 6347 §4.2.4.1 allows up to 60 s, but a
+    /// WebRTC handshake that has not finished in `handshake_timeout` is abandoned anyway, and a
+    /// short cap keeps retrying through a burst of loss instead of sleeping through the path's
+    /// recovery.
+    pub flight_max_rto: Duration,
     /// Retransmissions of a flight before giving up.
     pub flight_retries: usize,
     /// The whole handshake must finish within this.
     pub handshake_timeout: Duration,
-    /// Offer / accept DTLS 1.3 as well as 1.2 (a client sends a hello both versions accept; a
-    /// server follows the client). Off by default: browsers negotiate DTLS 1.2 today.
-    pub dtls13: bool,
     /// Most bytes of application data held while the certificate waits for fingerprints.
     pub max_pending_bytes: usize,
 }
@@ -62,10 +135,10 @@ impl Default for DtlsConfig {
     fn default() -> Self {
         Self {
             mtu: 1200,
-            flight_start_rto: Duration::from_secs(1),
-            flight_retries: 6,
+            flight_start_rto: Duration::from_millis(500),
+            flight_max_rto: Duration::from_secs(4),
+            flight_retries: 12,
             handshake_timeout: Duration::from_secs(40),
-            dtls13: false,
             max_pending_bytes: 256 * 1024,
         }
     }
@@ -94,9 +167,20 @@ pub enum DtlsFailure {
     /// The handshake completed without a peer certificate.
     #[error("peer presented no certificate")]
     NoPeerCertificate,
-    /// dimpl reported a fatal error (the message names it).
-    #[error("DTLS: {0}")]
-    Protocol(String),
+    /// We refused the peer's handshake or records and sent it a fatal alert.
+    #[error("DTLS: refused the peer ({reason}; alert {alert})")]
+    Refused {
+        /// The alert description sent (RFC 5246 §7.2).
+        alert: u8,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// The peer sent a fatal alert.
+    #[error("DTLS: the peer sent fatal alert {0}")]
+    PeerAlert(u8),
+    /// The handshake did not finish in time (flights unanswered).
+    #[error("DTLS: handshake timed out")]
+    Timeout,
 }
 
 /// What the transport reports.
@@ -134,8 +218,9 @@ pub enum SendError {
 
 /// Counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DtlsStats {
-    /// Datagrams handed to dimpl.
+    /// Datagrams received.
     pub datagrams_in: u64,
     /// Datagrams produced.
     pub datagrams_out: u64,
@@ -143,21 +228,51 @@ pub struct DtlsStats {
     pub dropped_after_close: u64,
     /// Application data dropped while waiting for fingerprints (over `max_pending_bytes`).
     pub dropped_pending: u64,
-    /// Datagrams whose records cannot be framed (RFC 6347 §4.1, RFC 9147 §4), or carrying a
-    /// plaintext handshake message numbered past any handshake: not handed to DTLS at all.
+    /// Records that cannot be framed (RFC 6347 §4.1), handshake messages that cannot be parsed,
+    /// malformed ChangeCipherSpec or alerts.
     pub dropped_malformed: u64,
-    /// Datagrams after the handshake from which DTLS took nothing: records failing
-    /// authentication, replays, stale epochs, renegotiation attempts.
-    pub dropped_discarded: u64,
-    /// Datagrams refused because DTLS's receive queue was full (handshake fragments waiting for
-    /// their turn: a burst of forged ones fills it).
-    pub dropped_queue_full: u64,
+    /// Records failing authentication (RFC 6347 §4.1.2.7: discarded silently).
+    pub dropped_auth: u64,
+    /// Records already received (RFC 6347 §4.1.2.6 replay window).
+    pub dropped_replay: u64,
+    /// Records of an epoch or content type not valid at that point (plaintext alerts or
+    /// application data once protected, records of an epoch without keys).
+    pub dropped_unexpected: u64,
+    /// Handshake fragments not buffered: too far ahead of the handshake, over the reassembly
+    /// memory bound, or inconsistent with earlier fragments of their message.
+    pub dropped_fragments: u64,
+    /// Handshake messages after the handshake (a ClientHello or HelloRequest: RFC 5746
+    /// renegotiation, which we refuse).
+    pub renegotiation_refused: u64,
+    /// ClientHellos refused before the cookie exchange (not DTLS 1.2), answered statelessly.
+    pub hellos_refused: u64,
+    /// HelloVerifyRequests sent (RFC 6347 §4.2.1, stateless).
+    pub hello_verify_requests: u64,
+    /// Flights sent again (timer or the peer's retransmission).
+    pub flights_retransmitted: u64,
+}
+
+/// What every transport of one configuration shares.
+#[derive(Debug)]
+pub struct DtlsContext {
+    config: DtlsConfig,
+}
+
+impl DtlsContext {
+    /// A context for `config`.
+    pub fn new(config: DtlsConfig) -> Self {
+        Self { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DtlsConfig {
+        &self.config
+    }
 }
 
 /// One DTLS association.
 pub struct DtlsTransport {
-    dtls: dimpl::Dtls,
-    rng: Option<Box<Rng>>,
+    conn: Conn,
     config: DtlsConfig,
     state: DtlsState,
     remote_fingerprints: Option<Vec<Fingerprint>>,
@@ -167,81 +282,15 @@ pub struct DtlsTransport {
     held: VecDeque<DtlsEvent>,
     held_bytes: usize,
     events: VecDeque<DtlsEvent>,
-    transmits: VecDeque<Bytes>,
-    timeout: Option<Instant>,
-    out_buf: Vec<u8>,
-    /// Owned copies of datagrams and application records are cut from this (a fresh chunk every
-    /// `ARENA_CHUNK` bytes) instead of one allocation each.
-    arena: BytesMut,
     stats: DtlsStats,
-}
-
-/// Bytes per arena chunk: a handful of records. Small, because a record kept alive (a message
-/// sliced out of it) keeps its whole chunk alive.
-const ARENA_CHUNK: usize = 8 * 1024;
-
-/// An owned copy of `data`, cut from `arena`.
-fn own(arena: &mut BytesMut, data: &[u8]) -> Bytes {
-    if arena.capacity() - arena.len() < data.len() {
-        *arena = BytesMut::with_capacity(ARENA_CHUNK.max(data.len()));
-    }
-    arena.extend_from_slice(data);
-    arena.split().freeze()
 }
 
 impl std::fmt::Debug for DtlsTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DtlsTransport")
             .field("state", &self.state)
-            .field("stats", &self.stats)
+            .field("stats", &self.stats())
             .finish_non_exhaustive()
-    }
-}
-
-/// What every transport of one configuration shares: the validated dimpl configuration.
-///
-/// Build it once (for example per `PeerConfig`) and share it: validating a crypto provider runs a
-/// self-test of every algorithm (2.4 ms with the pure-Rust backend), which a per-peer
-/// construction must not pay.
-pub struct DtlsContext {
-    config: DtlsConfig,
-    dimpl: dimpl::Config,
-}
-
-impl std::fmt::Debug for DtlsContext {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DtlsContext")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
-impl DtlsContext {
-    /// Validates the configuration and our crypto provider once.
-    pub fn new(config: DtlsConfig) -> Self {
-        // The self-test draws key shares; its randomness never reaches a connection, so a fixed
-        // stream keeps construction itself deterministic.
-        let mut slot = Some(Box::new(
-            crate::rng::RngRoot::from_seed(0).stream(crate::rng::Stream::Dtls),
-        ));
-        let dimpl = provider::with_rng(&mut slot, || {
-            dimpl::Config::builder()
-                .mtu(config.mtu)
-                .flight_start_rto(config.flight_start_rto)
-                .flight_retries(config.flight_retries)
-                .handshake_timeout(config.handshake_timeout)
-                .require_client_certificate(true)
-                .dangerously_set_rng_seed(0)
-                .with_crypto_provider(provider::provider())
-                .build()
-                .expect("invariant: the DTLS configuration is valid")
-        });
-        Self { config, dimpl }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &DtlsConfig {
-        &self.config
     }
 }
 
@@ -253,31 +302,21 @@ impl DtlsTransport {
         certificate: &Certificate,
         role: DtlsRole,
         remote_fingerprints: Option<Vec<Fingerprint>>,
-        mut rng: Rng,
+        rng: Rng,
         now: Instant,
     ) -> Self {
         let config = context.config.clone();
-        // dimpl draws hello randoms, explicit nonces and timer jitter from the configuration's
-        // seed: one per transport, from our stream (they must differ between peers).
-        let dimpl_config = context.dimpl.with_rng_seed(rng.next_u64());
-        let mut slot = Some(Box::new(rng));
-        let dimpl_config = Arc::new(dimpl_config);
-        let dtls = provider::with_rng(&mut slot, || {
-            let mut d = if config.dtls13 {
-                dimpl::Dtls::new_auto(dimpl_config, certificate.to_dimpl(), now)
-            } else {
-                dimpl::Dtls::new_12(dimpl_config, certificate.to_dimpl(), now)
-            };
-            if role == DtlsRole::Client {
-                d.set_active(true);
-            }
-            d
-        });
+        let key = certificate.signing_key();
+        let conn = Conn::new(
+            role,
+            config.clone(),
+            certificate.der().to_vec(),
+            key,
+            rng,
+            now,
+        );
         let mut t = Self {
-            dtls,
-            rng: slot,
-            out_buf: Vec::new(),
-            arena: BytesMut::new(),
+            conn,
             config,
             state: DtlsState::Connecting,
             remote_fingerprints,
@@ -286,8 +325,6 @@ impl DtlsTransport {
             held: VecDeque::new(),
             held_bytes: 0,
             events: VecDeque::new(),
-            transmits: VecDeque::new(),
-            timeout: None,
             stats: DtlsStats::default(),
         };
         t.drain();
@@ -301,14 +338,19 @@ impl DtlsTransport {
 
     /// Counters.
     pub fn stats(&self) -> DtlsStats {
-        self.stats
-    }
-
-    /// The negotiated DTLS version, once known.
-    pub fn is_dtls13(&self) -> Option<bool> {
-        self.dtls
-            .protocol_version()
-            .map(|v| v == dimpl::ProtocolVersion::DTLS1_3)
+        let c = self.conn.counters();
+        DtlsStats {
+            dropped_malformed: self.stats.dropped_malformed + c.malformed,
+            dropped_auth: c.auth_failed,
+            dropped_replay: c.replayed,
+            dropped_unexpected: c.unexpected,
+            dropped_fragments: c.fragments_dropped,
+            renegotiation_refused: c.renegotiation_refused,
+            hellos_refused: c.hello_refused,
+            hello_verify_requests: c.hello_verify_sent,
+            flights_retransmitted: c.flights_retransmitted,
+            ..self.stats
+        }
     }
 
     /// The remote description's fingerprints arrived (or changed): verify a certificate that
@@ -322,20 +364,14 @@ impl DtlsTransport {
         matches!(self.state, DtlsState::Connecting | DtlsState::Connected)
     }
 
-    /// Releases what an idle transport keeps from busier times: the record arena's current
-    /// chunk, the output buffer (both come back on the next record) and empty queues.
-    /// Only once connected: during the handshake dimpl writes a whole certificate into the
-    /// output buffer and requires the room to be there.
+    /// Releases what an idle transport keeps from busier times (record buffers, empty queues).
     pub fn trim(&mut self) {
         use crate::vecmap::shrink_if_empty;
         if self.state != DtlsState::Connected {
             return;
         }
-        if self.transmits.is_empty() && self.events.is_empty() && self.held.is_empty() {
-            self.arena = BytesMut::new();
-            self.out_buf = Vec::new();
-        }
-        shrink_if_empty!(self.transmits, self.events, self.held);
+        self.conn.trim();
+        shrink_if_empty!(self.events, self.held);
     }
 
     /// A DTLS datagram (first byte 20..=63, RFC 7983) from the selected pair.
@@ -344,58 +380,25 @@ impl DtlsTransport {
             self.stats.dropped_after_close += 1;
             return;
         }
-        if !well_framed(datagram) {
-            self.stats.dropped_malformed += 1;
-            return;
-        }
         self.stats.datagrams_in += 1;
-        let connected = self.state == DtlsState::Connected;
-        let before = (self.events.len(), self.transmits.len());
-        let Self { dtls, rng, .. } = self;
-        let r = provider::with_rng(rng, || {
-            dtls.handle_timeout(now)?;
-            dtls.handle_packet(datagram)
-        });
-        // A datagram dimpl had no room for, or one more ClientHello fragment than it keeps, is
-        // that datagram's problem, not the connection's: anyone who can spoof the peer's address
-        // could otherwise end a handshake with a burst of forged fragments. Dropped, counted.
-        let r = match r {
-            Err(dimpl::Error::ReceiveQueueFull | dimpl::Error::TooManyClientHelloFragments) => {
-                self.stats.dropped_queue_full += 1;
-                Ok(())
-            }
-            r => r,
-        };
-        self.after(r);
-        // RFC 6347 §4.1.2.7: records that fail authentication (and replays, stale epochs,
-        // renegotiation attempts) are discarded silently; dimpl does, and we count them: once
-        // connected, every legitimate datagram yields data, an answer or a state change.
-        if connected
-            && self.state == DtlsState::Connected
-            && before == (self.events.len(), self.transmits.len())
-        {
-            self.stats.dropped_discarded += 1;
-        }
+        self.conn.handle_receive(now, datagram);
+        self.drain();
     }
 
     /// Time passed: retransmit flights, expire the handshake.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if !self.alive() || self.timeout.is_none_or(|t| now < t) {
+        if !self.alive() || self.conn.poll_timeout().is_none_or(|t| now < t) {
             return;
         }
-        let Self { dtls, rng, .. } = self;
-        let r = provider::with_rng(rng, || dtls.handle_timeout(now));
-        self.after(r);
+        self.conn.handle_timeout(now);
+        self.drain();
     }
 
     /// Encrypts and queues application data.
     pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
-        if self.state != DtlsState::Connected {
+        if self.state != DtlsState::Connected || !self.conn.send(data) {
             return Err(SendError::NotConnected);
         }
-        let Self { dtls, rng, .. } = self;
-        let r = provider::with_rng(rng, || dtls.send_application_data(data).map(|_| ()));
-        self.after(r);
         Ok(())
     }
 
@@ -404,16 +407,16 @@ impl DtlsTransport {
         if !self.alive() {
             return;
         }
-        let Self { dtls, rng, .. } = self;
-        let _ = provider::with_rng(rng, || dtls.close());
+        self.conn.close();
         self.drain();
         self.state = DtlsState::Closed;
-        self.timeout = None;
     }
 
     /// The next datagram to send on the selected pair.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        self.transmits.pop_front()
+        let t = self.conn.poll_transmit()?;
+        self.stats.datagrams_out += 1;
+        Some(t)
     }
 
     /// The next event.
@@ -423,13 +426,10 @@ impl DtlsTransport {
 
     /// When `handle_timeout` is next due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.alive() { self.timeout } else { None }
-    }
-
-    fn after(&mut self, r: Result<(), dimpl::Error>) {
-        self.drain();
-        if let Err(e) = r {
-            self.fail(DtlsFailure::Protocol(e.to_string()));
+        if self.alive() {
+            self.conn.poll_timeout()
+        } else {
+            None
         }
     }
 
@@ -440,72 +440,41 @@ impl DtlsTransport {
         self.state = DtlsState::Failed;
         self.held.clear();
         self.held_bytes = 0;
-        self.timeout = None;
-        // Nothing the handshake produced after the failure goes out or up.
-        self.transmits.clear();
         self.events.push_back(DtlsEvent::Failed(reason));
     }
 
-    /// Drains dimpl's outputs into owned transmits and events.
+    /// Moves the connection's events out, checking the certificate as soon as it shows.
     fn drain(&mut self) {
-        self.timeout = None;
-        if self.out_buf.is_empty() {
-            // Given back by `trim` while idle.
-            self.out_buf.resize(self.config.mtu.max(1500) + 64, 0);
-        }
-        loop {
+        while let Some(e) = self.conn.poll_event() {
             if !self.alive() {
-                return;
+                continue;
             }
-            let out = {
-                let Self {
-                    dtls,
-                    rng,
-                    out_buf,
-                    arena,
-                    ..
-                } = self;
-                provider::with_rng(rng, || match dtls.poll_output(out_buf) {
-                    dimpl::Output::Packet(p) => Out::Packet(own(arena, p)),
-                    dimpl::Output::BufferTooSmall { needed } => Out::Grow(needed),
-                    dimpl::Output::Timeout(t) => Out::Timeout(t),
-                    dimpl::Output::Connected => Out::Connected,
-                    dimpl::Output::PeerCert(c) => Out::PeerCert(c.to_vec()),
-                    dimpl::Output::KeyingMaterial(k, p) => Out::Keying(k.to_vec(), p),
-                    dimpl::Output::ApplicationData(d) => Out::Data(own(arena, d)),
-                    dimpl::Output::CloseNotify => Out::CloseNotify,
-                    _ => Out::Other,
-                })
-            };
-            match out {
-                Out::Packet(p) => {
-                    self.stats.datagrams_out += 1;
-                    self.transmits.push_back(p);
-                }
-                Out::Grow(n) => self.out_buf.resize(n, 0),
-                Out::Timeout(t) => {
-                    self.timeout = Some(t);
-                    return;
-                }
-                Out::PeerCert(c) => {
+            match e {
+                ConnEvent::PeerCertificate(c) => {
                     self.peer_cert = Some(c);
                     self.verify();
                 }
-                Out::Connected => {
+                ConnEvent::Connected { srtp } => {
                     self.handshake_done = true;
+                    if let Some((profile, material)) = srtp {
+                        self.report(DtlsEvent::KeyingMaterial { material, profile });
+                    }
                     self.verify();
                 }
-                Out::Keying(material, profile) => {
-                    self.report(DtlsEvent::KeyingMaterial { material, profile })
-                }
-                Out::Data(d) => self.report(DtlsEvent::Data(d)),
-                Out::CloseNotify => {
+                ConnEvent::Data(d) => self.report(DtlsEvent::Data(d)),
+                ConnEvent::CloseNotify => {
                     self.report(DtlsEvent::Closed);
                     if self.state == DtlsState::Connected {
                         self.state = DtlsState::Closed;
                     }
                 }
-                Out::Other => {}
+                ConnEvent::Failed(f) => self.fail(match f {
+                    ConnFailure::Refused { alert, reason } => {
+                        DtlsFailure::Refused { alert, reason }
+                    }
+                    ConnFailure::PeerAlert(a) => DtlsFailure::PeerAlert(a),
+                    ConnFailure::Timeout => DtlsFailure::Timeout,
+                }),
             }
         }
     }
@@ -538,11 +507,16 @@ impl DtlsTransport {
             return; // wait for the remote description
         };
         // RFC 8842 §5 / RFC 5763 §6.7.1: a certificate that matches no fingerprint ends the
-        // handshake as soon as it is seen, before our last flight leaves (`fail` drops what is
-        // queued): the other side never completes its handshake either.
+        // handshake as soon as it is seen, before our next flight leaves: bad_certificate goes
+        // out instead and the other side fails too.
         if let Some(cert) = &self.peer_cert
             && let Err(e) = verify_fingerprint(cert, fingerprints)
         {
+            self.conn.clear_transmits();
+            self.conn
+                .fail(conn::alert::BAD_CERTIFICATE, "certificate does not match the fingerprint");
+            // The connection's own failure event is superseded by the fingerprint's.
+            while self.conn.poll_event().is_some() {}
             self.fail(e.into());
             return;
         }
@@ -567,75 +541,4 @@ impl DtlsTransport {
             Err(e) => self.fail(e.into()),
         }
     }
-}
-
-/// Highest `message_seq` a DTLS 1.2 or 1.3 handshake without renegotiation reaches, with room
-/// (a side sends at most seven messages, a HelloVerifyRequest retry adding one).
-const MAX_HANDSHAKE_SEQ: u16 = 16;
-
-/// Largest record body: TLSCiphertext's limit (RFC 5246 §6.2.3, which RFC 6347 §4.1 keeps).
-const MAX_RECORD_BODY: usize = (1 << 14) + 2048;
-
-/// Whether a datagram is a sequence of whole DTLS records: each a DTLSPlaintext/DTLSCiphertext
-/// header (RFC 6347 §4.1; content types 20–25) or a DTLS 1.3 unified header (RFC 9147 §4;
-/// first bits 001, without a connection id: we never negotiate one), with a length that fits,
-/// and no plaintext handshake message numbered past `MAX_HANDSHAKE_SEQ`.
-fn well_framed(mut d: &[u8]) -> bool {
-    if d.is_empty() {
-        return false;
-    }
-    while !d.is_empty() {
-        let first = d[0];
-        let (header, len) = match first {
-            20..=25 => {
-                if d.len() < 13 {
-                    return false;
-                }
-                (13, usize::from(u16::from_be_bytes([d[11], d[12]])))
-            }
-            0x20..=0x3F => {
-                // 001CSLEE: C = connection id, S = 16-bit sequence number, L = length present.
-                if first & 0x10 != 0 {
-                    return false;
-                }
-                let seq = if first & 0x08 != 0 { 2 } else { 1 };
-                if first & 0x04 == 0 {
-                    // No length: the record runs to the end of the datagram.
-                    return d.len() > 1 + seq && d.len() - 1 - seq <= MAX_RECORD_BODY;
-                }
-                let h = 1 + seq + 2;
-                if d.len() < h {
-                    return false;
-                }
-                (h, usize::from(u16::from_be_bytes([d[h - 2], d[h - 1]])))
-            }
-            _ => return false,
-        };
-        if len > MAX_RECORD_BODY || d.len() - header < len {
-            return false;
-        }
-        // A plaintext handshake message numbered beyond any handshake we run (RFC 6347 §4.2.2:
-        // message_seq counts from 0 per side; no renegotiation): forged.
-        if first == 22
-            && d[3..5] == [0, 0]
-            && len >= 12
-            && u16::from_be_bytes([d[header + 4], d[header + 5]]) > MAX_HANDSHAKE_SEQ
-        {
-            return false;
-        }
-        d = &d[header + len..];
-    }
-    true
-}
-
-enum Out {
-    Packet(Bytes),
-    Grow(usize),
-    Timeout(Instant),
-    Connected,
-    PeerCert(Vec<u8>),
-    Keying(Vec<u8>, SrtpProfile),
-    Data(Bytes),
-    CloseNotify,
-    Other,
 }

@@ -1,0 +1,150 @@
+//! The aws-lc backend (feature `aws-lc-rs`): the record AEADs, ECDHE agreement and signature
+//! verification. Each produces the same bytes as the RustCrypto backend (the parity tests check
+//! it): AEADs and ECDH are deterministic functions of their inputs, and the ECDHE private keys
+//! are the caller's drawn bytes, loaded with `PrivateKey::from_private_key`.
+
+use super::{AeadAlg, AeadError, CryptoError, Group, SigAlg, SigHash};
+use aws_lc_rs::{aead, agreement, signature};
+
+/// An expanded AEAD key.
+pub(super) struct AeadKey(aead::LessSafeKey);
+
+impl AeadKey {
+    /// `key` has the algorithm's length (checked by the caller).
+    pub(super) fn new(alg: AeadAlg, key: &[u8]) -> Self {
+        let algorithm = match alg {
+            AeadAlg::Aes128Gcm => &aead::AES_128_GCM,
+            AeadAlg::Aes256Gcm => &aead::AES_256_GCM,
+            AeadAlg::ChaCha20Poly1305 => &aead::CHACHA20_POLY1305,
+        };
+        let key = aead::UnboundKey::new(algorithm, key)
+            .expect("invariant: key length checked by AeadKey::new");
+        Self(aead::LessSafeKey::new(key))
+    }
+
+    /// Encrypts `data` in place, returning the tag.
+    pub(super) fn seal(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        // The nonce is unique per key by construction: RFC 5288 §3 / RFC 7905 §2 derive it
+        // from the record's epoch and sequence number.
+        let tag = self
+            .0
+            .seal_in_place_separate_tag(
+                aead::Nonce::assume_unique_for_key(*nonce),
+                aead::Aad::from(aad),
+                data,
+            )
+            .expect("invariant: records are far below the AEAD length limits");
+        let mut out = [0u8; 16];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
+    /// Decrypts ciphertext || tag in place (`in_out` has at least 16 bytes).
+    pub(super) fn open(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<(), AeadError> {
+        self.0
+            .open_in_place(
+                aead::Nonce::assume_unique_for_key(*nonce),
+                aead::Aad::from(aad),
+                in_out,
+            )
+            .map(|_| ())
+            .map_err(|_| AeadError)
+    }
+}
+
+fn agreement_alg(group: Group) -> &'static agreement::Algorithm {
+    match group {
+        Group::X25519 => &agreement::X25519,
+        Group::Secp256r1 => &agreement::ECDH_P256,
+        Group::Secp384r1 => &agreement::ECDH_P384,
+    }
+}
+
+/// An ECDHE private key.
+pub(super) struct Secret(agreement::PrivateKey);
+
+impl Secret {
+    /// The key of the drawn `bytes` (valid for `group`: checked by the caller); writes the
+    /// public share into `public` (exactly its length: aws-lc's NIST public keys are
+    /// uncompressed SEC1 points, like RustCrypto's).
+    pub(super) fn new(group: Group, bytes: &[u8], public: &mut [u8]) -> Self {
+        const VALID: &str = "invariant: drawn through is_valid_secret";
+        let key = agreement::PrivateKey::from_private_key(agreement_alg(group), bytes).expect(VALID);
+        public.copy_from_slice(key.compute_public_key().expect(VALID).as_ref());
+        Self(key)
+    }
+
+    /// The shared secret with `peer` (length and format checked by the caller). aws-lc refuses
+    /// points off the curve and (X25519) the all-zero secret of RFC 7748 §6.1.
+    pub(super) fn agree(self, group: Group, peer: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        agreement::agree(
+            &self.0,
+            agreement::UnparsedPublicKey::new(agreement_alg(group), peer),
+            CryptoError::InvalidPublicKey,
+            |secret| Ok(secret.to_vec()),
+        )
+    }
+}
+
+/// A peer's public key for aws-lc: the encoding its verifiers parse.
+pub(super) enum PeerKey {
+    /// Uncompressed SEC1 point.
+    P256(Vec<u8>),
+    /// Uncompressed SEC1 point.
+    P384(Vec<u8>),
+    /// RSAPublicKey DER (RFC 8017 Appendix A.1.1), 2048 bits or more.
+    Rsa(Vec<u8>),
+}
+
+/// aws-lc's RSA verifiers take 2048..=8192-bit keys; smaller ones stay with RustCrypto.
+const RSA_MIN_BITS: usize = 2048;
+
+impl PeerKey {
+    /// The aws-lc form of a key RustCrypto has validated (`key_bytes`: the certificate's
+    /// SubjectPublicKey). `None` for RSA under 2048 bits.
+    pub(super) fn new(key: &super::rust_crypto::PeerKey, key_bytes: &[u8]) -> Option<Self> {
+        use super::KeyKind;
+        match key.kind() {
+            KeyKind::EcdsaP256 => key.ec_point().map(Self::P256),
+            KeyKind::EcdsaP384 => key.ec_point().map(Self::P384),
+            KeyKind::Rsa => (key.rsa_bits()? >= RSA_MIN_BITS).then(|| Self::Rsa(key_bytes.to_vec())),
+        }
+    }
+
+    /// Verifies `signature` over `message` (`alg` matches the key: checked by the caller).
+    pub(super) fn verify(
+        &self,
+        alg: SigAlg,
+        hash: SigHash,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        use signature::VerificationAlgorithm;
+        // aws-lc's ECDSA verifiers bind curve and hash; TLS 1.2 does not (RFC 5246 §7.4.1.4.1),
+        // so pick the one for this (curve, hash) pair.
+        let (verifier, key): (&'static dyn VerificationAlgorithm, &[u8]) = match (self, alg, hash) {
+            (Self::P256(k), SigAlg::Ecdsa, SigHash::Sha256) => (&signature::ECDSA_P256_SHA256_ASN1, k),
+            (Self::P256(k), SigAlg::Ecdsa, SigHash::Sha384) => (&signature::ECDSA_P256_SHA384_ASN1, k),
+            (Self::P256(k), SigAlg::Ecdsa, SigHash::Sha512) => (&signature::ECDSA_P256_SHA512_ASN1, k),
+            (Self::P384(k), SigAlg::Ecdsa, SigHash::Sha256) => (&signature::ECDSA_P384_SHA256_ASN1, k),
+            (Self::P384(k), SigAlg::Ecdsa, SigHash::Sha384) => (&signature::ECDSA_P384_SHA384_ASN1, k),
+            (Self::P384(k), SigAlg::Ecdsa, SigHash::Sha512) => (&signature::ECDSA_P384_SHA512_ASN1, k),
+            (Self::Rsa(k), SigAlg::RsaPkcs1, SigHash::Sha256) => (&signature::RSA_PKCS1_2048_8192_SHA256, k),
+            (Self::Rsa(k), SigAlg::RsaPkcs1, SigHash::Sha384) => (&signature::RSA_PKCS1_2048_8192_SHA384, k),
+            (Self::Rsa(k), SigAlg::RsaPkcs1, SigHash::Sha512) => (&signature::RSA_PKCS1_2048_8192_SHA512, k),
+            // Salt length = digest length (RSA_PSS_SALTLEN_DIGEST), MGF1 with the same hash.
+            (Self::Rsa(k), SigAlg::RsaPss, SigHash::Sha256) => (&signature::RSA_PSS_2048_8192_SHA256, k),
+            (Self::Rsa(k), SigAlg::RsaPss, SigHash::Sha384) => (&signature::RSA_PSS_2048_8192_SHA384, k),
+            (Self::Rsa(k), SigAlg::RsaPss, SigHash::Sha512) => (&signature::RSA_PSS_2048_8192_SHA512, k),
+            _ => return Err(CryptoError::UnsupportedScheme),
+        };
+        signature::UnparsedPublicKey::new(verifier, key)
+            .verify(message, signature)
+            .map_err(|_| CryptoError::BadSignature)
+    }
+}
