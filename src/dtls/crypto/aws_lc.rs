@@ -74,7 +74,8 @@ impl Secret {
     /// uncompressed SEC1 points, like RustCrypto's).
     pub(super) fn new(group: Group, bytes: &[u8], public: &mut [u8]) -> Self {
         const VALID: &str = "invariant: drawn through is_valid_secret";
-        let key = agreement::PrivateKey::from_private_key(agreement_alg(group), bytes).expect(VALID);
+        let key =
+            agreement::PrivateKey::from_private_key(agreement_alg(group), bytes).expect(VALID);
         public.copy_from_slice(key.compute_public_key().expect(VALID).as_ref());
         Self(key)
     }
@@ -112,7 +113,9 @@ impl PeerKey {
         match key.kind() {
             KeyKind::EcdsaP256 => key.ec_point().map(Self::P256),
             KeyKind::EcdsaP384 => key.ec_point().map(Self::P384),
-            KeyKind::Rsa => (key.rsa_bits()? >= RSA_MIN_BITS).then(|| Self::Rsa(key_bytes.to_vec())),
+            KeyKind::Rsa => {
+                (key.rsa_bits()? >= RSA_MIN_BITS).then(|| Self::Rsa(key_bytes.to_vec()))
+            }
         }
     }
 
@@ -128,19 +131,43 @@ impl PeerKey {
         // aws-lc's ECDSA verifiers bind curve and hash; TLS 1.2 does not (RFC 5246 §7.4.1.4.1),
         // so pick the one for this (curve, hash) pair.
         let (verifier, key): (&'static dyn VerificationAlgorithm, &[u8]) = match (self, alg, hash) {
-            (Self::P256(k), SigAlg::Ecdsa, SigHash::Sha256) => (&signature::ECDSA_P256_SHA256_ASN1, k),
-            (Self::P256(k), SigAlg::Ecdsa, SigHash::Sha384) => (&signature::ECDSA_P256_SHA384_ASN1, k),
-            (Self::P256(k), SigAlg::Ecdsa, SigHash::Sha512) => (&signature::ECDSA_P256_SHA512_ASN1, k),
-            (Self::P384(k), SigAlg::Ecdsa, SigHash::Sha256) => (&signature::ECDSA_P384_SHA256_ASN1, k),
-            (Self::P384(k), SigAlg::Ecdsa, SigHash::Sha384) => (&signature::ECDSA_P384_SHA384_ASN1, k),
-            (Self::P384(k), SigAlg::Ecdsa, SigHash::Sha512) => (&signature::ECDSA_P384_SHA512_ASN1, k),
-            (Self::Rsa(k), SigAlg::RsaPkcs1, SigHash::Sha256) => (&signature::RSA_PKCS1_2048_8192_SHA256, k),
-            (Self::Rsa(k), SigAlg::RsaPkcs1, SigHash::Sha384) => (&signature::RSA_PKCS1_2048_8192_SHA384, k),
-            (Self::Rsa(k), SigAlg::RsaPkcs1, SigHash::Sha512) => (&signature::RSA_PKCS1_2048_8192_SHA512, k),
+            (Self::P256(k), SigAlg::Ecdsa, SigHash::Sha256) => {
+                (&signature::ECDSA_P256_SHA256_ASN1, k)
+            }
+            (Self::P256(k), SigAlg::Ecdsa, SigHash::Sha384) => {
+                (&signature::ECDSA_P256_SHA384_ASN1, k)
+            }
+            (Self::P256(k), SigAlg::Ecdsa, SigHash::Sha512) => {
+                (&signature::ECDSA_P256_SHA512_ASN1, k)
+            }
+            (Self::P384(k), SigAlg::Ecdsa, SigHash::Sha256) => {
+                (&signature::ECDSA_P384_SHA256_ASN1, k)
+            }
+            (Self::P384(k), SigAlg::Ecdsa, SigHash::Sha384) => {
+                (&signature::ECDSA_P384_SHA384_ASN1, k)
+            }
+            (Self::P384(k), SigAlg::Ecdsa, SigHash::Sha512) => {
+                (&signature::ECDSA_P384_SHA512_ASN1, k)
+            }
+            (Self::Rsa(k), SigAlg::RsaPkcs1, SigHash::Sha256) => {
+                (&signature::RSA_PKCS1_2048_8192_SHA256, k)
+            }
+            (Self::Rsa(k), SigAlg::RsaPkcs1, SigHash::Sha384) => {
+                (&signature::RSA_PKCS1_2048_8192_SHA384, k)
+            }
+            (Self::Rsa(k), SigAlg::RsaPkcs1, SigHash::Sha512) => {
+                (&signature::RSA_PKCS1_2048_8192_SHA512, k)
+            }
             // Salt length = digest length (RSA_PSS_SALTLEN_DIGEST), MGF1 with the same hash.
-            (Self::Rsa(k), SigAlg::RsaPss, SigHash::Sha256) => (&signature::RSA_PSS_2048_8192_SHA256, k),
-            (Self::Rsa(k), SigAlg::RsaPss, SigHash::Sha384) => (&signature::RSA_PSS_2048_8192_SHA384, k),
-            (Self::Rsa(k), SigAlg::RsaPss, SigHash::Sha512) => (&signature::RSA_PSS_2048_8192_SHA512, k),
+            (Self::Rsa(k), SigAlg::RsaPss, SigHash::Sha256) => {
+                (&signature::RSA_PSS_2048_8192_SHA256, k)
+            }
+            (Self::Rsa(k), SigAlg::RsaPss, SigHash::Sha384) => {
+                (&signature::RSA_PSS_2048_8192_SHA384, k)
+            }
+            (Self::Rsa(k), SigAlg::RsaPss, SigHash::Sha512) => {
+                (&signature::RSA_PSS_2048_8192_SHA512, k)
+            }
             _ => return Err(CryptoError::UnsupportedScheme),
         };
         signature::UnparsedPublicKey::new(verifier, key)

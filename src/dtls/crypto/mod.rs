@@ -600,7 +600,6 @@ impl SigningKey {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,7 +680,13 @@ mod tests {
         prf(HashAlg::Sha384, &secret, b"test label", &[&seed], &mut out);
         assert_eq!(out[..], want[..]);
         let mut empty = [0u8; 0];
-        prf(HashAlg::Sha384, &secret, b"test label", &[&seed], &mut empty);
+        prf(
+            HashAlg::Sha384,
+            &secret,
+            b"test label",
+            &[&seed],
+            &mut empty,
+        );
     }
 
     #[test]
@@ -809,9 +814,13 @@ mod tests {
             let key = AeadKey::new(alg, &vec![7u8; alg.key_len()]);
             let mut buf = [0u8; AeadAlg::TAG_LEN];
             key.seal_in_place(&[1; 12], b"hdr", &mut buf);
-            key.open_in_place(&[1; 12], b"hdr", &mut buf.clone()).unwrap();
+            key.open_in_place(&[1; 12], b"hdr", &mut buf.clone())
+                .unwrap();
             buf[3] ^= 4;
-            assert_eq!(key.open_in_place(&[1; 12], b"hdr", &mut buf), Err(AeadError));
+            assert_eq!(
+                key.open_in_place(&[1; 12], b"hdr", &mut buf),
+                Err(AeadError)
+            );
             assert!(!format!("{key:?}").contains("07"));
         }
     }
@@ -1118,7 +1127,10 @@ mod tests {
         let pkcs8 = SigningKey::from_der(include_bytes!("testdata/p384.pk8.der")).unwrap();
         let sec1 = SigningKey::from_der(include_bytes!("testdata/p384.sec1.der")).unwrap();
         assert_eq!(pkcs8.kind(), KeyKind::EcdsaP384);
-        assert_eq!(pkcs8.schemes(), [scheme::ECDSA_SHA384, scheme::ECDSA_SHA256]);
+        assert_eq!(
+            pkcs8.schemes(),
+            [scheme::ECDSA_SHA384, scheme::ECDSA_SHA256]
+        );
         for &s in pkcs8.schemes() {
             let sig = pkcs8.sign(s, MESSAGE).unwrap();
             // The same key in either container signs the same bytes.
@@ -1207,7 +1219,10 @@ mod tests {
                 );
                 let mut bad = sig.to_vec();
                 bad[10] ^= 0x40;
-                assert_eq!(peer.verify(s, MESSAGE, &bad), Err(CryptoError::BadSignature));
+                assert_eq!(
+                    peer.verify(s, MESSAGE, &bad),
+                    Err(CryptoError::BadSignature)
+                );
                 assert_eq!(
                     peer.verify(s, MESSAGE, &sig[1..]),
                     Err(CryptoError::BadSignature)
@@ -1336,7 +1351,7 @@ mod tests {
             let mut rng = RngRoot::from_seed(12).stream(Stream::Application);
             for group in [Group::X25519, Group::Secp256r1, Group::Secp384r1] {
                 for _ in 0..8 {
-                    let mut draw = |rng: &mut crate::rng::Rng| loop {
+                    let draw = |rng: &mut crate::rng::Rng| loop {
                         let mut b = vec![0u8; group.secret_len()];
                         rng.fill_bytes(&mut b);
                         if rust_crypto::is_valid_secret(group, &b) {
@@ -1366,6 +1381,75 @@ mod tests {
         }
 
         #[test]
+        fn verification_verdicts_are_identical() {
+            use super::super::{PeerKey, SigningKey, scheme, split_scheme};
+            let generated = super::generated_certificate();
+            let ours = SigningKey::from_der(&generated.private_key_pkcs8).unwrap();
+            let p384 = SigningKey::from_der(include_bytes!("testdata/p384.pk8.der")).unwrap();
+            let cases: Vec<(&[u8], u16, Vec<u8>)> = vec![
+                (
+                    generated.der(),
+                    scheme::ECDSA_SHA256,
+                    ours.sign(scheme::ECDSA_SHA256, super::MESSAGE).unwrap(),
+                ),
+                (
+                    generated.der(),
+                    scheme::ECDSA_SHA384,
+                    ours.sign(scheme::ECDSA_SHA384, super::MESSAGE).unwrap(),
+                ),
+                (
+                    include_bytes!("testdata/p384.cert.der"),
+                    scheme::ECDSA_SHA256,
+                    p384.sign(scheme::ECDSA_SHA256, super::MESSAGE).unwrap(),
+                ),
+                (
+                    include_bytes!("testdata/p384.cert.der"),
+                    scheme::ECDSA_SHA384,
+                    include_bytes!("testdata/p384_ecdsa_sha384.sig").to_vec(),
+                ),
+                (
+                    include_bytes!("testdata/rsa2048.cert.der"),
+                    scheme::RSA_PKCS1_SHA256,
+                    include_bytes!("testdata/rsa2048_pkcs1_sha256.sig").to_vec(),
+                ),
+                (
+                    include_bytes!("testdata/rsa2048.cert.der"),
+                    scheme::RSA_PKCS1_SHA384,
+                    include_bytes!("testdata/rsa2048_pkcs1_sha384.sig").to_vec(),
+                ),
+                (
+                    include_bytes!("testdata/rsa2048.cert.der"),
+                    scheme::RSA_PSS_RSAE_SHA256,
+                    include_bytes!("testdata/rsa2048_pss_sha256.sig").to_vec(),
+                ),
+                (
+                    include_bytes!("testdata/rsa2048.cert.der"),
+                    scheme::RSA_PSS_RSAE_SHA384,
+                    include_bytes!("testdata/rsa2048_pss_sha384.sig").to_vec(),
+                ),
+            ];
+            for (cert, code, sig) in cases {
+                let peer = PeerKey::from_certificate(cert).unwrap();
+                let fast = peer.fast.as_ref().unwrap();
+                // Each scheme of the key's kind, on the right and on a wrong message: every
+                // verdict the same.
+                for other in scheme::VERIFY.iter().copied().filter(|&s| peer.supports(s)) {
+                    let (alg, hash) = split_scheme(other).unwrap();
+                    for message in [super::MESSAGE, b"something else"] {
+                        let rc = peer.key.verify(alg, hash, message, &sig);
+                        let lc = fast.verify(alg, hash, message, &sig);
+                        assert_eq!(rc, lc, "{code:#06x} checked as {other:#06x}");
+                        assert_eq!(
+                            rc.is_ok(),
+                            other == code && message == super::MESSAGE,
+                            "{code:#06x} checked as {other:#06x}"
+                        );
+                    }
+                }
+            }
+        }
+
+        #[test]
         fn rsa_under_2048_bits_stays_with_rust_crypto() {
             let small =
                 super::PeerKey::from_certificate(include_bytes!("testdata/rsa1024.cert.der"))
@@ -1377,7 +1461,8 @@ mod tests {
             assert!(large.fast.is_some());
             // RustCrypto agrees with aws-lc on the 2048-bit key's signatures.
             let sig = include_bytes!("testdata/rsa2048_pss_sha256.sig");
-            let (alg, hash) = super::super::split_scheme(super::scheme::RSA_PSS_RSAE_SHA256).unwrap();
+            let (alg, hash) =
+                super::super::split_scheme(super::scheme::RSA_PSS_RSAE_SHA256).unwrap();
             large.key.verify(alg, hash, super::MESSAGE, sig).unwrap();
             large
                 .fast

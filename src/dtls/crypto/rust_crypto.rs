@@ -6,7 +6,10 @@
 
 #![cfg_attr(
     all(feature = "aws-lc-rs", not(test)),
-    allow(dead_code, reason = "the aws-lc backend replaces the AEADs and ECDHE; kept for parity")
+    allow(
+        dead_code,
+        reason = "the aws-lc backend replaces the AEADs and ECDHE; kept for parity"
+    )
 )]
 
 use super::{AeadAlg, AeadError, CryptoError, Digest, Group, HashAlg, KeyKind, SigAlg, SigHash};
@@ -267,8 +270,12 @@ impl PeerKey {
     pub(super) fn ec(kind: KeyKind, point: &[u8]) -> Result<Self, CryptoError> {
         let bad = |_| CryptoError::BadCertificate;
         Ok(match kind {
-            KeyKind::EcdsaP256 => Self::P256(ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(bad)?),
-            KeyKind::EcdsaP384 => Self::P384(ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(bad)?),
+            KeyKind::EcdsaP256 => {
+                Self::P256(ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(bad)?)
+            }
+            KeyKind::EcdsaP384 => {
+                Self::P384(ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(bad)?)
+            }
             KeyKind::Rsa => return Err(CryptoError::UnsupportedKey),
         })
     }
@@ -463,9 +470,9 @@ fn parse_ec_private_key(der: &[u8]) -> Option<(&[u8], Option<ObjectIdentifier>)>
                 return Err(x509_cert::der::Tag::Integer.value_error().into());
             }
             let key = <&OctetStringRef>::decode(r)?.as_bytes();
-            let curve =
-                r.context_specific::<ObjectIdentifier>(TagNumber(0), TagMode::Explicit)?;
-            let _public = r.context_specific::<BitStringRef<'_>>(TagNumber(1), TagMode::Explicit)?;
+            let curve = r.context_specific::<ObjectIdentifier>(TagNumber(0), TagMode::Explicit)?;
+            let _public =
+                r.context_specific::<BitStringRef<'_>>(TagNumber(1), TagMode::Explicit)?;
             Ok::<_, x509_cert::der::Error>((key, curve))
         })
         .ok()?;
