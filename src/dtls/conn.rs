@@ -327,6 +327,15 @@ impl Conn {
         c
     }
 
+    /// Bytes of handshake state held (transcript and buffered fragments): what a flood of
+    /// hellos must not grow.
+    #[cfg(test)]
+    pub(crate) fn held_bytes(&self) -> usize {
+        self.hs
+            .as_ref()
+            .map_or(0, |h| h.transcript.len() + h.reassembler.buffered())
+    }
+
     pub(crate) fn counters(&self) -> ConnCounters {
         self.counters
     }
@@ -831,6 +840,12 @@ impl Conn {
                 break;
             };
             body = rest;
+            // RFC 5246 §7.4.1.1: a HelloRequest while negotiating is ignored (and it never
+            // takes part in the transcript).
+            if h.msg_type == msg_type::HELLO_REQUEST {
+                self.counters.unexpected += 1;
+                continue;
+            }
             // Only Finished travels in epoch 1 during the handshake.
             if epoch == 1 && h.msg_type != msg_type::FINISHED {
                 self.counters.unexpected += 1;

@@ -145,10 +145,10 @@ impl Reassembler {
         Some((p.seq, p.msg_type, p.body))
     }
 
-    /// Forgets everything (the handshake is over).
-    pub(crate) fn clear(&mut self) {
-        self.partial = Vec::new();
-        self.buffered = 0;
+    /// Bytes of partial messages held.
+    #[cfg(test)]
+    pub(crate) fn buffered(&self) -> usize {
+        self.buffered
     }
 }
 

@@ -734,13 +734,6 @@ impl ServerKeyExchange {
         put_vec8(out, &self.public);
     }
 
-    /// The ServerECDHParams bytes that are signed ([`Self::encode_params`] into a new vector).
-    pub(crate) fn params(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(4 + self.public.len());
-        self.encode_params(&mut out);
-        out
-    }
-
     /// Appends the body (RFC 8422 §5.4). Panics past a 65535-byte signature (invariant).
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         self.encode_params(out);
@@ -1008,10 +1001,9 @@ pub(crate) fn fuzz_parse_all(data: &[u8]) {
         fuzz_typed(ty, data);
     }
     if let Ok(skx) = ServerKeyExchange::parse(data) {
-        assert!(
-            data.starts_with(&skx.params()),
-            "params are the body's prefix"
-        );
+        let mut params = Vec::new();
+        skx.encode_params(&mut params);
+        assert!(data.starts_with(&params), "params are the body's prefix");
     }
 }
 
@@ -1186,7 +1178,8 @@ mod tests {
         ) {
             let skx = ServerKeyExchange { group, public, scheme, signature };
             let bytes = encoded(&skx);
-            let params = skx.params();
+            let mut params = Vec::new();
+            skx.encode_params(&mut params);
             prop_assert_eq!(params.len(), 4 + skx.public.len());
             prop_assert!(bytes.starts_with(&params));
             check_codec(&skx, None, MessageError::Trailing);
@@ -1426,7 +1419,9 @@ mod tests {
         assert_eq!(ok.public, vec![0x0a, 0x0b]);
         assert_eq!(ok.scheme, 0x0403);
         assert_eq!(ok.signature, vec![0x50, 0x51]);
-        assert_eq!(ok.params(), hex("03 001d 02 0a0b"));
+        let mut params = Vec::new();
+        ok.encode_params(&mut params);
+        assert_eq!(params, hex("03 001d 02 0a0b"));
         // An empty point.
         assert_eq!(
             ServerKeyExchange::parse(&hex("03 001d 00 0403 0000")),

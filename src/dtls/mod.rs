@@ -32,6 +32,8 @@ pub(crate) mod message;
 pub(crate) mod record;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hostile;
 
 pub use cert::{
     Certificate, CertificateError, FingerprintHash, FingerprintMismatch, verify_fingerprint,

@@ -392,3 +392,36 @@ fn fast_key_path_matches_the_reference_encoders() {
     // Not a P-256 PKCS#8: the generic path.
     assert!(super::cert::p256_scalar_of_pkcs8(&[0x30, 0x00]).is_none());
 }
+
+#[test]
+#[ignore = "writes fuzz seeds"]
+fn write_fuzz_seeds() {
+    let mut p = Pair::new(21, DtlsConfig::default(), None);
+    p.run(Duration::from_secs(5));
+    p.client.send(b"seed data").unwrap();
+    p.run(Duration::from_millis(10));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    for (i, d) in p.wire.iter().enumerate() {
+        std::fs::write(root.join("dtls_record").join(format!("wire-{i}")), d).unwrap();
+        let mut rest = &d[..];
+        let mut j = 0;
+        while let Some(h) = super::record::RecordHeader::parse(rest) {
+            let body = &rest[13..13 + usize::from(h.length)];
+            if h.content_type == 22 && h.epoch == 0 {
+                let mut b = body;
+                while let Ok((hh, frag, r)) = super::message::HandshakeHeader::parse(b) {
+                    if hh.fragment_offset == 0 && hh.fragment_length == hh.length {
+                        std::fs::write(
+                            root.join("dtls_message").join(format!("msg-{i}-{j}-{}", hh.msg_type)),
+                            frag,
+                        )
+                        .unwrap();
+                    }
+                    j += 1;
+                    b = r;
+                }
+            }
+            rest = &rest[13 + usize::from(h.length)..];
+        }
+    }
+}
