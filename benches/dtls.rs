@@ -1,29 +1,111 @@
-//! DTLS handshake CPU, both sides in memory, beside the engine str0m 0.25 runs (dimpl with the
-//! aws-lc-rs provider) in the same run. `cargo bench --bench dtls`.
+//! DTLS CPU, both sides in memory, beside dimpl 0.9 (the engine str0m 0.25 runs, unmodified from
+//! the registry) in the same run. `cargo bench --bench dtls` (our RustCrypto backend) and
+//! `cargo bench --bench dtls --features aws-lc-rs` (our aws-lc backend); the row names say which
+//! backend ran.
 //!
-//! sansrtc: dimpl's rust-crypto provider with our seeded randomness and key shares, one dimpl
-//! configuration per transport (its seed must differ per peer), certificates made beforehand.
-//! str0m's engine: `dimpl::Config` with `aws_lc_rs::default_provider()`; building that config
-//! runs the provider self-test, measured separately because str0m pays it per peer.
+//! - `dtls`: a whole handshake (HelloVerifyRequest, mutual ECDSA P-256 certificates, ECDHE,
+//!   Finished both ways), certificates made beforehand, one transport per side per handshake.
+//!   Ours beside dimpl with its `rust-crypto` provider (the same RustCrypto primitives as our
+//!   default backend) and with `aws_lc_rs::default_provider()` (what str0m runs, and the
+//!   counterpart of our `aws-lc-rs` feature). Building a dimpl `Config` runs its provider
+//!   self-test, measured separately because str0m pays it per peer (one `Config` per `Rtc`).
+//!   What each pair negotiated is printed before the rows.
+//! - `dtls_record`: one application-data record of 1200 B and of 16 KiB: `send` on one side,
+//!   the datagram into the other and its `Data` event out; beside the AEAD ceiling, AES-128-GCM
+//!   seal + open of the same bytes in place (the `aes-gcm` crate, and aws-lc's with the
+//!   feature), and beside dimpl's send → packet → `ApplicationData`.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sansrtc::dtls::{
-    Certificate, DtlsConfig, DtlsContext, DtlsRole, DtlsState, DtlsTransport, FingerprintHash,
+    Certificate, DtlsConfig, DtlsContext, DtlsEvent, DtlsRole, DtlsState, DtlsTransport,
+    FingerprintHash,
 };
 use sansrtc::rng::{RngRoot, Stream};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn sansrtc_handshake(
+/// Our backend, as the row names carry it.
+#[cfg(not(feature = "aws-lc-rs"))]
+const OURS: &str = "sansrtc_rustcrypto";
+#[cfg(feature = "aws-lc-rs")]
+const OURS: &str = "sansrtc_aws_lc";
+
+/// Record sizes of the record-layer group: a full data-channel datagram and a maximal record.
+const RECORD_SIZES: [usize; 2] = [1200, 16 << 10];
+
+// ------------------------------------------------------------------------------------------
+// What was negotiated: the server's ServerHello (suite) and ServerKeyExchange (group).
+
+/// The cipher suite and ECDHE group in the server's plaintext flight, as far as seen.
+#[derive(Debug, Default, Clone, Copy)]
+struct Choice {
+    suite: Option<u16>,
+    group: Option<u16>,
+}
+
+impl Choice {
+    /// Reads the epoch-0 handshake records of one server datagram (unfragmented messages).
+    fn scan(&mut self, mut d: &[u8]) {
+        while d.len() >= 13 {
+            let (content, epoch) = (d[0], u16::from_be_bytes([d[3], d[4]]));
+            let len = usize::from(u16::from_be_bytes([d[11], d[12]]));
+            let Some(body) = d.get(13..13 + len) else {
+                return;
+            };
+            if content == 22 && epoch == 0 && body.len() >= 12 {
+                let m = &body[12..];
+                match body[0] {
+                    // ServerHello: version, random, session id, cipher suite.
+                    2 if m.len() > 35 => {
+                        let at = 35 + usize::from(m[34]);
+                        if let Some(s) = m.get(at..at + 2) {
+                            self.suite = Some(u16::from_be_bytes([s[0], s[1]]));
+                        }
+                    }
+                    // ServerKeyExchange: curve type 3 (named curve), then the group.
+                    12 if m.len() >= 3 && m[0] == 3 => {
+                        self.group = Some(u16::from_be_bytes([m[1], m[2]]));
+                    }
+                    _ => {}
+                }
+            }
+            d = &d[13 + len..];
+        }
+    }
+
+    fn describe(&self) -> String {
+        let suite = match self.suite {
+            Some(0xC02B) => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (0xC02B)".to_string(),
+            Some(0xC02C) => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 (0xC02C)".to_string(),
+            Some(0xCCA9) => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (0xCCA9)".to_string(),
+            Some(s) => format!("suite {s:#06X}"),
+            None => "suite not seen".to_string(),
+        };
+        let group = match self.group {
+            Some(29) => "X25519".to_string(),
+            Some(23) => "P-256".to_string(),
+            Some(24) => "P-384".to_string(),
+            Some(g) => format!("group {g}"),
+            None => "group not seen".to_string(),
+        };
+        format!("{suite}, ECDHE {group}")
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Ours.
+
+/// A client and a server of ours, not yet connected.
+fn sansrtc_pair(
     ctx: &DtlsContext,
     cc: &Certificate,
     sc: &Certificate,
     now: Instant,
     seed: u64,
-) {
+) -> (DtlsTransport, DtlsTransport) {
     let root = RngRoot::from_seed(seed);
-    let mut c = DtlsTransport::new(
+    let c = DtlsTransport::new(
         ctx,
         cc,
         DtlsRole::Client,
@@ -31,7 +113,7 @@ fn sansrtc_handshake(
         root.child("c", 0).stream(Stream::Dtls),
         now,
     );
-    let mut s = DtlsTransport::new(
+    let s = DtlsTransport::new(
         ctx,
         sc,
         DtlsRole::Server,
@@ -39,6 +121,16 @@ fn sansrtc_handshake(
         root.child("s", 0).stream(Stream::Dtls),
         now,
     );
+    (c, s)
+}
+
+/// Runs the handshake of `c` and `s` to the end, showing every server datagram to `seen`.
+fn sansrtc_connect(
+    c: &mut DtlsTransport,
+    s: &mut DtlsTransport,
+    now: Instant,
+    seen: &mut dyn FnMut(&[u8]),
+) {
     c.handle_timeout(now);
     for _ in 0..20 {
         let mut moved = false;
@@ -47,6 +139,7 @@ fn sansrtc_handshake(
             moved = true;
         }
         while let Some(d) = s.poll_transmit() {
+            seen(&d);
             c.handle_receive(now, &d);
             moved = true;
         }
@@ -58,6 +151,22 @@ fn sansrtc_handshake(
     assert_eq!(s.state(), DtlsState::Connected);
 }
 
+fn sansrtc_handshake(
+    ctx: &DtlsContext,
+    cc: &Certificate,
+    sc: &Certificate,
+    now: Instant,
+    seed: u64,
+) {
+    let (mut c, mut s) = sansrtc_pair(ctx, cc, sc, now, seed);
+    sansrtc_connect(&mut c, &mut s, now, &mut |_| {});
+    black_box((c, s));
+}
+
+// ------------------------------------------------------------------------------------------
+// dimpl.
+
+/// Moves `d`'s output on: packets into `out`; true when it reported `Connected`.
 fn drain(d: &mut dimpl::Dtls, buf: &mut Vec<u8>, out: &mut Vec<Vec<u8>>) -> bool {
     let mut connected = false;
     loop {
@@ -71,12 +180,15 @@ fn drain(d: &mut dimpl::Dtls, buf: &mut Vec<u8>, out: &mut Vec<Vec<u8>>) -> bool
     }
 }
 
-fn dimpl_aws_handshake(
+/// A whole dimpl handshake; returns both sides connected, showing every server packet to
+/// `seen`.
+fn dimpl_handshake(
     config: &Arc<dimpl::Config>,
     cc: &dimpl::DtlsCertificate,
     sc: &dimpl::DtlsCertificate,
     now: Instant,
-) {
+    seen: &mut dyn FnMut(&[u8]),
+) -> (dimpl::Dtls, dimpl::Dtls) {
     let mut c = dimpl::Dtls::new_12(config.clone(), cc.clone(), now);
     c.set_active(true);
     let mut s = dimpl::Dtls::new_12(config.clone(), sc.clone(), now);
@@ -93,6 +205,7 @@ fn dimpl_aws_handshake(
         sc_done |= drain(&mut s, &mut buf, &mut to_c);
         c.handle_timeout(now).unwrap();
         for p in std::mem::take(&mut to_c) {
+            seen(&p);
             c.handle_packet(&p).unwrap();
         }
         cc_done |= drain(&mut c, &mut buf, &mut to_s);
@@ -101,35 +214,137 @@ fn dimpl_aws_handshake(
         }
     }
     assert!(cc_done && sc_done);
+    (c, s)
 }
 
-fn aws_config() -> dimpl::Config {
+/// A dimpl configuration as str0m builds one per `Rtc` (mutual certificates, MTU 1200), with
+/// `provider`; building it runs the provider's self-test.
+fn dimpl_config(provider: dimpl::crypto::CryptoProvider) -> dimpl::Config {
     dimpl::Config::builder()
         .mtu(1200)
         .require_client_certificate(true)
-        .with_crypto_provider(dimpl::crypto::aws_lc_rs::default_provider())
+        .with_crypto_provider(provider)
         .build()
         .unwrap()
 }
 
-fn bench(c: &mut Criterion) {
-    #[allow(clippy::disallowed_methods, reason = "benchmark base instant")]
-    let now = Instant::now();
-    let mut g = c.benchmark_group("dtls");
-    g.measurement_time(Duration::from_secs(5));
+/// dimpl's providers, each with the row name it goes under.
+fn dimpl_providers() -> [(&'static str, fn() -> dimpl::crypto::CryptoProvider); 2] {
+    [
+        ("dimpl_rustcrypto", dimpl::crypto::rust_crypto::default_provider),
+        // str0m 0.25's engine as str0m runs it.
+        ("dimpl_aws_lc", dimpl::crypto::aws_lc_rs::default_provider),
+    ]
+}
 
+/// One application-data record of `data` from `c` to `s` through dimpl, all its packets
+/// delivered; returns the plaintext bytes `s` reported.
+fn dimpl_record(
+    c: &mut dimpl::Dtls,
+    s: &mut dimpl::Dtls,
+    data: &[u8],
+    out: &mut [u8],
+    inp: &mut [u8],
+) -> usize {
+    c.send_application_data(data).unwrap();
+    let mut got = 0;
+    loop {
+        match c.poll_output(out) {
+            dimpl::Output::Packet(p) => {
+                s.handle_packet(p).unwrap();
+                loop {
+                    match s.poll_output(inp) {
+                        dimpl::Output::ApplicationData(d) => got += black_box(d).len(),
+                        dimpl::Output::Timeout(_) => break,
+                        dimpl::Output::BufferTooSmall { needed } => {
+                            panic!("receive buffer below {needed}")
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            dimpl::Output::Timeout(_) => return got,
+            dimpl::Output::BufferTooSmall { needed } => panic!("send buffer below {needed}"),
+            _ => {}
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Ceilings.
+
+/// AES-128-GCM seal and open of `buf` in place (RustCrypto's `aes-gcm`, our default backend's
+/// AEAD), with a record's 13-byte additional data.
+fn aes_gcm_seal_open(key: &aes_gcm::Aes128Gcm, buf: &mut [u8]) {
+    use aes_gcm::aead::AeadInOut;
+    let nonce = aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::from([1u8; 12]);
+    let tag = key
+        .encrypt_inout_detached(&nonce, b"aad-13-bytes!", buf.into())
+        .unwrap();
+    key.decrypt_inout_detached(&nonce, b"aad-13-bytes!", buf.into(), &tag)
+        .unwrap();
+}
+
+/// The same with aws-lc's AES-128-GCM (our `aws-lc-rs` backend's AEAD); `buf` ends with 16
+/// bytes of room for the tag.
+#[cfg(feature = "aws-lc-rs")]
+fn aws_lc_gcm_seal_open(key: &aws_lc_rs::aead::LessSafeKey, buf: &mut [u8]) {
+    use aws_lc_rs::aead::{Aad, Nonce};
+    let n = buf.len() - 16;
+    let tag = key
+        .seal_in_place_separate_tag(
+            Nonce::assume_unique_for_key([1u8; 12]),
+            Aad::from(b"aad-13-bytes!"),
+            &mut buf[..n],
+        )
+        .unwrap();
+    buf[n..].copy_from_slice(tag.as_ref());
+    key.open_in_place(
+        Nonce::assume_unique_for_key([1u8; 12]),
+        Aad::from(b"aad-13-bytes!"),
+        buf,
+    )
+    .unwrap();
+}
+
+// ------------------------------------------------------------------------------------------
+
+fn handshake(c: &mut Criterion, now: Instant) {
     let root = RngRoot::from_seed(1);
     let cc = Certificate::generate(&mut root.child("c", 0).stream(Stream::Certificate));
     let sc = Certificate::generate(&mut root.child("s", 0).stream(Stream::Certificate));
     let ctx = DtlsContext::new(DtlsConfig::default());
+    let acc = dimpl::certificate::generate_self_signed_certificate().unwrap();
+    let asc = dimpl::certificate::generate_self_signed_certificate().unwrap();
+
+    // What each pair negotiates.
+    let mut choice = Choice::default();
+    let (mut a, mut b) = sansrtc_pair(&ctx, &cc, &sc, now, 0);
+    sansrtc_connect(&mut a, &mut b, now, &mut |d| choice.scan(d));
+    println!("{OURS} negotiates {}", choice.describe());
+    for (name, provider) in dimpl_providers() {
+        let mut choice = Choice::default();
+        let config = Arc::new(dimpl_config(provider()));
+        dimpl_handshake(&config, &acc, &asc, now, &mut |d| choice.scan(d));
+        println!("{name} negotiates {}", choice.describe());
+    }
+
+    let mut g = c.benchmark_group("dtls");
+    g.measurement_time(Duration::from_secs(5));
     let mut seed = 0u64;
-    g.bench_function("sansrtc_handshake_both_sides", |b| {
+    g.bench_function(format!("{OURS}_handshake_both_sides"), |b| {
         b.iter(|| {
             seed += 1;
             sansrtc_handshake(&ctx, black_box(&cc), &sc, now, seed)
         })
     });
-    g.bench_function("sansrtc_transport_new", |b| {
+    for (name, provider) in dimpl_providers() {
+        let config = Arc::new(dimpl_config(provider()));
+        g.bench_function(format!("{name}_handshake_both_sides"), |b| {
+            b.iter(|| black_box(dimpl_handshake(black_box(&config), &acc, &asc, now, &mut |_| {})))
+        });
+    }
+    g.bench_function(format!("{OURS}_transport_new"), |b| {
         b.iter(|| {
             seed += 1;
             DtlsTransport::new(
@@ -142,24 +357,98 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
-    g.bench_function("sansrtc_context_new", |b| {
+    g.bench_function(format!("{OURS}_context_new"), |b| {
         b.iter(|| DtlsContext::new(DtlsConfig::default()))
     });
-    g.bench_function("sansrtc_certificate_generate", |b| {
+    g.bench_function(format!("{OURS}_certificate_generate"), |b| {
         let mut rng = root.stream(Stream::Certificate);
         b.iter(|| Certificate::generate(&mut rng))
     });
+    for (name, provider) in dimpl_providers() {
+        g.bench_function(format!("{name}_config_build"), |b| {
+            b.iter(|| dimpl_config(provider()))
+        });
+    }
+    g.finish();
+}
 
-    let config = Arc::new(aws_config());
+fn record(c: &mut Criterion, now: Instant) {
+    let root = RngRoot::from_seed(2);
+    let cc = Certificate::generate(&mut root.child("c", 0).stream(Stream::Certificate));
+    let sc = Certificate::generate(&mut root.child("s", 0).stream(Stream::Certificate));
+    let ctx = DtlsContext::new(DtlsConfig::default());
+    let (mut client, mut server) = sansrtc_pair(&ctx, &cc, &sc, now, 7);
+    sansrtc_connect(&mut client, &mut server, now, &mut |_| {});
+    while server.poll_event().is_some() {}
+    while client.poll_event().is_some() {}
+
     let acc = dimpl::certificate::generate_self_signed_certificate().unwrap();
     let asc = dimpl::certificate::generate_self_signed_certificate().unwrap();
-    g.bench_function("str0m_engine_dimpl_aws_lc_handshake_both_sides", |b| {
-        b.iter(|| dimpl_aws_handshake(black_box(&config), &acc, &asc, now))
-    });
-    g.bench_function("str0m_engine_dimpl_aws_lc_config_build", |b| {
-        b.iter(aws_config)
-    });
+    let mut dimpls: Vec<_> = dimpl_providers()
+        .into_iter()
+        .map(|(name, provider)| {
+            let config = Arc::new(dimpl_config(provider()));
+            let (c, s) = dimpl_handshake(&config, &acc, &asc, now, &mut |_| {});
+            (name, c, s)
+        })
+        .collect();
+
+    let mut g = c.benchmark_group("dtls_record");
+    g.measurement_time(Duration::from_secs(4));
+    for size in RECORD_SIZES {
+        let data = vec![0x5Au8; size];
+        g.throughput(Throughput::Bytes(size as u64));
+        g.bench_function(BenchmarkId::new(format!("{OURS}_send_receive"), size), |b| {
+            b.iter(|| {
+                client.send(black_box(&data)).unwrap();
+                let record = client.poll_transmit().expect("a record");
+                server.handle_receive(now, &record);
+                match server.poll_event() {
+                    Some(DtlsEvent::Data(d)) => {
+                        assert_eq!(d.len(), size);
+                        black_box(d);
+                    }
+                    other => panic!("expected data, got {other:?}"),
+                }
+            })
+        });
+        let key = {
+            use aes_gcm::aead::KeyInit;
+            aes_gcm::Aes128Gcm::new_from_slice(&[7u8; 16]).unwrap()
+        };
+        let mut buf = data.clone();
+        g.bench_function(
+            BenchmarkId::new("ceiling_aes128gcm_rustcrypto_seal_open", size),
+            |b| b.iter(|| aes_gcm_seal_open(&key, black_box(&mut buf))),
+        );
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            use aws_lc_rs::aead::{AES_128_GCM, LessSafeKey, UnboundKey};
+            let key = LessSafeKey::new(UnboundKey::new(&AES_128_GCM, &[7u8; 16]).unwrap());
+            let mut buf = vec![0x5Au8; size + 16];
+            g.bench_function(
+                BenchmarkId::new("ceiling_aes128gcm_aws_lc_seal_open", size),
+                |b| b.iter(|| aws_lc_gcm_seal_open(&key, black_box(&mut buf))),
+            );
+        }
+        let (mut out, mut inp) = (vec![0u8; 20_000], vec![0u8; 20_000]);
+        for (name, dc, ds) in &mut dimpls {
+            g.bench_function(BenchmarkId::new(format!("{name}_send_receive"), size), |b| {
+                b.iter(|| {
+                    let got = dimpl_record(dc, ds, black_box(&data), &mut out, &mut inp);
+                    assert_eq!(got, size);
+                })
+            });
+        }
+    }
     g.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    #[allow(clippy::disallowed_methods, reason = "benchmark base instant")]
+    let now = Instant::now();
+    handshake(c, now);
+    record(c, now);
 }
 
 criterion_group!(benches, bench);

@@ -134,6 +134,7 @@ fn pkcs8_p256(secret: &[u8], public_sec1: &[u8]) -> Vec<u8> {
 /// The secret scalar of a PKCS#8 P-256 key, without deriving (and checking) its public key:
 /// loading a key for every connection must not cost a scalar multiplication. `None` for other
 /// keys (P-384, SEC1), which take the generic path.
+#[cfg(test)]
 pub(super) fn p256_scalar_of_pkcs8(der: &[u8]) -> Option<p256::NonZeroScalar> {
     use p256::pkcs8::der::Decode;
     let info = p256::pkcs8::PrivateKeyInfoRef::from_der(der).ok()?;

@@ -109,8 +109,6 @@ pub(crate) mod alert {
     pub(crate) const DECRYPT_ERROR: u8 = 51;
     /// protocol_version
     pub(crate) const PROTOCOL_VERSION: u8 = 70;
-    /// insufficient_security
-    pub(crate) const INSUFFICIENT_SECURITY: u8 = 71;
     /// no_renegotiation
     pub(crate) const NO_RENEGOTIATION: u8 = 100;
 }
@@ -352,11 +350,6 @@ impl Conn {
         self.events.pop_front()
     }
 
-    /// Drops everything queued for sending (a failure decided outside: the fingerprint).
-    pub(crate) fn clear_transmits(&mut self) {
-        self.transmits.clear();
-    }
-
     /// Releases buffers an idle connection does not need.
     pub(crate) fn trim(&mut self) {
         if self.transmits.is_empty() {
@@ -412,16 +405,18 @@ impl Conn {
         if self.ended {
             return;
         }
-        self.transmits.clear();
-        self.send_alert(2, alert);
         self.end(ConnFailure::Refused { alert, reason });
+        // RFC 5246 §7.2.2: the fatal alert is the last thing sent.
+        self.send_alert(2, alert);
     }
 
+    /// Stops for good: nothing queued before the failure goes out.
     fn end(&mut self, f: ConnFailure) {
         if self.ended {
             return;
         }
         self.ended = true;
+        self.transmits.clear();
         self.hs = None;
         self.final_flight = None;
         self.events.push_back(ConnEvent::Failed(f));
@@ -568,7 +563,7 @@ impl Conn {
                         let room = mtu.saturating_sub(dgram.len() + overhead);
                         let left = body.len() - offset;
                         // Start a new datagram rather than send a sliver (or nothing).
-                        if room < left.min(64).max(1) && !dgram.is_empty() {
+                        if room < left.clamp(1, 64) && !dgram.is_empty() {
                             self.transmits.push_back(dgram.split().freeze());
                             continue;
                         }
@@ -776,16 +771,9 @@ impl Conn {
                 }
                 Flow::Continue
             }
-            content::ALERT => {
-                // Plaintext alerts count only while nothing is protected yet (RFC 5246 §7.2:
-                // alerts are sent in the current state); afterwards they are forgeries.
-                if self.read.is_none() && !self.connected {
-                    self.alert(body)
-                } else {
-                    self.counters.unexpected += 1;
-                    Flow::Continue
-                }
-            }
+            // Plaintext alerts count only while nothing is protected yet (RFC 5246 §7.2: alerts
+            // are sent in the current state); afterwards they are forgeries.
+            content::ALERT if self.read.is_none() && !self.connected => self.alert(body),
             _ => {
                 self.counters.unexpected += 1;
                 Flow::Continue

@@ -439,6 +439,11 @@ impl DtlsTransport {
         if !self.alive() {
             return;
         }
+        // A failure decided here (the certificate) ends the connection too: its queued flight
+        // never leaves, bad_certificate does (a no-op when the connection failed first).
+        self.conn
+            .fail(conn::alert::BAD_CERTIFICATE, "certificate refused");
+        while self.conn.poll_event().is_some() {}
         self.state = DtlsState::Failed;
         self.held.clear();
         self.held_bytes = 0;
@@ -514,11 +519,6 @@ impl DtlsTransport {
         if let Some(cert) = &self.peer_cert
             && let Err(e) = verify_fingerprint(cert, fingerprints)
         {
-            self.conn.clear_transmits();
-            self.conn
-                .fail(conn::alert::BAD_CERTIFICATE, "certificate does not match the fingerprint");
-            // The connection's own failure event is superseded by the fingerprint's.
-            while self.conn.poll_event().is_some() {}
             self.fail(e.into());
             return;
         }

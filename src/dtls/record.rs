@@ -314,8 +314,8 @@ mod tests {
         }
     }
 
-    /// A model: the set of accepted numbers, and the rule "fresh iff unseen and within WIDTH of
-    /// the highest".
+    // A model: the set of accepted numbers, and the rule "fresh iff unseen and within WIDTH of
+    // the highest".
     proptest! {
         #[test]
         fn replay_window_matches_a_model(seqs in proptest::collection::vec(0u64..400, 1..300)) {
