@@ -4,7 +4,8 @@
 //! Both roles: the handshake (cookie exchange, mutual certificates, extended master secret,
 //! use_srtp), the DTLS-SRTP keying material byte for byte, application data both ways,
 //! close_notify from each side; every ECDHE_ECDSA suite and group dimpl offers, one at a time;
-//! 30% loss with reordering at a 1200-byte MTU over 20 seeds; a wrong fingerprint.
+//! ECDSA P-384 certificates on either side; 30% loss with reordering at a 1200-byte MTU over 20
+//! seeds; a wrong fingerprint.
 //!
 //! Virtual time only: one base instant plus durations. The path is an in-memory queue whose
 //! loss and delays come from our seeded rng; dimpl's own jitter is seeded too (its key shares
@@ -164,15 +165,18 @@ impl Wire {
                         }
                         // ServerKeyExchange: curve type named_curve (3), then the curve.
                         12 if frag.len() >= 3 && frag[0] == 3 => {
-                            self.group.get_or_insert(u16::from_be_bytes([frag[1], frag[2]]));
+                            self.group
+                                .get_or_insert(u16::from_be_bytes([frag[1], frag[2]]));
                             let at = 4 + frag.get(3).copied().map_or(0, usize::from);
                             if let Some(s) = frag.get(at..at + 2) {
-                                self.ske_scheme.get_or_insert(u16::from_be_bytes([s[0], s[1]]));
+                                self.ske_scheme
+                                    .get_or_insert(u16::from_be_bytes([s[0], s[1]]));
                             }
                         }
                         // CertificateVerify: the scheme, then the signature.
                         15 if frag.len() >= 2 => {
-                            self.cv_scheme.get_or_insert(u16::from_be_bytes([frag[0], frag[1]]));
+                            self.cv_scheme
+                                .get_or_insert(u16::from_be_bytes([frag[0], frag[1]]));
                         }
                         _ => {}
                     }
@@ -281,7 +285,10 @@ fn p384_certificate(rng: &mut Rng) -> (Vec<u8>, Vec<u8>) {
     };
     let point = key.public_key().to_sec1_point(false);
     let bit_string = |b: &[u8]| tlv(0x03, &[&[0u8][..], b].concat());
-    let name = seq(&[&tlv(0x31, &seq(&[COMMON_NAME, &tlv(0x0C, b"interop p-384")]))]);
+    let name = seq(&[&tlv(
+        0x31,
+        &seq(&[COMMON_NAME, &tlv(0x0C, b"interop p-384")]),
+    )]);
     let alg = seq(&[ECDSA_WITH_SHA384]);
     let tbs = seq(&[
         &[0xA0, 0x03, 0x02, 0x01, 0x02], // v3
@@ -290,7 +297,10 @@ fn p384_certificate(rng: &mut Rng) -> (Vec<u8>, Vec<u8>) {
         &name,
         &seq(&[&tlv(0x17, b"240101000000Z"), &tlv(0x18, b"20991231235959Z")]),
         &name,
-        &seq(&[&seq(&[EC_PUBLIC_KEY, SECP384R1]), &bit_string(point.as_bytes())]),
+        &seq(&[
+            &seq(&[EC_PUBLIC_KEY, SECP384R1]),
+            &bit_string(point.as_bytes()),
+        ]),
     ]);
     let signature: ecdsa::Signature<p384::NistP384> =
         ecdsa::hazmat::sign_prehashed_rfc6979::<p384::NistP384, sha2::Sha384>(
@@ -421,7 +431,10 @@ impl World {
     }
 
     /// Calls dimpl unless it has failed, keeping its first error.
-    fn dimpl_call(&mut self, f: impl FnOnce(&mut dimpl::Dtls, Instant) -> Result<(), dimpl::Error>) {
+    fn dimpl_call(
+        &mut self,
+        f: impl FnOnce(&mut dimpl::Dtls, Instant) -> Result<(), dimpl::Error>,
+    ) {
         if self.dimpl_alive()
             && let Err(e) = f(&mut self.dimpl.dtls, self.now)
         {
@@ -437,7 +450,11 @@ impl World {
         self.wire.log.push(format!(
             "{:>9.3?} {} {}{}",
             self.now - self.start,
-            if to == To::Dimpl { "ours -> dimpl" } else { "dimpl -> ours" },
+            if to == To::Dimpl {
+                "ours -> dimpl"
+            } else {
+                "dimpl -> ours"
+            },
             describe(&data),
             if lost { "  LOST" } else { "" },
         ));
@@ -460,7 +477,8 @@ impl World {
         while let Some(d) = self.ours.poll_transmit() {
             self.send(To::Dimpl, d.to_vec());
         }
-        self.our_events.extend(std::iter::from_fn(|| self.ours.poll_event()));
+        self.our_events
+            .extend(std::iter::from_fn(|| self.ours.poll_event()));
         while self.dimpl_alive() {
             let d = &mut self.dimpl;
             let packet = match d.dtls.poll_output(&mut d.buf) {
@@ -587,7 +605,11 @@ impl World {
         assert_eq!(self.dimpl.error, None, "{ctx}");
         assert_eq!(self.dimpl.connected, 1, "{ctx}");
         // dimpl saw our certificate, we verified its (RFC 8122 sha-256 fingerprint).
-        assert_eq!(self.dimpl.peer_cert.as_deref(), Some(self.our_cert.der()), "{ctx}");
+        assert_eq!(
+            self.dimpl.peer_cert.as_deref(),
+            Some(self.our_cert.der()),
+            "{ctx}"
+        );
         let (material, profile) = self.dimpl.keying.clone().expect("dimpl keying material");
         // Both prefer SRTP_AEAD_AES_256_GCM: 2 × 32 key + 2 × 12 salt (RFC 7714 §12).
         assert_eq!(profile, dimpl::SrtpProfile::AEAD_AES_256_GCM, "{ctx}");
@@ -614,7 +636,11 @@ impl World {
         let ctx = format!("{:?}", self.setup);
         for m in msgs {
             self.ours.send(m).unwrap();
-            assert_eq!(self.dimpl.dtls.send_application_data(m), Ok(m.len()), "{ctx}");
+            assert_eq!(
+                self.dimpl.dtls.send_application_data(m),
+                Ok(m.len()),
+                "{ctx}"
+            );
             self.pump();
         }
         let n = msgs.len();
@@ -622,7 +648,12 @@ impl World {
         let arrived = self.run_until(Duration::from_secs(1), |w| {
             w.dimpl.data.len() == before + n && w.our_events.len() == n
         });
-        assert!(arrived, "{ctx}: {:?} / {}", self.our_events, self.dimpl.data.len());
+        assert!(
+            arrived,
+            "{ctx}: {:?} / {}",
+            self.our_events,
+            self.dimpl.data.len()
+        );
         let got: Vec<DtlsEvent> = std::mem::take(&mut self.our_events);
         let want: Vec<DtlsEvent> = msgs
             .iter()
@@ -693,7 +724,10 @@ fn every_suite_and_group_dimpl_offers_in_both_roles() {
     let suites = [
         (Dtls12CipherSuite::ECDHE_ECDSA_AES128_GCM_SHA256, AES128),
         (Dtls12CipherSuite::ECDHE_ECDSA_AES256_GCM_SHA384, AES256),
-        (Dtls12CipherSuite::ECDHE_ECDSA_CHACHA20_POLY1305_SHA256, CHACHA),
+        (
+            Dtls12CipherSuite::ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+            CHACHA,
+        ),
     ];
     let groups = [
         (NamedGroup::X25519, X25519),
@@ -711,7 +745,11 @@ fn every_suite_and_group_dimpl_offers_in_both_roles() {
         .collect();
     have.sort_unstable();
     assert_eq!(have, [AES128, AES256, CHACHA]);
-    let kx: Vec<u16> = provider.kx_groups.iter().map(|g| g.name().as_u16()).collect();
+    let kx: Vec<u16> = provider
+        .kx_groups
+        .iter()
+        .map(|g| g.name().as_u16())
+        .collect();
     assert_eq!(kx, [X25519, P256, P384]);
 
     let mut seed = common::seed(100);
@@ -772,7 +810,11 @@ fn lossy(we_are: DtlsRole) {
         let mut w = World::new(setup);
         w.handshake();
         let ctx = format!("{we_are:?} seed {s}");
-        assert!(w.now - w.start <= HANDSHAKE_TIMEOUT, "{ctx}: {:?}", w.now - w.start);
+        assert!(
+            w.now - w.start <= HANDSHAKE_TIMEOUT,
+            "{ctx}: {:?}",
+            w.now - w.start
+        );
         if w.wire.lost.iter().sum::<usize>() > 0 {
             seeds_with_loss += 1;
         }
@@ -811,7 +853,10 @@ fn lossy(we_are: DtlsRole) {
             let mut seen = [false; 30];
             for m in got.iter() {
                 assert!(msgs.contains(m), "{ctx}: corrupt message");
-                assert!(!std::mem::replace(&mut seen[usize::from(m[0])], true), "{ctx}");
+                assert!(
+                    !std::mem::replace(&mut seen[usize::from(m[0])], true),
+                    "{ctx}"
+                );
             }
         }
         assert!(w.wire.largest_datagram <= MTU, "{ctx}");
@@ -876,7 +921,6 @@ fn wrong_fingerprint_we_are_client() {
 fn wrong_fingerprint_we_are_server() {
     wrong_fingerprint(DtlsRole::Server);
 }
-
 
 #[test]
 fn ecdsa_p384_certificates_both_ways() {
