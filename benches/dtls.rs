@@ -231,7 +231,10 @@ fn dimpl_config(provider: dimpl::crypto::CryptoProvider) -> dimpl::Config {
 /// dimpl's providers, each with the row name it goes under.
 fn dimpl_providers() -> [(&'static str, fn() -> dimpl::crypto::CryptoProvider); 2] {
     [
-        ("dimpl_rustcrypto", dimpl::crypto::rust_crypto::default_provider),
+        (
+            "dimpl_rustcrypto",
+            dimpl::crypto::rust_crypto::default_provider,
+        ),
         // str0m 0.25's engine as str0m runs it.
         ("dimpl_aws_lc", dimpl::crypto::aws_lc_rs::default_provider),
     ]
@@ -341,7 +344,15 @@ fn handshake(c: &mut Criterion, now: Instant) {
     for (name, provider) in dimpl_providers() {
         let config = Arc::new(dimpl_config(provider()));
         g.bench_function(format!("{name}_handshake_both_sides"), |b| {
-            b.iter(|| black_box(dimpl_handshake(black_box(&config), &acc, &asc, now, &mut |_| {})))
+            b.iter(|| {
+                black_box(dimpl_handshake(
+                    black_box(&config),
+                    &acc,
+                    &asc,
+                    now,
+                    &mut |_| {},
+                ))
+            })
         });
     }
     g.bench_function(format!("{OURS}_transport_new"), |b| {
@@ -398,20 +409,23 @@ fn record(c: &mut Criterion, now: Instant) {
     for size in RECORD_SIZES {
         let data = vec![0x5Au8; size];
         g.throughput(Throughput::Bytes(size as u64));
-        g.bench_function(BenchmarkId::new(format!("{OURS}_send_receive"), size), |b| {
-            b.iter(|| {
-                client.send(black_box(&data)).unwrap();
-                let record = client.poll_transmit().expect("a record");
-                server.handle_receive(now, &record);
-                match server.poll_event() {
-                    Some(DtlsEvent::Data(d)) => {
-                        assert_eq!(d.len(), size);
-                        black_box(d);
+        g.bench_function(
+            BenchmarkId::new(format!("{OURS}_send_receive"), size),
+            |b| {
+                b.iter(|| {
+                    client.send(black_box(&data)).unwrap();
+                    let record = client.poll_transmit().expect("a record");
+                    server.handle_receive(now, &record);
+                    match server.poll_event() {
+                        Some(DtlsEvent::Data(d)) => {
+                            assert_eq!(d.len(), size);
+                            black_box(d);
+                        }
+                        other => panic!("expected data, got {other:?}"),
                     }
-                    other => panic!("expected data, got {other:?}"),
-                }
-            })
-        });
+                })
+            },
+        );
         let key = {
             use aes_gcm::aead::KeyInit;
             aes_gcm::Aes128Gcm::new_from_slice(&[7u8; 16]).unwrap()
@@ -433,12 +447,15 @@ fn record(c: &mut Criterion, now: Instant) {
         }
         let (mut out, mut inp) = (vec![0u8; 20_000], vec![0u8; 20_000]);
         for (name, dc, ds) in &mut dimpls {
-            g.bench_function(BenchmarkId::new(format!("{name}_send_receive"), size), |b| {
-                b.iter(|| {
-                    let got = dimpl_record(dc, ds, black_box(&data), &mut out, &mut inp);
-                    assert_eq!(got, size);
-                })
-            });
+            g.bench_function(
+                BenchmarkId::new(format!("{name}_send_receive"), size),
+                |b| {
+                    b.iter(|| {
+                        let got = dimpl_record(dc, ds, black_box(&data), &mut out, &mut inp);
+                        assert_eq!(got, size);
+                    })
+                },
+            );
         }
     }
     g.finish();

@@ -352,7 +352,11 @@ pub fn dtls(data: &[u8]) {
                 );
                 // Its fatal alert (RFC 5246 §7.2.2) may still be queued; nothing else.
                 while let Some(d) = s.poll_transmit() {
-                    assert_eq!(d.first(), Some(&21), "a failed transport sends only its alert");
+                    assert_eq!(
+                        d.first(),
+                        Some(&21),
+                        "a failed transport sends only its alert"
+                    );
                 }
             }
         }

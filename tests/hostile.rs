@@ -290,7 +290,10 @@ fn dtls_forgeries_replays_and_renegotiation_are_discarded_and_counted() {
                 );
             } else {
                 let discarded = |s: &sansrtc::dtls::DtlsStats| {
-                    s.dropped_auth + s.dropped_replay + s.dropped_unexpected + s.renegotiation_refused
+                    s.dropped_auth
+                        + s.dropped_replay
+                        + s.dropped_unexpected
+                        + s.renegotiation_refused
                 };
                 assert_eq!(discarded(&after), discarded(&before) + 1, "{name}");
             }

@@ -227,6 +227,12 @@ pub(crate) struct Conn {
     write: Option<RecordCipher>,
     /// Epoch-1 keys, derived before the peer's ChangeCipherSpec arrives.
     write_epoch: u16,
+    /// Our ChangeCipherSpec has left (been polled): the peer may read epoch 1 from us. Until
+    /// then a fatal alert goes out in plaintext, or the peer could not read it.
+    announced: bool,
+    /// Datagrams polled so far, and the number of the first one carrying our ChangeCipherSpec.
+    popped: u64,
+    ccs_datagram: Option<u64>,
     write_seq: [u64; 2],
     window: ReplayWindow,
     connected: bool,
@@ -309,6 +315,9 @@ impl Conn {
             read: None,
             write: None,
             write_epoch: 0,
+            announced: false,
+            popped: 0,
+            ccs_datagram: None,
             write_seq: [0; 2],
             window: ReplayWindow::default(),
             connected: false,
@@ -343,7 +352,12 @@ impl Conn {
     }
 
     pub(crate) fn poll_transmit(&mut self) -> Option<Bytes> {
-        self.transmits.pop_front()
+        let d = self.transmits.pop_front()?;
+        if self.ccs_datagram == Some(self.popped) {
+            self.announced = true;
+        }
+        self.popped += 1;
+        Some(d)
     }
 
     pub(crate) fn poll_event(&mut self) -> Option<ConnEvent> {
@@ -495,7 +509,10 @@ impl Conn {
         // in a DTLS 1.0 record, as OpenSSL and BoringSSL do (any DTLS server accepts it).
         let version = if self.role == DtlsRole::Client
             && epoch == 0
-            && self.hs.as_ref().is_some_and(|h| h.step == Step::ServerHello)
+            && self
+                .hs
+                .as_ref()
+                .is_some_and(|h| h.step == Step::ServerHello)
         {
             DTLS1_0
         } else {
@@ -523,7 +540,16 @@ impl Conn {
     }
 
     fn send_alert(&mut self, level: u8, description: u8) {
-        self.send_record(content::ALERT, |b| b.extend_from_slice(&[level, description]));
+        // RFC 5246 §7.2: alerts go in the current state, which for the peer is the last epoch
+        // our ChangeCipherSpec announced (a flight dropped unsent announced nothing).
+        let saved = self.write_epoch;
+        if !self.announced {
+            self.write_epoch = 0;
+        }
+        self.send_record(content::ALERT, |b| {
+            b.extend_from_slice(&[level, description])
+        });
+        self.write_epoch = saved;
     }
 
     /// Cuts the current flight (or the kept final flight) into records and datagrams.
@@ -544,6 +570,10 @@ impl Conn {
                     self.append_record(&mut dgram, 0, content::CHANGE_CIPHER_SPEC, |b| {
                         b.extend_from_slice(&[1])
                     });
+                    if self.ccs_datagram.is_none() {
+                        // The datagram being built is the next to be queued.
+                        self.ccs_datagram = Some(self.popped + self.transmits.len() as u64);
+                    }
                 }
                 FlightMsg::Handshake { epoch, bytes } => {
                     let epoch = *epoch;
@@ -594,7 +624,10 @@ impl Conn {
     /// Starts a new flight: `msgs` replace the previous one, go out now, and the timer starts
     /// (unless this is the server's final flight, which only answers retransmissions).
     fn start_flight(&mut self, now: Instant, msgs: Vec<FlightMsg>, timer: bool) {
-        let hs = self.hs.as_mut().expect("invariant: flights belong to a handshake");
+        let hs = self
+            .hs
+            .as_mut()
+            .expect("invariant: flights belong to a handshake");
         hs.flight = msgs;
         hs.rto = self.config.flight_start_rto;
         hs.retries = 0;
@@ -604,7 +637,10 @@ impl Conn {
 
     /// Adds a handshake message to the transcript and returns it whole, numbered.
     fn message(&mut self, msg_type: u8, body: &[u8], transcript: bool) -> Vec<u8> {
-        let hs = self.hs.as_mut().expect("invariant: messages belong to a handshake");
+        let hs = self
+            .hs
+            .as_mut()
+            .expect("invariant: messages belong to a handshake");
         let bytes = whole_message(msg_type, hs.next_send_seq, body);
         hs.next_send_seq += 1;
         if transcript {
@@ -755,7 +791,10 @@ impl Conn {
                 }
                 // A server waiting for a ClientHello answers it statelessly (cookie).
                 if self.role == DtlsRole::Server
-                    && self.hs.as_ref().is_some_and(|hs| hs.step == Step::ClientHello)
+                    && self
+                        .hs
+                        .as_ref()
+                        .is_some_and(|hs| hs.step == Step::ClientHello)
                 {
                     return self.server_hello_records(now, h, body);
                 }
@@ -771,9 +810,10 @@ impl Conn {
                 }
                 Flow::Continue
             }
-            // Plaintext alerts count only while nothing is protected yet (RFC 5246 §7.2: alerts
-            // are sent in the current state); afterwards they are forgeries.
-            content::ALERT if self.read.is_none() && !self.connected => self.alert(body),
+            // Plaintext alerts count during the handshake (the peer may fail before it has sent
+            // its ChangeCipherSpec, or before it has our keys); once connected they are
+            // forgeries.
+            content::ALERT if !self.connected => self.alert(body),
             _ => {
                 self.counters.unexpected += 1;
                 Flow::Continue
@@ -907,7 +947,10 @@ impl Conn {
                 hs.step = Step::ServerHelloDone;
                 Ok(())
             }
-            (Step::CertificateRequestOrDone | Step::ServerHelloDone, msg_type::SERVER_HELLO_DONE) => {
+            (
+                Step::CertificateRequestOrDone | Step::ServerHelloDone,
+                msg_type::SERVER_HELLO_DONE,
+            ) => {
                 self.add_transcript(&whole);
                 message::parse_empty(body)
                     .map_err(|_| (alert::DECODE_ERROR, "malformed ServerHelloDone"))?;
@@ -950,7 +993,9 @@ impl Conn {
     }
 
     fn hs_mut(&mut self) -> &mut Handshake {
-        self.hs.as_mut().expect("invariant: called during the handshake")
+        self.hs
+            .as_mut()
+            .expect("invariant: called during the handshake")
     }
 
     fn add_transcript(&mut self, whole: &[u8]) {
@@ -1030,23 +1075,37 @@ impl Conn {
 
     fn on_server_hello(&mut self, sh: ServerHello) -> HsResult {
         if sh.version != DTLS1_2 {
-            return Err((alert::PROTOCOL_VERSION, "server chose a version other than DTLS 1.2"));
+            return Err((
+                alert::PROTOCOL_VERSION,
+                "server chose a version other than DTLS 1.2",
+            ));
         }
         let offered = self.hs.as_ref().and_then(|h| h.hello.as_ref());
         let Some(suite) = suite(sh.cipher_suite)
             .filter(|s| offered.is_some_and(|o| o.cipher_suites.contains(&s.id)))
         else {
-            return Err((alert::ILLEGAL_PARAMETER, "server chose a suite we did not offer"));
+            return Err((
+                alert::ILLEGAL_PARAMETER,
+                "server chose a suite we did not offer",
+            ));
         };
         if sh.compression_method != 0 {
             return Err((alert::ILLEGAL_PARAMETER, "server chose compression"));
         }
         // RFC 7627 §5.3: a client that requires the extended master secret aborts without it.
         if !sh.extensions.extended_master_secret {
-            return Err((alert::HANDSHAKE_FAILURE, "server without extended master secret"));
+            return Err((
+                alert::HANDSHAKE_FAILURE,
+                "server without extended master secret",
+            ));
         }
         // RFC 5746 §3.4: the server's renegotiation_info must be empty on an initial handshake.
-        if sh.extensions.renegotiation_info.as_ref().is_some_and(|r| !r.is_empty()) {
+        if sh
+            .extensions
+            .renegotiation_info
+            .as_ref()
+            .is_some_and(|r| !r.is_empty())
+        {
             return Err((alert::HANDSHAKE_FAILURE, "non-empty renegotiation_info"));
         }
         let srtp = match &sh.extensions.use_srtp {
@@ -1081,9 +1140,10 @@ impl Conn {
             return Err((alert::HANDSHAKE_FAILURE, "peer sent no certificate"));
         };
         let key = PeerKey::from_certificate(&leaf).map_err(|e| match e {
-            crypto::CryptoError::UnsupportedKey => {
-                (alert::UNSUPPORTED_CERTIFICATE, "unsupported certificate key")
-            }
+            crypto::CryptoError::UnsupportedKey => (
+                alert::UNSUPPORTED_CERTIFICATE,
+                "unsupported certificate key",
+            ),
             _ => (alert::BAD_CERTIFICATE, "unparsable certificate"),
         })?;
         let server = self.role == DtlsRole::Client;
@@ -1092,7 +1152,10 @@ impl Conn {
             let suite = hs.suite.expect("invariant: ServerHello came first");
             // RFC 5246 §7.4.2: the server's key must suit the negotiated suite.
             if suite.rsa != (key.kind() == KeyKind::Rsa) {
-                return Err((alert::UNSUPPORTED_CERTIFICATE, "certificate key does not fit the suite"));
+                return Err((
+                    alert::UNSUPPORTED_CERTIFICATE,
+                    "certificate key does not fit the suite",
+                ));
             }
             hs.step = Step::ServerKeyExchange;
         } else {
@@ -1107,10 +1170,19 @@ impl Conn {
         let hs = self.hs.as_mut().expect("in handshake");
         let group = Group::from_code(ske.group)
             .filter(|g| OFFERED_GROUPS.contains(g))
-            .ok_or((alert::ILLEGAL_PARAMETER, "server chose a group we did not offer"))?;
-        let key = hs.peer_key.as_ref().expect("invariant: Certificate came first");
+            .ok_or((
+                alert::ILLEGAL_PARAMETER,
+                "server chose a group we did not offer",
+            ))?;
+        let key = hs
+            .peer_key
+            .as_ref()
+            .expect("invariant: Certificate came first");
         if !scheme::VERIFY.contains(&ske.scheme) || !key.supports(ske.scheme) {
-            return Err((alert::ILLEGAL_PARAMETER, "signature scheme we did not offer"));
+            return Err((
+                alert::ILLEGAL_PARAMETER,
+                "signature scheme we did not offer",
+            ));
         }
         // RFC 8422 §5.4: signed over client_random + server_random + ServerECDHParams.
         let mut signed = Vec::with_capacity(64 + 4 + ske.public.len());
@@ -1134,11 +1206,10 @@ impl Conn {
     }
 
     fn client_flight5(&mut self, now: Instant) -> HsResult {
-        let (premaster, public) = self
-            .hs_mut()
-            .premaster
-            .take()
-            .ok_or((alert::UNEXPECTED_MESSAGE, "ServerHelloDone before the key exchange"))?;
+        let (premaster, public) = self.hs_mut().premaster.take().ok_or((
+            alert::UNEXPECTED_MESSAGE,
+            "ServerHelloDone before the key exchange",
+        ))?;
         let mut flight = Vec::with_capacity(5);
         let cert_request = self.hs_mut().cert_request.take();
         if cert_request.is_some() {
@@ -1212,11 +1283,17 @@ impl Conn {
                 continue;
             }
             if h.fragment_offset == 0 && h.fragment_length == h.length {
-                if let Err((alert, reason)) = self.on_client_hello(now, h.message_seq, frag, rec.seq) {
+                if let Err((alert, reason)) =
+                    self.on_client_hello(now, h.message_seq, frag, rec.seq)
+                {
                     self.fail(alert, reason);
                     return Flow::Stop;
                 }
-                if self.hs.as_ref().is_none_or(|hs| hs.step != Step::ClientHello) {
+                if self
+                    .hs
+                    .as_ref()
+                    .is_none_or(|hs| hs.step != Step::ClientHello)
+                {
                     return Flow::Continue;
                 }
             } else {
@@ -1265,7 +1342,13 @@ impl Conn {
         c
     }
 
-    fn on_client_hello(&mut self, now: Instant, seq: u16, body: &[u8], record_seq: u64) -> HsResult {
+    fn on_client_hello(
+        &mut self,
+        now: Instant,
+        seq: u16,
+        body: &[u8],
+        record_seq: u64,
+    ) -> HsResult {
         // Before the cookie round trip nothing a ClientHello says can end the connection:
         // anyone able to forge the peer's address can send one. Failures are answered (an alert,
         // as stateless as the HelloVerifyRequest) and counted; after it they are fatal.
@@ -1313,16 +1396,24 @@ impl Conn {
         // RFC 5746 §3.6: renegotiation_info (empty) or the SCSV; RFC 7627 §5.2: a server that
         // requires the extended master secret aborts without it.
         if !ch.extensions.extended_master_secret {
-            return Err((alert::HANDSHAKE_FAILURE, "client without extended master secret"));
+            return Err((
+                alert::HANDSHAKE_FAILURE,
+                "client without extended master secret",
+            ));
         }
-        if ch.extensions.renegotiation_info.as_ref().is_some_and(|r| !r.is_empty()) {
+        if ch
+            .extensions
+            .renegotiation_info
+            .as_ref()
+            .is_some_and(|r| !r.is_empty())
+        {
             return Err((alert::HANDSHAKE_FAILURE, "non-empty renegotiation_info"));
         }
         if !ch.compression_methods.contains(&0) {
             return Err((alert::ILLEGAL_PARAMETER, "no null compression"));
         }
-        let secure_renegotiation =
-            ch.extensions.renegotiation_info.is_some() || ch.cipher_suites.contains(&RENEGOTIATION_SCSV);
+        let secure_renegotiation = ch.extensions.renegotiation_info.is_some()
+            || ch.cipher_suites.contains(&RENEGOTIATION_SCSV);
         // Our certificate is ECDSA: ECDHE_ECDSA suites only, in our order.
         let our_kind = self.key.kind();
         let suite = SUITES
@@ -1471,9 +1562,15 @@ impl Conn {
 
     fn on_certificate_verify(&mut self, cv: &CertificateVerify) -> HsResult {
         let hs = self.hs.as_ref().expect("in handshake");
-        let key = hs.peer_key.as_ref().expect("invariant: Certificate came first");
+        let key = hs
+            .peer_key
+            .as_ref()
+            .expect("invariant: Certificate came first");
         if !scheme::VERIFY.contains(&cv.scheme) || !key.supports(cv.scheme) {
-            return Err((alert::ILLEGAL_PARAMETER, "signature scheme we did not offer"));
+            return Err((
+                alert::ILLEGAL_PARAMETER,
+                "signature scheme we did not offer",
+            ));
         }
         key.verify(cv.scheme, &hs.transcript, &cv.signature)
             .map_err(|_| (alert::DECRYPT_ERROR, "bad CertificateVerify signature"))?;
@@ -1559,7 +1656,10 @@ impl Conn {
 
     fn check_finished(&mut self, label: &[u8], f: &Finished) -> HsResult {
         if self.hs.as_ref().is_none_or(|h| h.master.is_none()) {
-            return Err((alert::UNEXPECTED_MESSAGE, "Finished before the key exchange"));
+            return Err((
+                alert::UNEXPECTED_MESSAGE,
+                "Finished before the key exchange",
+            ));
         }
         let expected = self.finished_data(label);
         if !crypto::ct_eq(&expected, &f.verify_data) {

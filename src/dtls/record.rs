@@ -269,7 +269,11 @@ mod tests {
         let mut b = [0u8; HEADER_LEN + 3];
         h.write(&mut b[..HEADER_LEN]);
         assert_eq!(RecordHeader::parse(&b), Some(h));
-        assert_eq!(RecordHeader::parse(&b[..HEADER_LEN + 2]), None, "body runs past");
+        assert_eq!(
+            RecordHeader::parse(&b[..HEADER_LEN + 2]),
+            None,
+            "body runs past"
+        );
         assert_eq!(RecordHeader::parse(&b[..HEADER_LEN - 1]), None);
     }
 
@@ -309,7 +313,11 @@ mod tests {
                 t[i] ^= 1;
                 let th = RecordHeader::parse(&t).unwrap();
                 let mut tb = t[HEADER_LEN..].to_vec();
-                assert_eq!(c.open(&th, &mut tb), Err(OpenError::Auth), "{alg:?} byte {i}");
+                assert_eq!(
+                    c.open(&th, &mut tb),
+                    Err(OpenError::Auth),
+                    "{alg:?} byte {i}"
+                );
             }
         }
     }

@@ -92,16 +92,24 @@ fn fatal_alert(d: &[u8]) -> Option<u8> {
 fn cookie_of(d: &[u8]) -> Vec<u8> {
     let (h, body, _) = HandshakeHeader::parse(&d[HEADER_LEN..]).expect("a handshake message");
     assert_eq!(h.msg_type, msg_type::HELLO_VERIFY_REQUEST);
-    HelloVerifyRequest::parse(body).expect("a HelloVerifyRequest").cookie
+    HelloVerifyRequest::parse(body)
+        .expect("a HelloVerifyRequest")
+        .cookie
 }
 
 /// Sends `hello` without a cookie, then with the one the server gives: the server's answer to the
 /// second.
 fn with_cookie(server: &mut DtlsTransport, mut hello: ClientHello) -> Bytes {
-    server.handle_receive(base(), &datagram(msg_type::CLIENT_HELLO, 0, &encode_hello(&hello), 0));
+    server.handle_receive(
+        base(),
+        &datagram(msg_type::CLIENT_HELLO, 0, &encode_hello(&hello), 0),
+    );
     let hvr = one_transmit(server);
     hello.cookie = cookie_of(&hvr);
-    server.handle_receive(base(), &datagram(msg_type::CLIENT_HELLO, 1, &encode_hello(&hello), 1));
+    server.handle_receive(
+        base(),
+        &datagram(msg_type::CLIENT_HELLO, 1, &encode_hello(&hello), 1),
+    );
     server.poll_transmit().expect("an answer")
 }
 
@@ -145,7 +153,10 @@ fn server_refuses_downgrades_with_a_fatal_alert() {
         let mut s = transport(DtlsRole::Server, 2);
         let answer = with_cookie(&mut s, hello);
         assert_eq!(fatal_alert(&answer), Some(expected), "{name}");
-        assert!(s.poll_transmit().is_none(), "{name}: nothing after the alert");
+        assert!(
+            s.poll_transmit().is_none(),
+            "{name}: nothing after the alert"
+        );
         assert_eq!(s.state(), DtlsState::Failed, "{name}");
         let e: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
         assert!(
@@ -162,9 +173,16 @@ fn server_refuses_downgrades_with_a_fatal_alert() {
             version,
             ..browser_hello([5; 32])
         };
-        s.handle_receive(base(), &datagram(msg_type::CLIENT_HELLO, 0, &encode_hello(&hello), 0));
+        s.handle_receive(
+            base(),
+            &datagram(msg_type::CLIENT_HELLO, 0, &encode_hello(&hello), 0),
+        );
         let answer = one_transmit(&mut s);
-        assert_eq!(fatal_alert(&answer), Some(alert::PROTOCOL_VERSION), "{version:#x}");
+        assert_eq!(
+            fatal_alert(&answer),
+            Some(alert::PROTOCOL_VERSION),
+            "{version:#x}"
+        );
         assert_eq!(s.stats().hellos_refused, i as u64 + 1);
         assert_eq!(s.state(), DtlsState::Connecting);
     }
@@ -189,9 +207,21 @@ fn client_refuses_downgrades_with_a_fatal_alert() {
         },
     };
     for (name, hello, expected) in [
-        ("suite not offered", sh(DTLS1_2, 0x002F, true), alert::ILLEGAL_PARAMETER),
-        ("no EMS", sh(DTLS1_2, 0xC02B, false), alert::HANDSHAKE_FAILURE),
-        ("DTLS 1.0", sh(DTLS1_0, 0xC02B, true), alert::PROTOCOL_VERSION),
+        (
+            "suite not offered",
+            sh(DTLS1_2, 0x002F, true),
+            alert::ILLEGAL_PARAMETER,
+        ),
+        (
+            "no EMS",
+            sh(DTLS1_2, 0xC02B, false),
+            alert::HANDSHAKE_FAILURE,
+        ),
+        (
+            "DTLS 1.0",
+            sh(DTLS1_0, 0xC02B, true),
+            alert::PROTOCOL_VERSION,
+        ),
     ] {
         let mut c = transport(DtlsRole::Client, 4);
         let _hello = one_transmit(&mut c);
@@ -222,12 +252,20 @@ fn client_hello_flood_keeps_no_state() {
         );
         s.handle_receive(base(), &d);
         let hvr = one_transmit(&mut s);
-        assert!(hvr.len() < d.len(), "HelloVerifyRequest {} vs {}", hvr.len(), d.len());
+        assert!(
+            hvr.len() < d.len(),
+            "HelloVerifyRequest {} vs {}",
+            hvr.len(),
+            d.len()
+        );
         // An echoed cookie of another hello does not pass (bound to the hello's random).
         if i == 1 {
             let mut other = browser_hello([0xEE; 32]);
             other.cookie = cookie_of(&hvr);
-            s.handle_receive(base(), &datagram(msg_type::CLIENT_HELLO, 1, &encode_hello(&other), 1));
+            s.handle_receive(
+                base(),
+                &datagram(msg_type::CLIENT_HELLO, 1, &encode_hello(&other), 1),
+            );
             let again = one_transmit(&mut s);
             assert_eq!(again[HEADER_LEN], msg_type::HELLO_VERIFY_REQUEST);
         }
