@@ -212,14 +212,30 @@ struct Handshake {
     premaster: Option<(Vec<u8>, Vec<u8>)>,
 }
 
+/// Our side's secrets and randomness for the handshake.
+struct Identity {
+    rng: Rng,
+    cert_der: Vec<u8>,
+    key: SigningKey,
+    cookie_secret: [u8; 32],
+}
+
+/// The identity, during the handshake.
+macro_rules! id {
+    ($s:expr) => {
+        $s.id
+            .as_mut()
+            .expect("invariant: the identity lives as long as the handshake")
+    };
+}
+
 /// One DTLS connection.
 pub(crate) struct Conn {
     role: DtlsRole,
     config: DtlsConfig,
-    rng: Box<Rng>,
-    cert_der: Vec<u8>,
-    key: SigningKey,
-    cookie_secret: [u8; 32],
+    /// What only the handshake needs (our randomness, certificate, key, cookie secret): dropped
+    /// with it, so an established connection keeps only its record layer.
+    id: Option<Box<Identity>>,
     hs: Option<Box<Handshake>>,
     /// Server: our last flight kept after the handshake, until the client shows it has it.
     final_flight: Option<Vec<FlightMsg>>,
@@ -306,10 +322,12 @@ impl Conn {
         let mut c = Self {
             role,
             config,
-            rng: Box::new(rng),
-            cert_der,
-            key,
-            cookie_secret,
+            id: Some(Box::new(Identity {
+                rng,
+                cert_der,
+                key,
+                cookie_secret,
+            })),
             hs: Some(Box::new(hs)),
             final_flight: None,
             read: None,
@@ -432,6 +450,7 @@ impl Conn {
         self.ended = true;
         self.transmits.clear();
         self.hs = None;
+        self.id = None;
         self.final_flight = None;
         self.events.push_back(ConnEvent::Failed(f));
     }
@@ -1021,7 +1040,7 @@ impl Conn {
     }
 
     fn client_hello(&mut self, now: Instant) {
-        let random = self.rng.bytes::<32>();
+        let random = id!(self).rng.bytes::<32>();
         let hello = ClientHello {
             version: DTLS1_2,
             random,
@@ -1192,7 +1211,7 @@ impl Conn {
         key.verify(ske.scheme, &signed, &ske.signature)
             .map_err(|_| (alert::DECRYPT_ERROR, "bad ServerKeyExchange signature"))?;
         // Our share, then the premaster secret.
-        let rng = &mut self.rng;
+        let rng = &mut id!(self).rng;
         let share = KeyShare::generate(group, &mut |b: &mut [u8]| rng.fill_bytes(b));
         let public = share.public().to_vec();
         let premaster = share
@@ -1213,9 +1232,9 @@ impl Conn {
         let mut flight = Vec::with_capacity(5);
         let cert_request = self.hs_mut().cert_request.take();
         if cert_request.is_some() {
-            let mut body = Vec::with_capacity(self.cert_der.len() + 6);
+            let mut body = Vec::with_capacity(id!(self).cert_der.len() + 6);
             CertificateMsg {
-                chain: vec![self.cert_der.clone()],
+                chain: vec![id!(self).cert_der.clone()],
             }
             .encode(&mut body);
             flight.push(FlightMsg::Handshake {
@@ -1232,7 +1251,7 @@ impl Conn {
         // RFC 7627 §4: the session hash covers the messages up to ClientKeyExchange.
         self.derive_keys(&premaster);
         if let Some(schemes) = cert_request {
-            let scheme = self
+            let scheme = id!(self)
                 .key
                 .schemes()
                 .iter()
@@ -1241,7 +1260,7 @@ impl Conn {
                 .ok_or((alert::HANDSHAKE_FAILURE, "no signature scheme in common"))?;
             // RFC 5246 §7.4.8: signed over every handshake message so far.
             let hs = self.hs.as_ref().expect("in handshake");
-            let signature = self
+            let signature = id!(self)
                 .key
                 .sign(scheme, &hs.transcript)
                 .map_err(|_| (alert::HANDSHAKE_FAILURE, "signing failed"))?;
@@ -1329,7 +1348,12 @@ impl Conn {
 
     fn cookie_for(&self, hello: &ClientHello) -> [u8; 20] {
         use hmac::{KeyInit, Mac};
-        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.cookie_secret)
+        let secret = &self
+            .id
+            .as_ref()
+            .expect("invariant: a server waiting for hellos has its identity")
+            .cookie_secret;
+        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret)
             .expect("invariant: HMAC takes any key length");
         mac.update(&hello.random);
         mac.update(&hello.session_id);
@@ -1415,7 +1439,7 @@ impl Conn {
         let secure_renegotiation = ch.extensions.renegotiation_info.is_some()
             || ch.cipher_suites.contains(&RENEGOTIATION_SCSV);
         // Our certificate is ECDSA: ECDHE_ECDSA suites only, in our order.
-        let our_kind = self.key.kind();
+        let our_kind = id!(self).key.kind();
         let suite = SUITES
             .iter()
             .copied()
@@ -1438,7 +1462,7 @@ impl Conn {
             .signature_algorithms
             .clone()
             .unwrap_or_default();
-        let sign_scheme = self
+        let sign_scheme = id!(self)
             .key
             .schemes()
             .iter()
@@ -1452,7 +1476,7 @@ impl Conn {
                 .find(|p| u.profiles.contains(&p.code()))
         });
         // Accepted: from here on the handshake is stateful.
-        let server_random = self.rng.bytes::<32>();
+        let server_random = id!(self).rng.bytes::<32>();
         let hs = self.hs_mut();
         hs.reassembler.set_next(seq + 1);
         hs.next_send_seq = seq;
@@ -1491,16 +1515,16 @@ impl Conn {
             epoch: 0,
             bytes: self.message(msg_type::SERVER_HELLO, &body, true),
         });
-        let mut body = Vec::with_capacity(self.cert_der.len() + 6);
+        let mut body = Vec::with_capacity(id!(self).cert_der.len() + 6);
         CertificateMsg {
-            chain: vec![self.cert_der.clone()],
+            chain: vec![id!(self).cert_der.clone()],
         }
         .encode(&mut body);
         flight.push(FlightMsg::Handshake {
             epoch: 0,
             bytes: self.message(msg_type::CERTIFICATE, &body, true),
         });
-        let rng = &mut self.rng;
+        let rng = &mut id!(self).rng;
         let share = KeyShare::generate(group, &mut |b: &mut [u8]| rng.fill_bytes(b));
         let mut ske = ServerKeyExchange {
             group: group.code(),
@@ -1512,7 +1536,7 @@ impl Conn {
         signed.extend_from_slice(&ch.random);
         signed.extend_from_slice(&server_random);
         ske.encode_params(&mut signed);
-        ske.signature = self
+        ske.signature = id!(self)
             .key
             .sign(sign_scheme, &signed)
             .map_err(|_| (alert::HANDSHAKE_FAILURE, "signing failed"))?;
@@ -1690,6 +1714,7 @@ impl Conn {
         self.connected = true;
         // Post-handshake memory: only the record layer stays (and a server's final flight).
         self.hs = None;
+        self.id = None;
         self.events.push_back(ConnEvent::Connected { srtp });
     }
 }
