@@ -228,8 +228,11 @@ fn dimpl_config(provider: dimpl::crypto::CryptoProvider) -> dimpl::Config {
         .unwrap()
 }
 
+/// A dimpl provider's constructor.
+type Provider = fn() -> dimpl::crypto::CryptoProvider;
+
 /// dimpl's providers, each with the row name it goes under.
-fn dimpl_providers() -> [(&'static str, fn() -> dimpl::crypto::CryptoProvider); 2] {
+fn dimpl_providers() -> [(&'static str, Provider); 2] {
     [
         (
             "dimpl_rustcrypto",

@@ -5,15 +5,26 @@
 //! - SDP parse: the Chromium data-channel offer.
 //! - STUN check: parse + MESSAGE-INTEGRITY of one connectivity check (both with the same
 //!   HMAC-SHA1 implementation, so the figure is the STUN handling around it).
-//! - Setup: both peers from construction to one message across (SDP text, ICE, DTLS, SCTP, DCEP).
-//! - Throughput through two whole peers, reliable ordered, by message size and by send buffer.
+//! - Setup: both peers from construction to one message across (SDP text, ICE, DTLS, SCTP, DCEP),
+//!   two ways: each peer building its own configuration (a fresh `DtlsContext` per peer, as every
+//!   str0m `Rtc` builds its own dimpl configuration and runs its provider self-test), and with
+//!   one `DtlsContext` shared by all peers (str0m cannot share: the same str0m figure, measured
+//!   again).
+//! - Throughput through two whole peers, reliable ordered, by message size and by send buffer;
+//!   for 1 KiB and 16 KiB messages also as a share of the AES-128-GCM seal+open ceiling (the
+//!   pure-Rust `aes-gcm`, our default backend's AEAD) measured in the same run, and with the
+//!   `aws-lc-rs` feature of aws-lc's AES-128-GCM too.
 //! - Scale: `HEADLINE_PEERS` (default 10,000) established peers in one process, in pairs, each
 //!   stack in a child process of its own: memory per idle peer, as the Rust heap (a counting
 //!   global allocator) and as malloc's bytes in use (glibc `mallinfo2`, which also sees the C
 //!   heap of str0m's aws-lc: the fair figure), and CPU per peer per idle second (consent
 //!   freshness, heartbeats) over 30 virtual seconds.
 //! - `poll_timeout` with 1 and 1,024 open channels (sansrtc only: str0m has no such call).
-//! - Ceilings: AES-128-GCM seal+open, CRC32c, memcpy of a 1200-byte packet.
+//! - Ceilings: AES-128-GCM seal+open (RustCrypto; with the feature also aws-lc), CRC32c, memcpy
+//!   of a 1200-byte packet.
+//!
+//! Which DTLS backend ran is in the table's title: RustCrypto by default, aws-lc with
+//! `--features aws-lc-rs`. str0m always runs aws-lc.
 //!
 //! The counting allocator adds one relaxed atomic add per allocation to both stacks alike.
 
@@ -41,6 +52,12 @@ use ceilings::median_seconds;
 
 const CHROMIUM_OFFER: &str = include_str!("../tests/fixtures/sdp/chromium-data-offer.sdp");
 const TOTAL: usize = 8 << 20;
+
+/// Our DTLS backend in this build.
+#[cfg(not(feature = "aws-lc-rs"))]
+const BACKEND: &str = "RustCrypto";
+#[cfg(feature = "aws-lc-rs")]
+const BACKEND: &str = "aws-lc";
 
 #[allow(
     clippy::disallowed_methods,
@@ -81,6 +98,7 @@ impl Table {
         println!("{figure} ({unit}): {ours:.digits$}");
     }
     fn print(&self) {
+        println!("\nsansrtc DTLS backend: {BACKEND}; str0m 0.25: aws-lc");
         println!("\n| figure | sansrtc | str0m | sansrtc / str0m |");
         println!("|---|---:|---:|---:|");
         for (a, b, c, d) in &self.rows {
@@ -318,9 +336,24 @@ fn main() {
     });
     t.both("STUN check: parse + integrity", "ns", ours, theirs, 0);
 
-    // Setup.
+    // Setup: each peer with a configuration of its own (like-for-like with str0m, whose every
+    // `Rtc` builds its own dimpl configuration), then with one context shared by all peers.
     let mut seed = 1_000_000u64;
-    let ours = median_seconds(15, &mut || {
+    let own = median_seconds(15, &mut || {
+        seed += 1;
+        sansrtc_side::Pair::new(None, seed, now).first_message();
+    });
+    let theirs = median_seconds(15, &mut || {
+        str0m_side::setup_via_sdp(now);
+    });
+    t.both(
+        "setup, both peers, to one message across, each peer its own DtlsContext",
+        "ms",
+        own * 1e3,
+        theirs * 1e3,
+        2,
+    );
+    let shared = median_seconds(15, &mut || {
         seed += 1;
         sansrtc_side::Pair::new(Some(&ctx), seed, now).first_message();
     });
@@ -328,12 +361,17 @@ fn main() {
         str0m_side::setup_via_sdp(now);
     });
     t.both(
-        "setup, both peers, to one message across",
+        "setup, both peers, to one message across, one shared DtlsContext (str0m: per Rtc, cannot share)",
         "ms",
-        ours * 1e3,
+        shared * 1e3,
         theirs * 1e3,
         2,
     );
+
+    // The AEAD ceilings the throughput is read against, measured before it.
+    let aes_ceiling = ceilings::aes_gcm_seal_open_mbs();
+    #[cfg(feature = "aws-lc-rs")]
+    let aws_lc_ceiling = ceilings::aws_lc_aes_gcm_seal_open_mbs();
 
     // Throughput.
     let mut throughput = |msg: usize, buffer: usize| {
@@ -354,12 +392,22 @@ fn main() {
     };
     for msg in [1024usize, 16 << 10] {
         let (o, s) = throughput(msg, 1 << 20);
+        let what = format!("throughput, {} KiB messages, 1 MiB buffered", msg >> 10);
+        t.both(&what, "MB/s", o, s, 0);
         t.both(
-            &format!("throughput, {} KiB messages, 1 MiB buffered", msg >> 10),
-            "MB/s",
-            o,
-            s,
-            0,
+            &format!("{what}, share of the RustCrypto AES-128-GCM seal+open ceiling"),
+            "%",
+            100.0 * o / aes_ceiling,
+            100.0 * s / aes_ceiling,
+            1,
+        );
+        #[cfg(feature = "aws-lc-rs")]
+        t.both(
+            &format!("{what}, share of the aws-lc AES-128-GCM seal+open ceiling"),
+            "%",
+            100.0 * o / aws_lc_ceiling,
+            100.0 * s / aws_lc_ceiling,
+            1,
         );
     }
     for buffer in [64usize << 10, 256 << 10, 4 << 20] {
@@ -444,9 +492,16 @@ fn main() {
 
     // Ceilings.
     t.ours(
-        "ceiling: AES-128-GCM seal+open, 1200 B",
+        "ceiling: AES-128-GCM seal+open, 1200 B (RustCrypto aes-gcm)",
         "MB/s",
-        ceilings::aes_gcm_seal_open_mbs(),
+        aes_ceiling,
+        0,
+    );
+    #[cfg(feature = "aws-lc-rs")]
+    t.ours(
+        "ceiling: AES-128-GCM seal+open, 1200 B (aws-lc)",
+        "MB/s",
+        aws_lc_ceiling,
         0,
     );
     t.ours("ceiling: CRC32c, 1200 B", "GB/s", ceilings::crc32c_gbs(), 1);

@@ -32,7 +32,7 @@
 //! - [`stun`]: the STUN codec (RFC 8489) and a Binding server.
 //! - [`ice`]: the ICE agent (RFC 8445, trickle, consent freshness, ICE-lite).
 //! - [`sdp`]: the SDP codec (RFC 8866) and JSEP offer/answer states (RFC 9429).
-//! - [`dtls`]: DTLS over the selected path (dimpl), certificates and fingerprint checks.
+//! - [`dtls`]: our DTLS 1.2 over the selected path, certificates and fingerprint checks.
 //! - [`sctp`]: the SCTP association for data channels (RFC 9260 over DTLS, RFC 8261), with
 //!   partial reliability, stream reset, I-DATA and zero checksum.
 //! - [`sim`]: hosts, links, NATs (RFC 4787), virtual time, a hashable trace.

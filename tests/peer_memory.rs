@@ -46,9 +46,8 @@ fn an_idle_established_peer_fits_its_budget() {
 }
 
 /// A bulk transfer grows the DTLS record arena, the output buffers, SCTP's queues; once idle
-/// for a consent interval, the peer is back to its idle size, within 4 KiB: dimpl's own buffer
-/// pool keeps a few record buffers from the transfer (3.1 KiB measured, heaptrack). Without the
-/// trim, the arena chunk alone would be 8 KiB.
+/// for a consent interval, the peer is back to its idle size, within 4 KiB. Without the trim,
+/// the DTLS record arenas alone (one for each direction) would be 32 KiB.
 #[test]
 fn an_idle_peer_gives_back_its_transfer_buffers() {
     let ctx = Arc::new(DtlsContext::new(DtlsConfig::default()));
