@@ -79,6 +79,9 @@ fn suite(id: u16) -> Option<Suite> {
     SUITES.iter().copied().find(|s| s.id == id)
 }
 
+/// Highest message_seq a ClientHello is answered at.
+const MAX_HELLO_SEQ: u16 = 16;
+
 /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3).
 const RENEGOTIATION_SCSV: u16 = 0x00FF;
 
@@ -1380,6 +1383,13 @@ impl Conn {
             self.counters.malformed += 1;
             return Ok(());
         };
+        // RFC 6347 §4.2.2: message_seq counts from 0 per handshake; a ClientHello is the first
+        // or (after a HelloVerifyRequest) second message, a few more with retransmitted cookies
+        // at most. Anything higher is not a hello of ours to answer.
+        if seq > MAX_HELLO_SEQ {
+            self.counters.malformed += 1;
+            return Ok(());
+        }
         let cookie = self.cookie_for(&ch);
         let cookie_ok = crypto::ct_eq(&ch.cookie, &cookie);
         // DTLS versions count down: 0xFEFD (1.2) is above 0xFEFF (1.0); below 0xFE00 is TLS.

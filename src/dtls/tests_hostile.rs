@@ -276,3 +276,23 @@ fn client_hello_flood_keeps_no_state() {
     let flight = with_cookie(&mut s, browser_hello([7; 32]));
     assert_eq!(flight[HEADER_LEN], msg_type::SERVER_HELLO);
 }
+
+/// A hello numbered past any handshake (message_seq 65535, cookie or not) is dropped and
+/// counted, never answered: nothing can count past it.
+#[test]
+fn hello_numbered_past_any_handshake_is_dropped() {
+    let mut s = transport(DtlsRole::Server, 6);
+    let mut hello = browser_hello([8; 32]);
+    s.handle_receive(
+        base(),
+        &datagram(msg_type::CLIENT_HELLO, 0, &encode_hello(&hello), 0),
+    );
+    hello.cookie = cookie_of(&one_transmit(&mut s));
+    s.handle_receive(
+        base(),
+        &datagram(msg_type::CLIENT_HELLO, u16::MAX, &encode_hello(&hello), 1),
+    );
+    assert!(s.poll_transmit().is_none());
+    assert_eq!(s.stats().dropped_malformed, 1);
+    assert_eq!(s.state(), DtlsState::Connecting);
+}
