@@ -75,9 +75,8 @@ pub struct PeerConfig {
     pub ice: IceConfig,
     /// DTLS options.
     pub dtls: DtlsConfig,
-    /// A DTLS context shared by many peers: building one validates the crypto provider (2.4 ms
-    /// with the pure-Rust backend), which a server with many peers should pay once. Built from
-    /// `dtls` when `None`.
+    /// A DTLS context shared by many peers (today only the configuration: building one costs
+    /// nothing, there is no provider self-test to amortise). Built from `dtls` when `None`.
     pub dtls_context: Option<Arc<DtlsContext>>,
     /// SCTP settings (ports and message sizes are filled in from the descriptions and
     /// [`PeerLimits`]).
