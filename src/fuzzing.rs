@@ -421,7 +421,7 @@ pub fn dtls_record(data: &[u8]) {
 }
 
 fn record_plain_max() -> usize {
-    crate::dtls::record::MAX_BODY - 64
+    crate::dtls::record::MAX_PLAINTEXT
 }
 
 /// The DTLS context and certificates are the same for every input; make them once.

@@ -471,7 +471,9 @@ impl Conn {
 
     /// Seals `data` as one application_data record.
     pub(crate) fn send(&mut self, data: &[u8]) -> bool {
-        if !self.is_connected() || data.len() > record::MAX_BODY - 64 {
+        // RFC 5246 §6.2.1: a record's plaintext is at most 2^14 bytes (a peer answers more with
+        // record_overflow).
+        if !self.is_connected() || data.len() > record::MAX_PLAINTEXT {
             return false;
         }
         self.send_record(content::APPLICATION_DATA, |buf| buf.extend_from_slice(data));

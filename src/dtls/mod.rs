@@ -216,6 +216,14 @@ pub enum SendError {
     /// Not connected (yet, or any more).
     #[error("DTLS transport not connected")]
     NotConnected,
+    /// More than one record's plaintext (RFC 5246 §6.2.1).
+    #[error("{len} bytes do not fit one record (at most {max})")]
+    TooLarge {
+        /// What was given.
+        len: usize,
+        /// The most one record carries.
+        max: usize,
+    },
 }
 
 /// Counters.
@@ -398,6 +406,12 @@ impl DtlsTransport {
 
     /// Encrypts and queues application data.
     pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
+        if data.len() > record::MAX_PLAINTEXT {
+            return Err(SendError::TooLarge {
+                len: data.len(),
+                max: record::MAX_PLAINTEXT,
+            });
+        }
         if self.state != DtlsState::Connected || !self.conn.send(data) {
             return Err(SendError::NotConnected);
         }

@@ -15,6 +15,9 @@ pub(crate) const HEADER_LEN: usize = 13;
 /// Largest record body (TLSCiphertext's limit, RFC 5246 §6.2.3, kept by RFC 6347 §4.1).
 pub(crate) const MAX_BODY: usize = (1 << 14) + 2048;
 
+/// Largest record plaintext (RFC 5246 §6.2.1).
+pub(crate) const MAX_PLAINTEXT: usize = 1 << 14;
+
 /// Largest record sequence number (48 bits, RFC 6347 §4.1).
 pub(crate) const MAX_SEQ: u64 = (1 << 48) - 1;
 

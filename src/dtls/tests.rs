@@ -401,6 +401,28 @@ fn fast_key_path_matches_the_reference_encoders() {
     assert!(super::cert::p256_scalar_of_pkcs8(&[0x30, 0x00]).is_none());
 }
 
+/// RFC 5246 §6.2.1: 2^14 bytes of plaintext fit one record; one byte more is refused (the
+/// caller cuts its data: SCTP packets are far smaller).
+#[test]
+fn record_plaintext_limit() {
+    let mut p = Pair::new(5, DtlsConfig::default(), None);
+    p.run(Duration::from_secs(5));
+    let _ = events(&mut p.server);
+    assert_eq!(p.client.send(&vec![7; 1 << 14]), Ok(()));
+    assert_eq!(
+        p.client.send(&vec![7; (1 << 14) + 1]),
+        Err(SendError::TooLarge {
+            len: (1 << 14) + 1,
+            max: 1 << 14
+        })
+    );
+    p.run(Duration::from_millis(10));
+    assert_eq!(
+        events(&mut p.server),
+        [DtlsEvent::Data(Bytes::from(vec![7; 1 << 14]))]
+    );
+}
+
 #[test]
 #[ignore = "writes fuzz seeds"]
 fn write_fuzz_seeds() {
