@@ -1703,3 +1703,56 @@ fn heavy_loss_with_rto_at_its_maximum_still_delivers_everything() {
         "RTO.Max respected"
     );
 }
+
+/// Messages that fit a packet of their own travel whole: with three 1 KiB messages queued, the
+/// second is not cut to fill the first packet's leftover room (it goes whole in the next). A
+/// message larger than a packet is still cut to the packet, and small messages still bundle.
+#[test]
+fn whole_messages_are_not_cut_to_fill_a_packet() {
+    let mut p = Pair::default_pair(41);
+    p.connect();
+    p.run_until(Duration::from_secs(1), |_| false);
+    let data_chunks = |pkt: &[u8]| -> Vec<(u8, usize)> {
+        // The pair negotiates zero checksums (RFC 9653).
+        Packet::parse(pkt, true)
+            .expect("our packet parses")
+            .chunks()
+            .filter_map(|c| match c.typ {
+                typ::DATA => Some((c.flags & 3, c.value.len() - 12)),
+                typ::I_DATA => Some((c.flags & 3, c.value.len() - 16)),
+                _ => None,
+            })
+            .collect()
+    };
+    for i in 0..3 {
+        p.a.send(0, 53, payload(i, 1024), SendOptions::default())
+            .unwrap();
+    }
+    let mut packets = Vec::new();
+    while let Some(pkt) = p.a.poll_transmit() {
+        packets.push(data_chunks(&pkt));
+    }
+    // flags & 3 == 3: BEGIN and END, a whole message in one chunk.
+    let whole: Vec<_> = packets.iter().flatten().collect();
+    assert!(whole.len() >= 3, "{packets:?}");
+    assert!(
+        whole.iter().all(|&&(f, len)| f == 3 && len == 1024),
+        "{packets:?}"
+    );
+    // Small messages still share a packet.
+    for i in 0..4 {
+        p.a.send(0, 53, payload(i, 100), SendOptions::default())
+            .unwrap();
+    }
+    p.run_until(Duration::from_secs(1), |_| false);
+    for i in 0..4 {
+        p.a.send(0, 53, payload(i, 100), SendOptions::default())
+            .unwrap();
+    }
+    let first = p.a.poll_transmit().map(|pkt| data_chunks(&pkt));
+    assert_eq!(
+        first.map(|c| c.len()),
+        Some(4),
+        "four small messages bundle"
+    );
+}
