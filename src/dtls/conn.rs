@@ -673,6 +673,45 @@ impl Conn {
         bytes
     }
 
+    /// A flight message: `encode` writes the body; numbered and added to the transcript.
+    fn flight_msg(
+        &mut self,
+        epoch: u16,
+        msg_type: u8,
+        encode: impl FnOnce(&mut Vec<u8>),
+    ) -> FlightMsg {
+        let mut body = Vec::with_capacity(256);
+        encode(&mut body);
+        FlightMsg::Handshake {
+            epoch,
+            bytes: self.message(msg_type, &body, true),
+        }
+    }
+
+    /// Our Certificate message (RFC 5246 §7.4.2, §7.4.6: one self-signed certificate).
+    fn our_certificate(&mut self) -> FlightMsg {
+        let chain = vec![id!(self).cert_der.clone()];
+        self.flight_msg(0, msg_type::CERTIFICATE, |b| {
+            CertificateMsg { chain }.encode(b)
+        })
+    }
+
+    /// RFC 7627 §5.2/§5.3 (the extended master secret, required both ways here) and RFC 5746
+    /// §3.4/§3.6 (renegotiation_info empty on an initial handshake), for either hello.
+    fn secure_hello(ext: &Extensions, without_ems: &'static str) -> HsResult {
+        if !ext.extended_master_secret {
+            return Err((alert::HANDSHAKE_FAILURE, without_ems));
+        }
+        if ext
+            .renegotiation_info
+            .as_ref()
+            .is_some_and(|r| !r.is_empty())
+        {
+            return Err((alert::HANDSHAKE_FAILURE, "non-empty renegotiation_info"));
+        }
+        Ok(())
+    }
+
     // ---------------------------------------------------------------------------------------
     // Records in.
 
@@ -1116,22 +1155,7 @@ impl Conn {
         if sh.compression_method != 0 {
             return Err((alert::ILLEGAL_PARAMETER, "server chose compression"));
         }
-        // RFC 7627 §5.3: a client that requires the extended master secret aborts without it.
-        if !sh.extensions.extended_master_secret {
-            return Err((
-                alert::HANDSHAKE_FAILURE,
-                "server without extended master secret",
-            ));
-        }
-        // RFC 5746 §3.4: the server's renegotiation_info must be empty on an initial handshake.
-        if sh
-            .extensions
-            .renegotiation_info
-            .as_ref()
-            .is_some_and(|r| !r.is_empty())
-        {
-            return Err((alert::HANDSHAKE_FAILURE, "non-empty renegotiation_info"));
-        }
+        Self::secure_hello(&sh.extensions, "server without extended master secret")?;
         let srtp = match &sh.extensions.use_srtp {
             None => None,
             Some(u) => {
@@ -1237,22 +1261,11 @@ impl Conn {
         let mut flight = Vec::with_capacity(5);
         let cert_request = self.hs_mut().cert_request.take();
         if cert_request.is_some() {
-            let mut body = Vec::with_capacity(id!(self).cert_der.len() + 6);
-            CertificateMsg {
-                chain: vec![id!(self).cert_der.clone()],
-            }
-            .encode(&mut body);
-            flight.push(FlightMsg::Handshake {
-                epoch: 0,
-                bytes: self.message(msg_type::CERTIFICATE, &body, true),
-            });
+            flight.push(self.our_certificate());
         }
-        let mut body = Vec::with_capacity(public.len() + 1);
-        ClientKeyExchange { public }.encode(&mut body);
-        flight.push(FlightMsg::Handshake {
-            epoch: 0,
-            bytes: self.message(msg_type::CLIENT_KEY_EXCHANGE, &body, true),
-        });
+        flight.push(self.flight_msg(0, msg_type::CLIENT_KEY_EXCHANGE, |b| {
+            ClientKeyExchange { public }.encode(b)
+        }));
         // RFC 7627 §4: the session hash covers the messages up to ClientKeyExchange.
         self.derive_keys(&premaster);
         if let Some(schemes) = cert_request {
@@ -1269,21 +1282,15 @@ impl Conn {
                 .key
                 .sign(scheme, &hs.transcript)
                 .map_err(|_| (alert::HANDSHAKE_FAILURE, "signing failed"))?;
-            let mut body = Vec::with_capacity(signature.len() + 4);
-            CertificateVerify { scheme, signature }.encode(&mut body);
-            flight.push(FlightMsg::Handshake {
-                epoch: 0,
-                bytes: self.message(msg_type::CERTIFICATE_VERIFY, &body, true),
-            });
+            flight.push(self.flight_msg(0, msg_type::CERTIFICATE_VERIFY, |b| {
+                CertificateVerify { scheme, signature }.encode(b)
+            }));
         }
         flight.push(FlightMsg::ChangeCipherSpec);
         let verify_data = self.finished_data(b"client finished");
-        let mut body = Vec::with_capacity(12);
-        Finished { verify_data }.encode(&mut body);
-        flight.push(FlightMsg::Handshake {
-            epoch: 1,
-            bytes: self.message(msg_type::FINISHED, &body, true),
-        });
+        flight.push(self.flight_msg(1, msg_type::FINISHED, |b| {
+            Finished { verify_data }.encode(b)
+        }));
         self.hs_mut().step = Step::ServerFinished;
         self.write_epoch = 1;
         self.start_flight(now, flight, true);
@@ -1429,22 +1436,7 @@ impl Conn {
             self.counters.hello_verify_sent += 1;
             return Ok(());
         }
-        // RFC 5746 §3.6: renegotiation_info (empty) or the SCSV; RFC 7627 §5.2: a server that
-        // requires the extended master secret aborts without it.
-        if !ch.extensions.extended_master_secret {
-            return Err((
-                alert::HANDSHAKE_FAILURE,
-                "client without extended master secret",
-            ));
-        }
-        if ch
-            .extensions
-            .renegotiation_info
-            .as_ref()
-            .is_some_and(|r| !r.is_empty())
-        {
-            return Err((alert::HANDSHAKE_FAILURE, "non-empty renegotiation_info"));
-        }
+        Self::secure_hello(&ch.extensions, "client without extended master secret")?;
         if !ch.compression_methods.contains(&0) {
             return Err((alert::ILLEGAL_PARAMETER, "no null compression"));
         }
@@ -1521,21 +1513,8 @@ impl Conn {
                 ..Extensions::default()
             },
         };
-        let mut body = Vec::with_capacity(128);
-        sh.encode(&mut body);
-        flight.push(FlightMsg::Handshake {
-            epoch: 0,
-            bytes: self.message(msg_type::SERVER_HELLO, &body, true),
-        });
-        let mut body = Vec::with_capacity(id!(self).cert_der.len() + 6);
-        CertificateMsg {
-            chain: vec![id!(self).cert_der.clone()],
-        }
-        .encode(&mut body);
-        flight.push(FlightMsg::Handshake {
-            epoch: 0,
-            bytes: self.message(msg_type::CERTIFICATE, &body, true),
-        });
+        flight.push(self.flight_msg(0, msg_type::SERVER_HELLO, |b| sh.encode(b)));
+        flight.push(self.our_certificate());
         let rng = &mut id!(self).rng;
         let share = KeyShare::generate(group, &mut |b: &mut [u8]| rng.fill_bytes(b));
         let mut ske = ServerKeyExchange {
@@ -1552,28 +1531,17 @@ impl Conn {
             .key
             .sign(sign_scheme, &signed)
             .map_err(|_| (alert::HANDSHAKE_FAILURE, "signing failed"))?;
-        let mut body = Vec::with_capacity(160);
-        ske.encode(&mut body);
-        flight.push(FlightMsg::Handshake {
-            epoch: 0,
-            bytes: self.message(msg_type::SERVER_KEY_EXCHANGE, &body, true),
-        });
+        flight.push(self.flight_msg(0, msg_type::SERVER_KEY_EXCHANGE, |b| ske.encode(b)));
         // RFC 8827 §6.5: WebRTC authenticates both ends; ask for the client's certificate.
-        let mut body = Vec::with_capacity(32);
-        CertificateRequest {
-            certificate_types: vec![64, 1], // ecdsa_sign, rsa_sign
-            signature_algorithms: scheme::VERIFY.to_vec(),
-            authorities: Vec::new(),
-        }
-        .encode(&mut body);
-        flight.push(FlightMsg::Handshake {
-            epoch: 0,
-            bytes: self.message(msg_type::CERTIFICATE_REQUEST, &body, true),
-        });
-        flight.push(FlightMsg::Handshake {
-            epoch: 0,
-            bytes: self.message(msg_type::SERVER_HELLO_DONE, &[], true),
-        });
+        flight.push(self.flight_msg(0, msg_type::CERTIFICATE_REQUEST, |b| {
+            CertificateRequest {
+                certificate_types: vec![64, 1], // ecdsa_sign, rsa_sign
+                signature_algorithms: scheme::VERIFY.to_vec(),
+                authorities: Vec::new(),
+            }
+            .encode(b)
+        }));
+        flight.push(self.flight_msg(0, msg_type::SERVER_HELLO_DONE, |_| {}));
         let hs = self.hs_mut();
         hs.share = Some(share);
         hs.step = Step::ClientCertificate;
