@@ -1,7 +1,8 @@
 //! The aws-lc backend (feature `aws-lc-rs`): the record AEADs, ECDHE agreement and signature
 //! verification. Each produces the same bytes as the RustCrypto backend (the parity tests check
 //! it): AEADs and ECDH are deterministic functions of their inputs, and the ECDHE private keys
-//! are the caller's drawn bytes, loaded with `PrivateKey::from_private_key`.
+//! are the caller's drawn bytes, loaded with `PrivateKey::from_private_key`. P-256 signing keeps
+//! RFC 6979 and only moves the fixed-base multiplication k·G into aws-lc (`sign_p256`).
 
 use super::{AeadAlg, AeadError, CryptoError, Group, SigAlg, SigHash};
 use aws_lc_rs::{aead, agreement, signature};
@@ -173,5 +174,56 @@ impl PeerKey {
         signature::UnparsedPublicKey::new(verifier, key)
             .verify(message, signature)
             .map_err(|_| CryptoError::BadSignature)
+    }
+}
+
+/// RFC 6979 deterministic ECDSA on P-256 over the SHA-256 digest `z`: the same signature as
+/// `ecdsa::hazmat::sign_prehashed_rfc6979::<NistP256, Sha256>` (the `p256_signatures_match_ecdsa`
+/// property test compares them byte for byte), with the fixed-base multiplication k·G, most of
+/// the cost, done by aws-lc.
+///
+/// Every step is a library's: k is the `rfc6979` crate's HMAC-DRBG (the one `ecdsa` uses); k·G
+/// is aws-lc's constant-time P-256 base-point multiplication (`compute_public_key` of k taken as
+/// a private key gives the uncompressed point k·G); r and s are computed in p256's constant-time
+/// scalar field (FIPS 186-5 §6.4.1 steps 5–8: r = x(k·G) mod n, s = k⁻¹(z + r·d) mod n). P-256's
+/// order has 256 bits, so z (32 bytes) needs no truncation. A k that gives r = 0 or s = 0 (never
+/// seen in practice) takes the next k from the DRBG, as the `ecdsa` crate does.
+pub(super) fn sign_p256(d: &p256::NonZeroScalar, z: &[u8; 32]) -> p256::ecdsa::Signature {
+    use p256::elliptic_curve::ops::Reduce;
+    use p256::elliptic_curve::{Curve, PrimeField};
+    use p256::{FieldBytes, NistP256, Scalar};
+
+    let order = NistP256::ORDER;
+    let mut kgen =
+        rfc6979::KGenerator::<sha2::Sha256, p256::U256>::new(&d.to_repr(), z, &[], &order);
+    let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*z));
+    loop {
+        let mut k_bytes = FieldBytes::default();
+        kgen.fill_next_k(&mut k_bytes);
+        // fill_next_k returns 1 <= k < n, which aws-lc accepts as a private key.
+        let Some(k) = Option::<Scalar>::from(Scalar::from_repr(k_bytes)) else {
+            continue;
+        };
+        let Ok(key) = agreement::PrivateKey::from_private_key(&agreement::ECDH_P256, &k_bytes)
+        else {
+            continue;
+        };
+        let Ok(point) = key.compute_public_key() else {
+            continue;
+        };
+        // Uncompressed SEC1: 0x04 || x || y.
+        let Some(x) = point.as_ref().get(1..33) else {
+            continue;
+        };
+        let r = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::try_from(x).expect("32 bytes"));
+        let Some(k_inv) = Option::<Scalar>::from(k.invert()) else {
+            continue;
+        };
+        let s = k_inv * (z + r * d.as_ref());
+        // from_scalars refuses r = 0 or s = 0. P-256 signatures are not low-S normalised
+        // (NistP256::NORMALIZE_S is false), so nothing else to do.
+        if let Ok(sig) = p256::ecdsa::Signature::from_scalars(r, s) {
+            return sig;
+        }
     }
 }

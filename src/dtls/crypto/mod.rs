@@ -595,14 +595,21 @@ impl SigningKey {
     }
 
     /// RFC 6979 deterministic ECDSA over the scheme's hash of `message`, DER-encoded.
-    /// [`CryptoError::UnsupportedScheme`] for a scheme not in [`Self::schemes`]. Always
-    /// RustCrypto, so the bytes are the same under both backends.
+    /// [`CryptoError::UnsupportedScheme`] for a scheme not in [`Self::schemes`]. The bytes are
+    /// the same under both backends: RustCrypto signs, except that with `aws-lc-rs` a P-256 key
+    /// signing SHA-256 (what WebRTC certificates do) has aws-lc compute k·G (`aws_lc::sign_p256`).
     pub(crate) fn sign(&self, scheme: u16, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let hash = match scheme {
             _ if !self.schemes().contains(&scheme) => return Err(CryptoError::UnsupportedScheme),
             scheme::ECDSA_SHA384 => SigHash::Sha384,
             _ => SigHash::Sha256,
         };
+        #[cfg(feature = "aws-lc-rs")]
+        if let (rust_crypto::SigningKey::P256(d), SigHash::Sha256) = (&self.key, hash) {
+            use sha2::Digest as _;
+            let z: [u8; 32] = sha2::Sha256::digest(message).into();
+            return Ok(aws_lc::sign_p256(d, &z).to_der().as_bytes().to_vec());
+        }
         Ok(self.key.sign(hash, message))
     }
 }
@@ -1321,6 +1328,45 @@ mod tests {
     mod parity {
         use super::super::{AeadAlg, Group, aws_lc, rust_crypto};
         use crate::rng::{RngRoot, Stream};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            /// The aws-lc P-256 signer (aws-lc's k·G) gives exactly the signature of the `ecdsa`
+            /// crate's RFC 6979 signer, for any key and digest (including digests at or above
+            /// the group order, which reduce).
+            #[test]
+            fn p256_signatures_match_ecdsa(key in any::<[u8; 32]>(), z in any::<[u8; 32]>(),
+                                           high in any::<bool>()) {
+                let z = if high { [0xff; 32] } else { z };
+                let Some(d) = Option::<p256::NonZeroScalar>::from(
+                    p256::NonZeroScalar::from_repr(key.into()),
+                ) else {
+                    return Ok(());
+                };
+                let want = ecdsa::hazmat::sign_prehashed_rfc6979::<p256::NistP256, sha2::Sha256>(
+                    &d, &z, &[],
+                )
+                .0;
+                prop_assert_eq!(aws_lc::sign_p256(&d, &z), want);
+            }
+        }
+
+        /// Through the provider: a certificate's key signs the same bytes under both backends.
+        #[test]
+        fn provider_p256_signatures_match_rust_crypto() {
+            use super::super::{SigHash, SigningKey, scheme};
+            let generated = super::generated_certificate();
+            let ours = SigningKey::from_der(&generated.private_key_pkcs8).unwrap();
+            let rc = rust_crypto::SigningKey::from_der(&generated.private_key_pkcs8).unwrap();
+            for i in 0..32u8 {
+                let message = vec![i; usize::from(i) * 7];
+                assert_eq!(
+                    ours.sign(scheme::ECDSA_SHA256, &message).unwrap(),
+                    rc.sign(SigHash::Sha256, &message)
+                );
+            }
+        }
 
         #[test]
         fn aead_outputs_are_identical() {
