@@ -32,7 +32,7 @@ struct SansPair {
     a: Side,
     b: Side,
     now: Instant,
-    buf: Vec<u8>,
+    buf: bytes::BytesMut,
     datagrams: u64,
     /// Skip DTLS: SCTP packets go straight across (to see SCTP's own share of the cost).
     plain: bool,
@@ -61,7 +61,7 @@ impl SansPair {
             a: side("a", ca, cb, DtlsRole::Client),
             b: side("b", cb, ca, DtlsRole::Server),
             now,
-            buf: Vec::with_capacity(1500),
+            buf: bytes::BytesMut::with_capacity(1500),
             datagrams: 0,
             plain: false,
         };

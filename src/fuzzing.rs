@@ -471,7 +471,7 @@ pub fn sctp_chunk(data: &[u8]) {
     }
     for v in p.chunks() {
         let Ok(c) = Chunk::parse(v) else { continue };
-        let mut out = Vec::new();
+        let mut out = bytes::BytesMut::new();
         match c {
             Chunk::Data(d) => {
                 let i = v.typ == typ::I_DATA;
@@ -516,7 +516,7 @@ pub fn sctp_chunk(data: &[u8]) {
             }
             Chunk::ReConfig(params) => {
                 for r in Chunk::reconfig_params(params) {
-                    let mut o = Vec::new();
+                    let mut o = bytes::BytesMut::new();
                     chunk::write_chunk(&mut o, typ::RE_CONFIG, 0, |b| r.write(b));
                     let Chunk::ReConfig(q) = reparse(&o) else {
                         panic!("RE-CONFIG re-parses")
@@ -575,9 +575,9 @@ pub fn sctp_association(data: &[u8]) {
     let mut b = Association::new(cfg.clone(), root.child("b", 0).stream(Stream::Sctp), now);
     a.connect(now);
     let mut b_tag = 0u32;
-    let mut buf = Vec::new();
+    let mut buf = bytes::BytesMut::new();
     let exchange = |a: &mut Association, b: &mut Association, now: Instant, tag: &mut u32| {
-        let mut buf = Vec::new();
+        let mut buf = bytes::BytesMut::new();
         for _ in 0..64 {
             let mut moved = false;
             while a.poll_transmit_into(&mut buf) {

@@ -74,7 +74,7 @@ pub use config::{IceTransportPolicy, PeerConfig, PeerLimits};
 pub use event::{
     ChannelCloseReason, ChannelMessage, ChannelState, Event, PeerConnectionState, PeerFailure,
 };
-pub use net::{Datagram, PacketKind, Protocol, Transmit};
+pub use net::{Datagram, DatagramBuf, PacketKind, Protocol, Transmit};
 pub use peer::{CandidateError, ChannelError, Peer, PeerDrops, PeerStats};
 
 /// The README's code blocks, compiled and run as doc tests.

@@ -14,7 +14,7 @@
 //!
 //! Anything else has no owner and is dropped (and counted by the caller).
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::fmt;
 use std::net::SocketAddr;
 
@@ -48,6 +48,35 @@ pub struct Datagram<'a> {
     pub protocol: Protocol,
     /// The payload.
     pub contents: &'a [u8],
+}
+
+/// A received datagram in a buffer the receiver may keep (see `Peer::handle_receive_buf`):
+/// DTLS records are opened inside it and data channel messages handed out as slices of it, so
+/// the payload is never copied. A driver typically reads into one large `BytesMut` and splits
+/// each datagram off it (`split_to`), as quinn does, so that the buffers come back to it once
+/// the messages cut from them are dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatagramBuf {
+    /// Where it came from (the remote address as the local socket saw it).
+    pub source: SocketAddr,
+    /// The local address it arrived on.
+    pub destination: SocketAddr,
+    /// The transport.
+    pub protocol: Protocol,
+    /// The payload.
+    pub contents: BytesMut,
+}
+
+impl DatagramBuf {
+    /// Borrows it as a [`Datagram`].
+    pub fn as_datagram(&self) -> Datagram<'_> {
+        Datagram {
+            source: self.source,
+            destination: self.destination,
+            protocol: self.protocol,
+            contents: &self.contents,
+        }
+    }
 }
 
 /// A datagram to send, owned.

@@ -498,7 +498,7 @@ mod sctp {
         let mut p = Assocs::connected(1, SctpConfig::default(), SctpConfig::default());
         let tag = p.b_tag();
         let before = p.b.stats().dropped.bad_tag;
-        let mut sack = Vec::new();
+        let mut sack = bytes::BytesMut::new();
         Sack::write(
             &mut sack,
             p.last_tsn,
@@ -506,7 +506,7 @@ mod sctp {
             std::iter::empty(),
             std::iter::empty(),
         );
-        let mut kinds: Vec<Vec<u8>> = vec![sack];
+        let mut kinds: Vec<Vec<u8>> = vec![sack.to_vec()];
         for t in [
             typ::HEARTBEAT,
             typ::ABORT,
@@ -514,9 +514,9 @@ mod sctp {
             typ::COOKIE_ACK,
             typ::ERROR,
         ] {
-            let mut c = Vec::new();
+            let mut c = bytes::BytesMut::new();
             chunk::write_chunk(&mut c, t, 0, |o| o.extend_from_slice(&[0; 8]));
-            kinds.push(c);
+            kinds.push(c.to_vec());
         }
         let n = 20_000;
         let grew = growth(2_000, n, |i| {
@@ -530,7 +530,7 @@ mod sctp {
 
         let sent_before = p.b.stats().packets_sent;
         let grew = growth(500, 5_000, |i| {
-            let mut c = Vec::new();
+            let mut c = bytes::BytesMut::new();
             chunk::write_chunk(&mut c, typ::INIT, 0, |o| {
                 sansrtc::sctp::chunk::Init {
                     initiate_tag: 0x1000 + i as u32,
@@ -614,7 +614,7 @@ mod sctp {
         let before = p.b.stats().dropped.out_of_window;
         let n = 10_000;
         let grew = growth(1_000, n, |i| {
-            let mut c = Vec::new();
+            let mut c = bytes::BytesMut::new();
             let skipped = (0..8).map(|s| Skipped {
                 stream: s,
                 unordered: i % 2 == 0,
@@ -642,7 +642,7 @@ mod sctp {
         let sent_before = p.b.stats().packets_sent;
         let n = 20_000u32;
         let grew = growth(5_000, n as usize, |i| {
-            let mut c = Vec::new();
+            let mut c = bytes::BytesMut::new();
             chunk::write_chunk(&mut c, typ::RE_CONFIG, 0, |o| {
                 ReconfigParam::OutgoingReset {
                     request_seq: 0x4000_0000 + i as u32,

@@ -47,7 +47,7 @@ fn run(size: usize, messages: usize, now: Instant) -> Counts {
         now,
     );
     a.connect(now);
-    let mut buf = Vec::with_capacity(1500);
+    let mut buf = bytes::BytesMut::with_capacity(1500);
     let mut by = [0u64; 7];
     let mut packets = 0u64;
     let (mut sent, mut received) = (0, 0);

@@ -260,8 +260,10 @@ pub(crate) struct Conn {
     events: VecDeque<ConnEvent>,
     /// Outgoing records are written into this and cut from it.
     tx: BytesMut,
-    /// Received datagrams are copied into this, opened in place and handed on as slices.
+    /// Borrowed datagrams are copied into this, opened in place and handed on as slices.
     rx: BytesMut,
+    /// Scratch list of the opened application data's ranges in a datagram.
+    plain: Vec<(usize, usize)>,
     counters: ConnCounters,
 }
 
@@ -347,6 +349,7 @@ impl Conn {
             events: VecDeque::new(),
             tx: BytesMut::new(),
             rx: BytesMut::new(),
+            plain: Vec::new(),
             counters: ConnCounters::default(),
         };
         if role == DtlsRole::Client {
@@ -390,6 +393,7 @@ impl Conn {
         if self.transmits.is_empty() {
             self.tx = BytesMut::new();
             self.rx = BytesMut::new();
+            self.plain = Vec::new();
             self.transmits = VecDeque::new();
         }
         if self.events.is_empty() {
@@ -473,11 +477,13 @@ impl Conn {
     pub(crate) fn send(&mut self, data: &[u8]) -> bool {
         // RFC 5246 §6.2.1: a record's plaintext is at most 2^14 bytes (a peer answers more with
         // record_overflow).
-        if !self.is_connected() || data.len() > record::MAX_PLAINTEXT {
+        if data.len() > record::MAX_PLAINTEXT {
             return false;
         }
-        self.send_record(content::APPLICATION_DATA, |buf| buf.extend_from_slice(data));
-        true
+        self.send_with(data.len(), |buf| {
+            buf.extend_from_slice(data);
+            true
+        })
     }
 
     // ---------------------------------------------------------------------------------------
@@ -496,6 +502,58 @@ impl Conn {
         let mut buf = self.take_tx(1500);
         self.append_record(&mut buf, epoch, content_type, fill);
         self.push_tx(buf);
+    }
+
+    /// Seals one application_data record whose plaintext `fill` writes straight into the
+    /// record's buffer (an empty `BytesMut` with at least `max_len` bytes of room, just after the
+    /// header and explicit nonce): the plaintext is sealed where it was written, with no copy.
+    /// `fill` returns false when it has nothing: no record, no sequence number used. False
+    /// when not connected, or when `fill` wrote more than a record holds (dropped).
+    pub(crate) fn send_with(
+        &mut self,
+        max_len: usize,
+        fill: impl FnOnce(&mut BytesMut) -> bool,
+    ) -> bool {
+        if !self.is_connected() {
+            return false;
+        }
+        let Some(cipher) = self.write.as_ref() else {
+            return false;
+        };
+        let room = HEADER_LEN + cipher.overhead() + max_len;
+        let prefix = HEADER_LEN + cipher.prefix_len();
+        let mut buf = self.take_tx(room);
+        let start = buf.len();
+        buf.resize(start + prefix, 0);
+        // The free room after the prefix, as its own empty buffer: `fill` sees a buffer of its
+        // own (SCTP clears and measures it), and `unsplit` joins it back without a copy since
+        // both halves are one allocation (a `fill` that outgrew the room reallocates and is
+        // copied back: correct, only slower).
+        let at = buf.len();
+        let mut body = buf.split_off(at);
+        let wrote = fill(&mut body);
+        let len = body.len();
+        buf.unsplit(body);
+        if !wrote || len > record::MAX_PLAINTEXT {
+            buf.truncate(start);
+            self.tx = buf;
+            return false;
+        }
+        let epoch = self.write_epoch;
+        let header = RecordHeader {
+            content_type: content::APPLICATION_DATA,
+            version: DTLS1_2,
+            epoch,
+            seq: self.take_seq(epoch),
+            length: 0,
+        };
+        buf.resize(buf.len() + AeadAlg::TAG_LEN, 0);
+        self.write
+            .as_ref()
+            .expect("invariant: checked above")
+            .seal(header, &mut buf[start..]);
+        self.push_tx(buf);
+        true
     }
 
     /// The outgoing arena, with room for `size` more bytes (empty: everything written before
@@ -715,19 +773,36 @@ impl Conn {
     // ---------------------------------------------------------------------------------------
     // Records in.
 
-    /// One datagram from the peer.
+    /// One datagram from the peer, borrowed: copied into our receive arena, then handled as
+    /// [`Conn::handle_receive_buf`] does.
     pub(crate) fn handle_receive(&mut self, now: Instant, datagram: &[u8]) {
         if self.ended {
             return;
         }
-        // One copy into our buffer; application data is opened in place there and handed on as
-        // slices of it.
         if self.rx.capacity() - self.rx.len() < datagram.len() {
             self.rx = BytesMut::with_capacity(ARENA_CHUNK.max(datagram.len()));
         }
         let mut buf = std::mem::take(&mut self.rx);
         buf.extend_from_slice(datagram);
-        let mut plain: Vec<(usize, usize)> = Vec::new();
+        // The arena's spare room comes back for the next datagram.
+        self.rx = self.receive(now, buf);
+    }
+
+    /// One datagram from the peer, in a buffer we may keep: application data is opened in
+    /// place in it and handed on as slices of it, with no copy.
+    pub(crate) fn handle_receive_buf(&mut self, now: Instant, datagram: BytesMut) {
+        if self.ended {
+            return;
+        }
+        drop(self.receive(now, datagram));
+    }
+
+    /// Handles the records of `buf`; returns what is left of it (its spare room) once the
+    /// opened application data has been cut off and handed on.
+    #[must_use]
+    fn receive(&mut self, now: Instant, mut buf: BytesMut) -> BytesMut {
+        // Where the opened application data lies in `buf` (a reused list: no allocation).
+        let mut plain = std::mem::take(&mut self.plain);
         let mut old_seen = false;
         let mut pos = 0;
         while pos < buf.len() {
@@ -750,8 +825,7 @@ impl Conn {
                     // datagram needs (the Finished after a ClientKeyExchange) come from them.
                     self.process_messages(now);
                     if matches!(flow, Flow::Stop) || self.ended {
-                        self.deliver(buf, &plain);
-                        return;
+                        return self.deliver(buf, plain);
                     }
                 }
                 1 => {
@@ -785,16 +859,14 @@ impl Conn {
                             self.handshake_record(now, 1, &body, &mut old_seen);
                             self.process_messages(now);
                             if self.ended {
-                                self.deliver(buf, &plain);
-                                return;
+                                return self.deliver(buf, plain);
                             }
                         }
                         content::ALERT => {
                             let body = buf[a..b].to_vec();
                             if let Flow::Stop = self.alert(&body) {
                                 // Data before the alert in this datagram still counts.
-                                self.deliver(buf, &plain);
-                                return;
+                                return self.deliver(buf, plain);
                             }
                         }
                         _ => self.counters.unexpected += 1,
@@ -803,9 +875,9 @@ impl Conn {
                 _ => self.counters.unexpected += 1,
             }
         }
-        self.deliver(buf, &plain);
+        let rest = self.deliver(buf, plain);
         if self.ended {
-            return;
+            return rest;
         }
         self.process_messages(now);
         // RFC 6347 §4.2.4: a retransmitted flight from the peer means ours was lost.
@@ -816,21 +888,24 @@ impl Conn {
                 self.send_flight();
             }
         }
+        rest
     }
 
-    /// Hands the opened application data on as slices of the received buffer and keeps the
-    /// buffer's spare room for the next datagram.
-    fn deliver(&mut self, mut buf: BytesMut, plain: &[(usize, usize)]) {
+    /// Hands the opened application data on as slices of the received buffer; returns the
+    /// buffer's spare room.
+    #[must_use]
+    fn deliver(&mut self, mut buf: BytesMut, mut plain: Vec<(usize, usize)>) -> BytesMut {
         if plain.is_empty() {
             buf.clear();
-            self.rx = buf;
-            return;
+        } else {
+            let frozen = buf.split().freeze();
+            for &(a, b) in &plain {
+                self.events.push_back(ConnEvent::Data(frozen.slice(a..b)));
+            }
         }
-        let frozen = buf.split().freeze();
-        self.rx = buf;
-        for &(a, b) in plain {
-            self.events.push_back(ConnEvent::Data(frozen.slice(a..b)));
-        }
+        plain.clear();
+        self.plain = plain;
+        buf
     }
 
     fn plaintext_record(

@@ -41,7 +41,7 @@ pub use cert::{
 
 use crate::rng::Rng;
 use crate::sdp::Fingerprint;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use conn::{Conn, ConnEvent, ConnFailure};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -395,6 +395,19 @@ impl DtlsTransport {
         self.drain();
     }
 
+    /// Like [`DtlsTransport::handle_receive`], with a datagram buffer the transport may keep:
+    /// application records are opened inside it and their plaintext handed on as slices of it
+    /// ([`DtlsEvent::Data`]), so nothing is copied.
+    pub fn handle_receive_buf(&mut self, now: Instant, datagram: BytesMut) {
+        if !self.alive() {
+            self.stats.dropped_after_close += 1;
+            return;
+        }
+        self.stats.datagrams_in += 1;
+        self.conn.handle_receive_buf(now, datagram);
+        self.drain();
+    }
+
     /// Time passed: retransmit flights, expire the handshake.
     pub fn handle_timeout(&mut self, now: Instant) {
         if !self.alive() || self.conn.poll_timeout().is_none_or(|t| now < t) {
@@ -416,6 +429,37 @@ impl DtlsTransport {
             return Err(SendError::NotConnected);
         }
         Ok(())
+    }
+
+    /// Seals one application data record whose plaintext `fill` writes straight into the
+    /// outgoing record buffer (given empty, with room for `max_len` bytes): it is sealed where it
+    /// was written, with no copy. This is how the `Peer` sends SCTP packets (RFC 8261 §5: one
+    /// per record). `fill` returns false when it has nothing to send (then no record is made
+    /// and `Ok(false)` comes back). More than 2^14 bytes (RFC 5246 §6.2.1)
+    /// written is [`SendError::TooLarge`] and nothing is sent.
+    pub fn send_with(
+        &mut self,
+        max_len: usize,
+        fill: impl FnOnce(&mut BytesMut) -> bool,
+    ) -> Result<bool, SendError> {
+        if self.state != DtlsState::Connected || !self.conn.is_connected() {
+            return Err(SendError::NotConnected);
+        }
+        let mut written = 0;
+        let mut filled = false;
+        let sent = self.conn.send_with(max_len, |buf| {
+            filled = fill(buf);
+            written = buf.len();
+            filled
+        });
+        match (sent, filled) {
+            (true, _) => Ok(true),
+            (false, true) if written > record::MAX_PLAINTEXT => Err(SendError::TooLarge {
+                len: written,
+                max: record::MAX_PLAINTEXT,
+            }),
+            _ => Ok(false),
+        }
     }
 
     /// Sends close_notify and closes.

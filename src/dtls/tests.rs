@@ -403,6 +403,68 @@ fn fast_key_path_matches_the_reference_encoders() {
 
 /// RFC 5246 §6.2.1: 2^14 bytes of plaintext fit one record; one byte more is refused (the
 /// caller cuts its data: SCTP packets are far smaller).
+/// The in-place send path: `send_with` hands out room inside the record being written (just
+/// after the header and explicit nonce), seals the plaintext there, and the datagram that goes
+/// out is that same memory; the receiver's `handle_receive_buf` opens it in place and hands the
+/// plaintext on as a slice of the buffer it was given. Nothing written, nothing sent; too much,
+/// refused.
+#[test]
+fn send_with_seals_where_the_plaintext_was_written() {
+    let mut p = Pair::new(6, DtlsConfig::default(), None);
+    p.run(Duration::from_secs(5));
+    let _ = (events(&mut p.client), events(&mut p.server));
+    for len in [0, 1, 700, 1200] {
+        let mut at = 0;
+        let sent = p.client.send_with(1200, |buf| {
+            assert!(buf.is_empty() && buf.capacity() >= 1200);
+            buf.extend_from_slice(&vec![len as u8; len]);
+            at = buf.as_ptr() as usize;
+            true
+        });
+        assert_eq!(sent, Ok(true));
+        let d = p.client.poll_transmit().unwrap();
+        // 13-byte header, 8-byte explicit nonce (AES-GCM), plaintext, 16-byte tag.
+        assert_eq!(d.len(), 13 + 8 + len + 16);
+        assert_eq!(d.as_ptr() as usize + 13 + 8, at, "{len}: copied after fill");
+        assert!(p.client.poll_transmit().is_none());
+
+        let buf = BytesMut::from(&d[..]);
+        let range = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
+        p.server.handle_receive_buf(p.now, buf);
+        match &events(&mut p.server)[..] {
+            [DtlsEvent::Data(b)] => {
+                assert_eq!(&b[..], &vec![len as u8; len][..]);
+                if len > 0 {
+                    assert!(
+                        range.contains(&(b.as_ptr() as usize)),
+                        "{len}: copied on open"
+                    );
+                }
+            }
+            e => panic!("{len}: {e:?}"),
+        }
+    }
+    assert_eq!(p.client.send_with(1200, |_| false), Ok(false));
+    assert_eq!(
+        p.client.send_with(1200, |buf| {
+            buf.extend_from_slice(&vec![0; (1 << 14) + 1]);
+            true
+        }),
+        Err(SendError::TooLarge {
+            len: (1 << 14) + 1,
+            max: 1 << 14
+        })
+    );
+    assert!(p.client.poll_transmit().is_none());
+    // A record refused takes no sequence number: the next one still opens at the peer.
+    p.client.send(b"after").unwrap();
+    p.run(Duration::from_millis(10));
+    assert_eq!(
+        events(&mut p.server),
+        [DtlsEvent::Data(Bytes::from_static(b"after"))]
+    );
+}
+
 #[test]
 fn record_plaintext_limit() {
     let mut p = Pair::new(5, DtlsConfig::default(), None);

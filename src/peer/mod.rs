@@ -22,7 +22,7 @@ use crate::dtls::{
 };
 use crate::event::{ChannelCloseReason, Event, PeerConnectionState, PeerFailure};
 use crate::ice::{IceAgent, IceConfig, IceConnectionState, IceEvent, IceStats};
-use crate::net::{Datagram, PacketKind, Protocol, Transmit};
+use crate::net::{Datagram, DatagramBuf, PacketKind, Protocol, Transmit};
 use crate::rng::{RngRoot, Stream};
 use crate::sctp::{Association, SctpConfig, SctpEvent, SctpStats};
 use crate::sdp::{
@@ -177,7 +177,6 @@ pub struct Peer {
     negotiation_pending: bool,
     closed: bool,
     stats: Counters,
-    sctp_buf: Vec<u8>,
     /// One TURN client per (local address, TURN server of its family).
     turn: Vec<TurnClient>,
     /// ICE has gathered everything it gathers itself (TURN allocations may still be pending).
@@ -255,7 +254,6 @@ impl Peer {
             negotiation_pending: false,
             closed: false,
             stats: Counters::default(),
-            sctp_buf: Vec::new(),
             turn: Vec::new(),
             ice_gathering_done: false,
             config,
@@ -615,9 +613,8 @@ impl Peer {
             && dtls.state() == DtlsState::Connected
         {
             sctp.abort(self.now);
-            while sctp.poll_transmit_into(&mut self.sctp_buf) {
-                let _ = dtls.send(&self.sctp_buf);
-            }
+            let max = sctp.max_packet_len();
+            while let Ok(true) = dtls.send_with(max, |buf| sctp.poll_transmit_into(buf)) {}
         }
         if let Some(dtls) = self.dtls.as_mut() {
             dtls.close();
@@ -806,6 +803,45 @@ impl Peer {
         self.route(d);
     }
 
+    /// [`Peer::handle_receive`] with a buffer the peer may keep: a DTLS record is opened in
+    /// place in it and the data channel messages it carries are handed out
+    /// ([`Event::ChannelMessage`](crate::Event)) as slices of it, so the payload is never
+    /// copied. Everything else (STUN, data relayed by TURN) is handled as
+    /// [`Peer::handle_receive`] does, from the borrowed bytes.
+    pub fn handle_receive_buf(&mut self, now: Instant, d: DatagramBuf) {
+        let from_turn = self
+            .turn
+            .iter()
+            .any(|c| c.server() == d.source && c.base() == d.destination);
+        if self.closed || from_turn || !matches!(PacketKind::of(&d.contents), Ok(PacketKind::Dtls))
+        {
+            self.handle_receive(now, d.as_datagram());
+            return;
+        }
+        self.advance(now);
+        self.stats.datagrams_received += 1;
+        self.stats.bytes_received += d.contents.len() as u64;
+        // As in `route`: ICE sees the time (a DTLS datagram is never STUN).
+        let _ = self.ice.handle_receive(self.now, d.as_datagram());
+        let now = self.now;
+        self.receive_dtls(d.source, |dtls| dtls.handle_receive_buf(now, d.contents));
+        self.update_states();
+    }
+
+    /// A DTLS datagram from `source`, handed to the transport by `deliver`.
+    fn receive_dtls(&mut self, source: SocketAddr, deliver: impl FnOnce(&mut DtlsTransport)) {
+        if !self.known_source(source) {
+            self.stats.dropped.dtls_unknown_source += 1;
+            return;
+        }
+        let Some(dtls) = self.dtls.as_mut() else {
+            self.stats.dropped.dtls_too_early += 1;
+            return;
+        };
+        deliver(dtls);
+        self.drain_dtls();
+    }
+
     /// ICE (STUN) or DTLS, by the first byte.
     fn route(&mut self, d: Datagram<'_>) {
         if self.ice.handle_receive(self.now, d) {
@@ -816,16 +852,8 @@ impl Peer {
         // RFC 7983 §7 / RFC 9443: the first byte picks the protocol.
         match PacketKind::of(d.contents) {
             Ok(PacketKind::Dtls) => {
-                if !self.known_source(d.source) {
-                    self.stats.dropped.dtls_unknown_source += 1;
-                    return;
-                }
-                let Some(dtls) = self.dtls.as_mut() else {
-                    self.stats.dropped.dtls_too_early += 1;
-                    return;
-                };
-                dtls.handle_receive(self.now, d.contents);
-                self.drain_dtls();
+                let now = self.now;
+                self.receive_dtls(d.source, |dtls| dtls.handle_receive(now, d.contents));
             }
             _ => self.stats.dropped.unknown_protocol += 1,
         }
@@ -871,7 +899,6 @@ impl Peer {
         if !sctp_idle || !self.transmits.is_empty() || !self.events.is_empty() {
             return;
         }
-        self.sctp_buf = Vec::new();
         shrink_if_empty!(self.transmits, self.events);
         self.channels.trim();
         self.ice.trim();
@@ -931,11 +958,13 @@ impl Peer {
             if !self.sctp_started || dtls.state() != DtlsState::Connected {
                 return None;
             }
-            if !sctp.poll_transmit_into(&mut self.sctp_buf) {
-                return None;
-            }
-            // RFC 8261 §5: one SCTP packet per DTLS record.
-            if dtls.send(&self.sctp_buf).is_err() {
+            // RFC 8261 §5: one SCTP packet per DTLS record, written by SCTP straight into the
+            // record's buffer and sealed there.
+            let max = sctp.max_packet_len();
+            if !matches!(
+                dtls.send_with(max, |buf| sctp.poll_transmit_into(buf)),
+                Ok(true)
+            ) {
                 return None;
             }
         }

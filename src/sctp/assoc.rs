@@ -16,7 +16,7 @@ use super::recv::{Message, Receiver, RecvLimits, Refused};
 use super::send::{SendError, SendOptions, SendParams, SendStats, Sender};
 use crate::rng::Rng;
 use crate::time::TimerTable;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use hmac::{Hmac, KeyInit, Mac};
 use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
@@ -380,10 +380,10 @@ pub struct Association {
     init_rto: Duration,
     cookie_echo: Option<Vec<u8>>,
     /// Complete packets with their own tags (INIT, INIT ACK, replies to stray packets).
-    out_packets: VecDeque<Vec<u8>>,
+    out_packets: VecDeque<BytesMut>,
     /// Buffers handed back by `poll_transmit_into`, reused for `out_packets` (no allocation per
     /// SACK in the steady state).
-    spare: Vec<Vec<u8>>,
+    spare: Vec<BytesMut>,
     sack: SackDue,
     data_packets_unacked: u32,
     last_advertised_rwnd: usize,
@@ -592,7 +592,7 @@ impl Association {
     }
 
     fn send_init(&mut self) {
-        let mut out = Vec::with_capacity(128);
+        let mut out = BytesMut::with_capacity(128);
         self.write_header(&mut out, 0);
         write_chunk(&mut out, typ::INIT, 0, |o| {
             self.init_fixed(self.my_tag, self.my_initial_tsn)
@@ -616,7 +616,7 @@ impl Association {
         }
     }
 
-    fn write_init_params(&self, o: &mut Vec<u8>) {
+    fn write_init_params(&self, o: &mut BytesMut) {
         // RFC 5061 §4.2.7: the extensions we speak.
         let mut ext = vec![typ::FORWARD_TSN, typ::RE_CONFIG];
         if self.cfg.i_data {
@@ -632,7 +632,7 @@ impl Association {
 
     /// The peer's capabilities from its INIT / INIT ACK parameters, and the parameters to report
     /// as unrecognized (RFC 9260 §3.2.1: by the upper two bits of the type).
-    fn read_params(&self, params: Params<'_>, unrecognized: &mut Vec<u8>) -> Caps {
+    fn read_params(&self, params: Params<'_>, unrecognized: &mut BytesMut) -> Caps {
         let mut ext: &[u8] = &[];
         let mut caps = Caps::default();
         for p in params.iter() {
@@ -669,7 +669,7 @@ impl Association {
         caps
     }
 
-    fn write_header(&self, out: &mut Vec<u8>, tag: u32) {
+    fn write_header(&self, out: &mut BytesMut, tag: u32) {
         out.extend_from_slice(&self.cfg.port.to_be_bytes());
         out.extend_from_slice(&self.cfg.remote_port.to_be_bytes());
         out.extend_from_slice(&tag.to_be_bytes());
@@ -771,7 +771,7 @@ impl Association {
         if self.peer_tag == 0 {
             return;
         }
-        let mut out = Vec::with_capacity(32);
+        let mut out = BytesMut::with_capacity(32);
         self.write_header(&mut out, self.peer_tag);
         write_chunk(&mut out, typ::ABORT, 0, |o| write_param(o, cause_code, &[]));
         let z = self.caps.zero_checksum;
@@ -803,7 +803,7 @@ impl Association {
     }
 
     /// Queues a complete packet (INIT, INIT ACK, SACK, replies to stray packets), bounded.
-    fn queue_packet(&mut self, out: Vec<u8>) {
+    fn queue_packet(&mut self, out: BytesMut) {
         if self.out_packets.len() >= MAX_QUEUED_PACKETS {
             self.stats.dropped.packets_not_queued += 1;
             return;
@@ -1128,12 +1128,13 @@ impl Association {
         if self.errors.len() >= 4 || self.receiver.is_none() {
             return;
         }
-        let mut v = Vec::with_capacity(4 + u.value.len());
+        let mut v = BytesMut::with_capacity(4 + u.value.len());
         chunk::write_chunk_header(&mut v, u.typ, u.flags, u.value.len());
         v.extend_from_slice(u.value);
         // Keep the report within one packet.
         v.truncate(self.cfg.mtu / 2);
-        self.errors.push_back((cause::UNRECOGNIZED_CHUNK, v));
+        self.errors
+            .push_back((cause::UNRECOGNIZED_CHUNK, v.to_vec()));
     }
 
     /// One DATA chunk. False when the SACK should go at once (duplicate, gap, refusal).
@@ -1312,7 +1313,7 @@ impl Association {
             self.shutdown_ack_due = true;
             return;
         }
-        let mut unrecognized = Vec::new();
+        let mut unrecognized = BytesMut::new();
         let caps = self.read_params(init.params, &mut unrecognized);
         let (my_tag, my_tsn, tie_my, tie_peer) = match self.state {
             AssociationState::Closed => (self.nonzero_u32(), self.draw_initial_tsn(), 0, 0),
@@ -1342,7 +1343,7 @@ impl Association {
             created_ms: self.ms_since_epoch(),
         }
         .encode(&self.secret);
-        let mut out = Vec::with_capacity(256);
+        let mut out = BytesMut::with_capacity(256);
         // §8.5.1: the INIT ACK carries the INIT's Initiate Tag.
         self.write_header(&mut out, init.initiate_tag);
         write_chunk(&mut out, typ::INIT_ACK, 0, |o| {
@@ -1380,7 +1381,7 @@ impl Association {
             self.stats.dropped.bad_chunk += 1;
             return;
         }
-        let mut unrecognized = Vec::new();
+        let mut unrecognized = BytesMut::new();
         self.caps = self.read_params(init.params, &mut unrecognized);
         self.peer_tag = init.initiate_tag;
         self.outbound_streams = self.cfg.streams.min(init.inbound_streams);
@@ -1429,7 +1430,7 @@ impl Association {
         if age > self.cfg.cookie_lifetime.as_millis() as u64 {
             // §5.1.5 / §3.3.10.3: Stale Cookie, with the staleness in microseconds.
             self.stats.dropped.bad_cookie += 1;
-            let mut out = Vec::with_capacity(32);
+            let mut out = BytesMut::with_capacity(32);
             self.write_header(&mut out, c.peer_tag);
             let stale_us = (age - self.cfg.cookie_lifetime.as_millis() as u64) * 1000;
             write_chunk(&mut out, typ::ERROR, 0, |o| {
@@ -1472,7 +1473,7 @@ impl Association {
                 // §5.2.4 A: the peer restarted.
                 if matches!(self.state, AssociationState::ShutdownAckSent) {
                     // §5.2.4 A: a restart during shutdown is refused.
-                    let mut out = Vec::with_capacity(64);
+                    let mut out = BytesMut::with_capacity(64);
                     self.write_header(&mut out, c.peer_tag);
                     write_chunk(&mut out, typ::SHUTDOWN_ACK, 0, |_| {});
                     write_chunk(&mut out, typ::ERROR, 0, |o| {
@@ -1585,7 +1586,7 @@ impl Association {
     fn on_shutdown_ack(&mut self, tag: u32) {
         match self.state {
             AssociationState::ShutdownSent | AssociationState::ShutdownAckSent => {
-                let mut out = Vec::with_capacity(16);
+                let mut out = BytesMut::with_capacity(16);
                 self.write_header(&mut out, self.peer_tag);
                 write_chunk(&mut out, typ::SHUTDOWN_COMPLETE, 0, |_| {});
                 let z = self.caps.zero_checksum;
@@ -1599,7 +1600,7 @@ impl Association {
                 // COMPLETE whose T bit says the tag is reflected, so the peer can finish.
                 self.stats.dropped.unexpected += 1;
                 if self.out_packets.len() < 8 {
-                    let mut out = Vec::with_capacity(16);
+                    let mut out = BytesMut::with_capacity(16);
                     self.write_header(&mut out, tag);
                     write_chunk(&mut out, typ::SHUTDOWN_COMPLETE, chunk::flags::T, |_| {});
                     self.finish_packet(&mut out, false);
@@ -1847,20 +1848,30 @@ impl Association {
     // Transmit path
     // ---------------------------------------------------------------------------------------
 
+    /// The largest packet [`Association::poll_transmit_into`] writes ([`SctpConfig::mtu`]).
+    pub fn max_packet_len(&self) -> usize {
+        self.cfg.mtu
+    }
+
     /// The next packet to send (to be given to DTLS as application data).
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        let mut buf = Vec::new();
-        self.poll_transmit_into(&mut buf).then_some(buf)
+        let mut buf = BytesMut::new();
+        self.poll_transmit_into(&mut buf).then(|| buf.to_vec())
     }
 
     /// Like [`Association::poll_transmit`], writing into `buf` (cleared first) so that the caller
-    /// can reuse one buffer. Returns false when there is nothing to send.
-    pub fn poll_transmit_into(&mut self, buf: &mut Vec<u8>) -> bool {
+    /// chooses where the packet goes: the `Peer` hands it the free room of the DTLS record being
+    /// written, so the packet is sealed where it was written. Returns false when there is
+    /// nothing to send.
+    pub fn poll_transmit_into(&mut self, buf: &mut BytesMut) -> bool {
         buf.clear();
         if let Some(mut p) = self.out_packets.pop_front() {
-            std::mem::swap(buf, &mut p);
+            // Packets cut earlier (SACKs, control chunks) are small: copied into the caller's
+            // buffer (a DTLS record being written, for the Peer), their buffer kept for reuse.
+            buf.extend_from_slice(&p);
             if self.spare.len() < 4 && p.capacity() >= 64 {
+                p.clear();
                 self.spare.push(p);
             }
             self.stats.packets_sent += 1;
@@ -1985,7 +1996,7 @@ impl Association {
         true
     }
 
-    fn write_sack(&mut self, buf: &mut Vec<u8>) {
+    fn write_sack(&mut self, buf: &mut BytesMut) {
         let Some(r) = self.receiver.as_ref() else {
             self.sack = SackDue::No;
             return;

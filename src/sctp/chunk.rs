@@ -8,6 +8,7 @@
 //! Encoding writes straight into the outgoing packet buffer.
 
 use super::packet::ChunkView;
+use bytes::BytesMut;
 
 /// Chunk type numbers (RFC 9260 §3.2 and the extensions).
 pub mod typ {
@@ -222,7 +223,7 @@ impl Data<'_> {
     /// bytes; the caller appends the payload and then [`pad`].
     #[allow(clippy::too_many_arguments)]
     pub fn write_header(
-        out: &mut Vec<u8>,
+        out: &mut BytesMut,
         i_data: bool,
         flags: u8,
         tsn: u32,
@@ -288,7 +289,7 @@ impl<'a> Init<'a> {
     }
 
     /// Writes the fixed part; the caller then writes parameters with [`write_param`].
-    pub fn write_fixed(&self, out: &mut Vec<u8>) {
+    pub fn write_fixed(&self, out: &mut BytesMut) {
         out.extend_from_slice(&self.initiate_tag.to_be_bytes());
         out.extend_from_slice(&self.a_rwnd.to_be_bytes());
         out.extend_from_slice(&self.outbound_streams.to_be_bytes());
@@ -363,7 +364,7 @@ fn split_param(b: &[u8]) -> Result<(Param<'_>, &[u8]), ChunkError> {
 }
 
 /// Writes one parameter (or error cause) with its padding.
-pub fn write_param(out: &mut Vec<u8>, typ: u16, value: &[u8]) {
+pub fn write_param(out: &mut BytesMut, typ: u16, value: &[u8]) {
     let len = u16::try_from(4 + value.len()).expect("invariant: parameter fits a packet");
     out.extend_from_slice(&typ.to_be_bytes());
     out.extend_from_slice(&len.to_be_bytes());
@@ -372,7 +373,7 @@ pub fn write_param(out: &mut Vec<u8>, typ: u16, value: &[u8]) {
 }
 
 /// Zero-pads `out` to a multiple of 4 bytes.
-pub fn pad(out: &mut Vec<u8>) {
+pub fn pad(out: &mut BytesMut) {
     out.resize(out.len().next_multiple_of(4), 0);
 }
 
@@ -419,7 +420,7 @@ impl<'a> Sack<'a> {
 
     /// Writes a whole SACK chunk.
     pub fn write(
-        out: &mut Vec<u8>,
+        out: &mut BytesMut,
         cum_tsn: u32,
         a_rwnd: u32,
         gaps: impl ExactSizeIterator<Item = (u16, u16)>,
@@ -495,7 +496,7 @@ impl<'a> ForwardTsn<'a> {
 
     /// Writes a whole FORWARD TSN (or I-FORWARD-TSN) chunk.
     pub fn write(
-        out: &mut Vec<u8>,
+        out: &mut BytesMut,
         i_forward: bool,
         new_cum_tsn: u32,
         skipped: impl ExactSizeIterator<Item = Skipped>,
@@ -634,7 +635,7 @@ impl<'a> ReconfigParam<'a> {
     }
 
     /// Writes this parameter.
-    pub fn write(&self, out: &mut Vec<u8>) {
+    pub fn write(&self, out: &mut BytesMut) {
         let start = out.len();
         let typ = match *self {
             ReconfigParam::OutgoingReset {
@@ -819,14 +820,14 @@ impl<'a> Chunk<'a> {
 }
 
 /// Writes a chunk header for a value of `value_len` bytes.
-pub fn write_chunk_header(out: &mut Vec<u8>, typ: u8, flags: u8, value_len: usize) {
+pub fn write_chunk_header(out: &mut BytesMut, typ: u8, flags: u8, value_len: usize) {
     let len = u16::try_from(4 + value_len).expect("invariant: chunk fits a packet");
     out.extend_from_slice(&[typ, flags]);
     out.extend_from_slice(&len.to_be_bytes());
 }
 
 /// Writes a chunk whose value is produced by `f`, fixing up the length afterwards and padding.
-pub fn write_chunk(out: &mut Vec<u8>, typ: u8, flags: u8, f: impl FnOnce(&mut Vec<u8>)) {
+pub fn write_chunk(out: &mut BytesMut, typ: u8, flags: u8, f: impl FnOnce(&mut BytesMut)) {
     let start = out.len();
     out.extend_from_slice(&[typ, flags, 0, 0]);
     f(out);

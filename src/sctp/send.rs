@@ -13,7 +13,7 @@
 use super::chunk::{Data, Skipped, flags, pad};
 use super::recv::unwrap_tsn;
 use crate::vecmap::SortedVec;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
@@ -465,7 +465,7 @@ impl Sender {
 
     /// Writes DATA / I-DATA chunks into `out` while room (bytes) remains, retransmissions first.
     /// Returns whether anything was written.
-    pub(super) fn write_data(&mut self, now: Instant, out: &mut Vec<u8>, mut room: usize) -> bool {
+    pub(super) fn write_data(&mut self, now: Instant, out: &mut BytesMut, mut room: usize) -> bool {
         let mut wrote = false;
         let header = self.data_header();
         let burst = std::mem::take(&mut self.fast_rtx_burst);
@@ -574,7 +574,7 @@ impl Sender {
         now: Instant,
         stream: u16,
         max_payload: usize,
-        out: &mut Vec<u8>,
+        out: &mut BytesMut,
     ) -> bool {
         let i_data = self.p.i_data;
         let s = self
@@ -1189,7 +1189,7 @@ mod tests {
             )
             .unwrap();
         }
-        let mut out = Vec::new();
+        let mut out = bytes::BytesMut::new();
         while s.write_data(now, &mut out, 1024) {}
         assert_eq!(s.flight.len(), n);
         (s, now)

@@ -73,7 +73,7 @@ impl Pair {
     }
 
     fn pump(&mut self) {
-        let mut buf = Vec::new();
+        let mut buf = bytes::BytesMut::new();
         for dir in 0..2 {
             loop {
                 let assoc = if dir == 0 { &mut self.a } else { &mut self.b };
@@ -81,7 +81,7 @@ impl Pair {
                     break;
                 }
                 if self.keep_wire {
-                    self.wire.push(buf.clone());
+                    self.wire.push(buf.to_vec());
                 }
                 if dir == 0 {
                     let n = self.sent_a;
@@ -100,9 +100,9 @@ impl Pair {
                     at += c.delay.max(Duration::from_millis(1)) * 2;
                 }
                 if self.rng.chance(c.dup) {
-                    self.queues[dir].push_back((at + Duration::from_millis(1), buf.clone()));
+                    self.queues[dir].push_back((at + Duration::from_millis(1), buf.to_vec()));
                 }
-                self.queues[dir].push_back((at, buf.clone()));
+                self.queues[dir].push_back((at, buf.to_vec()));
             }
         }
         while let Some(e) = self.a.poll_event() {
@@ -781,7 +781,7 @@ fn verification_tags_checksums_and_cookies_are_enforced() {
     p.keep_wire = true;
     p.connect();
     // A SACK with a wrong tag is dropped and counted (§8.5).
-    let mut sack = Vec::new();
+    let mut sack = bytes::BytesMut::new();
     Sack::write(&mut sack, 0, 1000, std::iter::empty(), std::iter::empty());
     let before = p.b.stats().dropped.bad_tag;
     p.b.handle_packet(p.now, &forge(&p.b, 0xDEAD_BEEF, &sack));
@@ -849,7 +849,7 @@ fn unknown_chunks_follow_their_upper_bits() {
         u32::from_be_bytes(w.unwrap()[4..8].try_into().unwrap())
     };
     // 0x7F (01): stop and report; the HEARTBEAT after it is not processed.
-    let mut chunks = Vec::new();
+    let mut chunks = bytes::BytesMut::new();
     chunk::write_chunk(&mut chunks, 0x7F, 0, |o| o.extend_from_slice(&[1, 2, 3]));
     chunk::write_chunk(&mut chunks, typ::HEARTBEAT, 0, |o| {
         chunk::write_param(o, chunk::param::HEARTBEAT_INFO, &[9; 8])
@@ -864,7 +864,7 @@ fn unknown_chunks_follow_their_upper_bits() {
         "reported, and nothing after it handled"
     );
     // 0xBF (10): skip silently, go on with the HEARTBEAT.
-    let mut chunks = Vec::new();
+    let mut chunks = bytes::BytesMut::new();
     chunk::write_chunk(&mut chunks, 0xBF, 0, |o| o.extend_from_slice(&[1]));
     chunk::write_chunk(&mut chunks, typ::HEARTBEAT, 0, |o| {
         chunk::write_param(o, chunk::param::HEARTBEAT_INFO, &[9; 8])
@@ -927,7 +927,7 @@ fn flow_control_stops_at_the_receivers_window() {
     // b does not read: run without polling b's events.
     let end = p.now + Duration::from_secs(5);
     while p.now < end {
-        let mut buf = Vec::new();
+        let mut buf = bytes::BytesMut::new();
         while p.a.poll_transmit_into(&mut buf) {
             p.b.handle_packet(p.now, &buf);
         }
@@ -996,7 +996,7 @@ fn forward_tsn_beyond_the_window_is_ignored() {
     let mut p = Pair::default_pair(26);
     p.connect();
     let tag = own_tag(&mut p);
-    let mut c = Vec::new();
+    let mut c = bytes::BytesMut::new();
     ForwardTsn::write(
         &mut c,
         true,
@@ -1040,7 +1040,7 @@ fn bad_reconfig_sequence_numbers_are_answered_not_obeyed() {
     let tag = own_tag(&mut p);
     let streams = ReconfigParam::stream_bytes(&[0]);
     let request = |seq: u32| {
-        let mut c = Vec::new();
+        let mut c = bytes::BytesMut::new();
         chunk::write_chunk(&mut c, typ::RE_CONFIG, 0, |o| {
             ReconfigParam::OutgoingReset {
                 request_seq: seq,
@@ -1102,7 +1102,7 @@ proptest! {
                        payload in proptest::collection::vec(any::<u8>(), 1..64)) {
         let mid = if i_data { mid } else { mid & 0xFFFF };
         let begin = fl & chunk::flags::BEGIN != 0;
-        let mut out = Vec::new();
+        let mut out = bytes::BytesMut::new();
         chunk::Data::write_header(&mut out, i_data, fl, tsn, stream, mid, ppid, fsn, payload.len());
         out.extend_from_slice(&payload);
         chunk::pad(&mut out);
@@ -1119,7 +1119,7 @@ proptest! {
     #[test]
     fn sack_round_trip(cum: u32, rwnd: u32, gaps in proptest::collection::vec(any::<(u16, u16)>(), 0..20),
                        dups in proptest::collection::vec(any::<u32>(), 0..20)) {
-        let mut out = Vec::new();
+        let mut out = bytes::BytesMut::new();
         Sack::write(&mut out, cum, rwnd, gaps.iter().copied(), dups.iter().copied());
         let Chunk::Sack(s) = parse_one(&out) else { panic!("not sack") };
         prop_assert_eq!((s.cum_tsn, s.a_rwnd), (cum, rwnd));
@@ -1132,7 +1132,7 @@ proptest! {
         let skipped: Vec<Skipped> = entries.iter().map(|&(stream, u, mid)| Skipped {
             stream, unordered: i && u, mid: if i { mid } else { mid & 0xFFFF },
         }).collect();
-        let mut out = Vec::new();
+        let mut out = bytes::BytesMut::new();
         ForwardTsn::write(&mut out, i, cum, skipped.iter().copied());
         let Chunk::ForwardTsn(f) = parse_one(&out) else { panic!("not fwd") };
         prop_assert_eq!(f.new_cum_tsn, cum);
@@ -1148,7 +1148,7 @@ proptest! {
             ReconfigParam::Response { response_seq: resp, result },
         ];
         for p in params {
-            let mut out = Vec::new();
+            let mut out = bytes::BytesMut::new();
             chunk::write_chunk(&mut out, typ::RE_CONFIG, 0, |o| p.write(o));
             let Chunk::ReConfig(ps) = parse_one(&out) else { panic!("not reconfig") };
             let got: Vec<_> = Chunk::reconfig_params(ps).collect();
@@ -1160,7 +1160,7 @@ proptest! {
     fn init_round_trip(tag: u32, rwnd: u32, os: u16, mis: u16, tsn: u32,
                        params in proptest::collection::vec((any::<u16>(), proptest::collection::vec(any::<u8>(), 0..12)), 0..6)) {
         let init = chunk::Init { initiate_tag: tag, a_rwnd: rwnd, outbound_streams: os, inbound_streams: mis, initial_tsn: tsn, params: chunk::Params::default() };
-        let mut out = Vec::new();
+        let mut out = bytes::BytesMut::new();
         chunk::write_chunk(&mut out, typ::INIT, 0, |o| {
             init.write_fixed(o);
             for (t, v) in &params { chunk::write_param(o, *t, v); }
@@ -1407,7 +1407,7 @@ fn reading_a_full_window_sends_a_window_update() {
     p.a.send(0, 53, payload(0, 18_000), SendOptions::default())
         .unwrap();
     // Deliver everything without letting b's application read.
-    let mut buf = Vec::new();
+    let mut buf = bytes::BytesMut::new();
     for _ in 0..20 {
         while p.a.poll_transmit_into(&mut buf) {
             p.b.handle_packet(p.now, &buf);
@@ -1453,7 +1453,7 @@ fn reset_storm_events_are_bounded() {
         .unwrap();
     let streams = ReconfigParam::stream_bytes(&[7]);
     for seq in 0..5000u32 {
-        let mut c = Vec::new();
+        let mut c = bytes::BytesMut::new();
         chunk::write_chunk(&mut c, typ::RE_CONFIG, 0, |o| {
             ReconfigParam::OutgoingReset {
                 request_seq: 0x4000_0000 + seq,
@@ -1529,7 +1529,7 @@ fn incoming_reset_request_is_answered_with_our_outgoing_reset() {
     p.connect();
     let tag = own_tag(&mut p);
     let streams = ReconfigParam::stream_bytes(&[2]);
-    let mut c = Vec::new();
+    let mut c = bytes::BytesMut::new();
     chunk::write_chunk(&mut c, typ::RE_CONFIG, 0, |o| {
         ReconfigParam::IncomingReset {
             request_seq: 0x0102_0304,

@@ -41,6 +41,11 @@ pub struct Pair {
     /// When set, every datagram delivered between the two: (sender, contents).
     pub keep_wire: bool,
     pub wire: Vec<(char, Bytes)>,
+    /// When set, datagrams are handed over in buffers of their own (`handle_receive_buf`,
+    /// as a driver reading into `BytesMut` does), and the address range of each is kept in
+    /// `owned_buffers` (the last 4096).
+    pub owned: bool,
+    pub owned_buffers: std::collections::VecDeque<std::ops::Range<usize>>,
 }
 
 impl Pair {
@@ -77,6 +82,8 @@ impl Pair {
             datagrams: 0,
             keep_wire: false,
             wire: Vec::new(),
+            owned: false,
+            owned_buffers: Default::default(),
         };
         if p.b.set_remote_sdp(SdpType::Offer, &offer).is_err() {
             return p;
@@ -132,6 +139,22 @@ impl Pair {
         }
     }
 
+    /// The transmit as the receiving socket would read it, into a buffer of its own.
+    fn owned_datagram(&mut self, t: &Transmit) -> sansrtc::DatagramBuf {
+        let contents = bytes::BytesMut::from(&t.contents[..]);
+        let start = contents.as_ptr() as usize;
+        if self.owned_buffers.len() == 4096 {
+            self.owned_buffers.pop_front();
+        }
+        self.owned_buffers.push_back(start..start + contents.len());
+        sansrtc::DatagramBuf {
+            source: t.source,
+            destination: t.destination,
+            protocol: t.protocol,
+            contents,
+        }
+    }
+
     /// Delivers what is queued on both sides; returns whether anything moved.
     pub fn deliver(&mut self) -> bool {
         let mut moved = false;
@@ -143,7 +166,12 @@ impl Pair {
                 self.wire.push(('a', t.contents.clone()));
             }
             if t.destination == b_addr() {
-                self.b.handle_receive(self.now, t.as_datagram());
+                if self.owned {
+                    let d = self.owned_datagram(&t);
+                    self.b.handle_receive_buf(self.now, d);
+                } else {
+                    self.b.handle_receive(self.now, t.as_datagram());
+                }
             } else {
                 self.stray.push(('a', t));
             }
@@ -156,7 +184,12 @@ impl Pair {
                 self.wire.push(('b', t.contents.clone()));
             }
             if t.destination == a_addr() {
-                self.a.handle_receive(self.now, t.as_datagram());
+                if self.owned {
+                    let d = self.owned_datagram(&t);
+                    self.a.handle_receive_buf(self.now, d);
+                } else {
+                    self.a.handle_receive(self.now, t.as_datagram());
+                }
             } else {
                 self.stray.push(('b', t));
             }
