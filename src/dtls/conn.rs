@@ -504,11 +504,12 @@ impl Conn {
         self.push_tx(buf);
     }
 
-    /// Seals one application_data record whose plaintext `fill` writes straight into the
-    /// record's buffer (an empty `BytesMut` with at least `max_len` bytes of room, just after the
-    /// header and explicit nonce): the plaintext is sealed where it was written, with no copy.
-    /// `fill` returns false when it has nothing: no record, no sequence number used. False
-    /// when not connected, or when `fill` wrote more than a record holds (dropped).
+    /// Seals one application_data record whose plaintext `fill` appends straight to the
+    /// record's buffer (after the header and explicit nonce, with at least `max_len` bytes of
+    /// room): the plaintext is sealed where it was written, with no copy. `fill` returns false
+    /// when it has nothing (and must then leave the buffer as it was): no record, no sequence
+    /// number used. False when not connected, or when `fill` wrote more than a record holds
+    /// (dropped).
     pub(crate) fn send_with(
         &mut self,
         max_len: usize,
@@ -525,15 +526,8 @@ impl Conn {
         let mut buf = self.take_tx(room);
         let start = buf.len();
         buf.resize(start + prefix, 0);
-        // The free room after the prefix, as its own empty buffer: `fill` sees a buffer of its
-        // own (SCTP clears and measures it), and `unsplit` joins it back without a copy since
-        // both halves are one allocation (a `fill` that outgrew the room reallocates and is
-        // copied back: correct, only slower).
-        let at = buf.len();
-        let mut body = buf.split_off(at);
-        let wrote = fill(&mut body);
-        let len = body.len();
-        buf.unsplit(body);
+        let wrote = fill(&mut buf);
+        let len = buf.len() - start - prefix;
         if !wrote || len > record::MAX_PLAINTEXT {
             buf.truncate(start);
             self.tx = buf;
@@ -898,9 +892,18 @@ impl Conn {
         if plain.is_empty() {
             buf.clear();
         } else {
-            let frozen = buf.split().freeze();
-            for &(a, b) in &plain {
-                self.events.push_back(ConnEvent::Data(frozen.slice(a..b)));
+            let mut taken = buf.split();
+            if let [(a, b)] = plain[..] {
+                // One record (the steady state): the plaintext cut out of the buffer itself,
+                // without the reference counting of a slice.
+                taken.truncate(b);
+                bytes::Buf::advance(&mut taken, a);
+                self.events.push_back(ConnEvent::Data(taken.freeze()));
+            } else {
+                let frozen = taken.freeze();
+                for &(a, b) in &plain {
+                    self.events.push_back(ConnEvent::Data(frozen.slice(a..b)));
+                }
             }
         }
         plain.clear();

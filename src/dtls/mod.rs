@@ -431,12 +431,13 @@ impl DtlsTransport {
         Ok(())
     }
 
-    /// Seals one application data record whose plaintext `fill` writes straight into the
-    /// outgoing record buffer (given empty, with room for `max_len` bytes): it is sealed where it
-    /// was written, with no copy. This is how the `Peer` sends SCTP packets (RFC 8261 §5: one
-    /// per record). `fill` returns false when it has nothing to send (then no record is made
-    /// and `Ok(false)` comes back). More than 2^14 bytes (RFC 5246 §6.2.1)
-    /// written is [`SendError::TooLarge`] and nothing is sent.
+    /// Seals one application data record whose plaintext `fill` appends straight to the
+    /// outgoing record buffer (after the record header and nonce already in it, with room for
+    /// `max_len` bytes): it is sealed where it was written, with no copy. This is how the `Peer`
+    /// sends SCTP packets (RFC 8261 §5: one per record). `fill` returns false when it has
+    /// nothing to send, leaving the buffer as it was (then no record is made and `Ok(false)`
+    /// comes back). More than 2^14 bytes (RFC 5246 §6.2.1) written is
+    /// [`SendError::TooLarge`] and nothing is sent.
     pub fn send_with(
         &mut self,
         max_len: usize,
@@ -448,8 +449,9 @@ impl DtlsTransport {
         let mut written = 0;
         let mut filled = false;
         let sent = self.conn.send_with(max_len, |buf| {
+            let before = buf.len();
             filled = fill(buf);
-            written = buf.len();
+            written = buf.len() - before;
             filled
         });
         match (sent, filled) {

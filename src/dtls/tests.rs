@@ -403,8 +403,8 @@ fn fast_key_path_matches_the_reference_encoders() {
 
 /// RFC 5246 §6.2.1: 2^14 bytes of plaintext fit one record; one byte more is refused (the
 /// caller cuts its data: SCTP packets are far smaller).
-/// The in-place send path: `send_with` hands out room inside the record being written (just
-/// after the header and explicit nonce), seals the plaintext there, and the datagram that goes
+/// The in-place send path: `send_with` hands out the record being written (header and explicit
+/// nonce in place, room after them), seals the plaintext appended there, and the datagram that goes
 /// out is that same memory; the receiver's `handle_receive_buf` opens it in place and hands the
 /// plaintext on as a slice of the buffer it was given. Nothing written, nothing sent; too much,
 /// refused.
@@ -416,9 +416,11 @@ fn send_with_seals_where_the_plaintext_was_written() {
     for len in [0, 1, 700, 1200] {
         let mut at = 0;
         let sent = p.client.send_with(1200, |buf| {
-            assert!(buf.is_empty() && buf.capacity() >= 1200);
+            // The record header and explicit nonce are in place; room follows.
+            assert_eq!(buf.len(), 13 + 8);
+            assert!(buf.capacity() - buf.len() >= 1200);
+            at = buf.as_ptr() as usize + buf.len();
             buf.extend_from_slice(&vec![len as u8; len]);
-            at = buf.as_ptr() as usize;
             true
         });
         assert_eq!(sent, Ok(true));

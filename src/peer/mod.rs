@@ -614,7 +614,7 @@ impl Peer {
         {
             sctp.abort(self.now);
             let max = sctp.max_packet_len();
-            while let Ok(true) = dtls.send_with(max, |buf| sctp.poll_transmit_into(buf)) {}
+            while let Ok(true) = dtls.send_with(max, |buf| sctp.poll_transmit_append(buf)) {}
         }
         if let Some(dtls) = self.dtls.as_mut() {
             dtls.close();
@@ -962,7 +962,7 @@ impl Peer {
             // record's buffer and sealed there.
             let max = sctp.max_packet_len();
             if !matches!(
-                dtls.send_with(max, |buf| sctp.poll_transmit_into(buf)),
+                dtls.send_with(max, |buf| sctp.poll_transmit_append(buf)),
                 Ok(true)
             ) {
                 return None;

@@ -648,12 +648,10 @@ impl Association {
                 5 | 6 | 9 | 11 | 12 => {}
                 t => {
                     if t & 0x4000 != 0 {
-                        let start = unrecognized.len();
                         unrecognized.extend_from_slice(&t.to_be_bytes());
                         unrecognized.extend_from_slice(&((4 + p.value.len()) as u16).to_be_bytes());
                         unrecognized.extend_from_slice(p.value);
-                        chunk::pad(unrecognized);
-                        let _ = start;
+                        chunk::pad(unrecognized, p.value.len());
                     }
                     if t & 0x8000 == 0 {
                         break;
@@ -1861,11 +1859,17 @@ impl Association {
     }
 
     /// Like [`Association::poll_transmit`], writing into `buf` (cleared first) so that the caller
-    /// chooses where the packet goes: the `Peer` hands it the free room of the DTLS record being
-    /// written, so the packet is sealed where it was written. Returns false when there is
-    /// nothing to send.
+    /// can reuse one buffer. Returns false when there is nothing to send.
     pub fn poll_transmit_into(&mut self, buf: &mut BytesMut) -> bool {
         buf.clear();
+        self.poll_transmit_append(buf)
+    }
+
+    /// Appends the next packet to `buf`, after what it already holds: the `Peer` hands it the
+    /// DTLS record being written (header and nonce in place), so the packet is sealed where it
+    /// was written. Returns false, with `buf` as it was, when there is nothing to send.
+    pub fn poll_transmit_append(&mut self, buf: &mut BytesMut) -> bool {
+        let start = buf.len();
         if let Some(mut p) = self.out_packets.pop_front() {
             // Packets cut earlier (SACKs, control chunks) are small: copied into the caller's
             // buffer (a DTLS record being written, for the Peer), their buffer kept for reuse.
@@ -1883,7 +1887,7 @@ impl Association {
         self.maybe_start_reset();
         buf.reserve(self.cfg.mtu);
         self.write_header(buf, self.peer_tag);
-        let limit = self.cfg.mtu;
+        let limit = start + self.cfg.mtu;
         let now = self.now;
         if self.cookie_echo_due
             && self.state == AssociationState::CookieEchoed
@@ -1986,12 +1990,12 @@ impl Association {
             let room = limit.saturating_sub(buf.len());
             self.sender.write_data(now, buf, room);
         }
-        if buf.len() == COMMON_HEADER_LEN {
-            buf.clear();
+        if buf.len() == start + COMMON_HEADER_LEN {
+            buf.truncate(start);
             return false;
         }
         let z = self.caps.zero_checksum;
-        self.finish_packet(buf, z);
+        self.finish_packet(&mut buf[start..], z);
         self.stats.packets_sent += 1;
         true
     }

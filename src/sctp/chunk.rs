@@ -369,12 +369,15 @@ pub fn write_param(out: &mut BytesMut, typ: u16, value: &[u8]) {
     out.extend_from_slice(&typ.to_be_bytes());
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(value);
-    pad(out);
+    pad(out, value.len());
 }
 
-/// Zero-pads `out` to a multiple of 4 bytes.
-pub fn pad(out: &mut BytesMut) {
-    out.resize(out.len().next_multiple_of(4), 0);
+/// Zero-pads the item of `len` bytes just written to `out` (a chunk, a parameter, or a DATA
+/// payload after its 4-aligned header) to a multiple of 4 bytes (RFC 9260 §3.2). Relative to the
+/// item, not to `out`: a packet may be written after a prefix of any length (the DTLS record
+/// header).
+pub fn pad(out: &mut BytesMut, len: usize) {
+    out.resize(out.len() + (len.next_multiple_of(4) - len), 0);
 }
 
 /// RFC 9260 §3.3.4: SACK.
@@ -680,7 +683,7 @@ impl<'a> ReconfigParam<'a> {
         let len = u16::try_from(out.len() - start).expect("invariant: parameter fits a packet");
         out[start..start + 2].copy_from_slice(&typ.to_be_bytes());
         out[start + 2..start + 4].copy_from_slice(&len.to_be_bytes());
-        pad(out);
+        pad(out, usize::from(len));
     }
 
     /// Encodes a stream list for [`ReconfigParam`] values built by the caller.
@@ -833,7 +836,7 @@ pub fn write_chunk(out: &mut BytesMut, typ: u8, flags: u8, f: impl FnOnce(&mut B
     f(out);
     let len = u16::try_from(out.len() - start).expect("invariant: chunk fits a packet");
     out[start + 2..start + 4].copy_from_slice(&len.to_be_bytes());
-    pad(out);
+    pad(out, usize::from(len));
 }
 
 pub(crate) fn be16(b: &[u8]) -> u16 {

@@ -100,8 +100,19 @@ impl Partial {
     }
 
     fn append(&mut self, data: &[u8]) {
-        if self.prefix.capacity() == 0 {
-            self.prefix = BytesMut::with_capacity((data.len() * 4).max(1024));
+        if self.prefix.capacity() - self.prefix.len() < data.len() {
+            // Room for the rest of the message, guessed from this fragment: a sender cuts a
+            // large message into packet-sized fragments, so a full-sized one announces more
+            // (room for 16: a 16 KiB message, the common large size, then assembles with at
+            // most one regrowth of its possibly short first fragment); a small one may be the
+            // last. Never less than doubling. The capacity stays within 17x the payload held,
+            // which the receive window bounds.
+            let guess = if data.len() >= 512 {
+                data.len() * 16
+            } else {
+                (data.len() * 4).max(1024)
+            };
+            self.prefix.reserve(guess.max(self.prefix.len()));
         }
         self.prefix.extend_from_slice(data);
         self.next += 1;

@@ -508,7 +508,7 @@ impl Sender {
                 c.data.len(),
             );
             out.extend_from_slice(&c.data);
-            pad(out);
+            pad(out, c.data.len());
             c.state = State::InFlight;
             c.transmissions += 1;
             c.miss = 0;
@@ -651,7 +651,7 @@ impl Sender {
         };
         Data::write_header(out, i_data, f, tsn as u32, stream, mid, ppid, fsn, n);
         out.extend_from_slice(&data);
-        pad(out);
+        pad(out, data.len());
         s.buffered -= n;
         let crossed = before > s.low_threshold && s.buffered <= s.low_threshold;
         if end {

@@ -33,6 +33,9 @@ pub(super) struct Pair {
     pub(super) drop_a: Vec<usize>,
     sent_a: usize,
     pub(super) keep_wire: bool,
+    /// When non-zero, packets are taken with `poll_transmit_append` after this many bytes
+    /// already in the buffer (as the Peer does after a DTLS record header), then cut out.
+    pub(super) prefix: usize,
 }
 
 impl Pair {
@@ -57,6 +60,7 @@ impl Pair {
             drop_a: Vec::new(),
             sent_a: 0,
             keep_wire: false,
+            prefix: 0,
         }
     }
 
@@ -77,7 +81,16 @@ impl Pair {
         for dir in 0..2 {
             loop {
                 let assoc = if dir == 0 { &mut self.a } else { &mut self.b };
-                if !assoc.poll_transmit_into(&mut buf) {
+                if self.prefix > 0 {
+                    buf.clear();
+                    buf.resize(self.prefix, 0xEE);
+                    if !assoc.poll_transmit_append(&mut buf) {
+                        assert_eq!(&buf[..], &vec![0xEE; self.prefix][..], "buffer touched");
+                        break;
+                    }
+                    assert!(buf[..self.prefix].iter().all(|&b| b == 0xEE));
+                    let _ = buf.split_to(self.prefix);
+                } else if !assoc.poll_transmit_into(&mut buf) {
                     break;
                 }
                 if self.keep_wire {
@@ -728,6 +741,42 @@ fn dead_peer_is_detected_after_max_retransmissions() {
     assert!((5..=10).contains(&t3), "{t3}");
 }
 
+/// A packet appended after a prefix of any length (the Peer writes it after the DTLS record
+/// header and nonce: 13 or 21 bytes) is the packet written alone, byte for byte, padding and
+/// checksum included, through a lossy transfer with every chunk kind in play.
+#[test]
+fn packets_appended_after_a_prefix_are_the_same_bytes() {
+    let run = |prefix: usize, zero_checksum: bool| {
+        let cfg = SctpConfig {
+            zero_checksum,
+            ..SctpConfig::default()
+        };
+        let mut p = Pair::new(23, cfg.clone(), cfg);
+        p.keep_wire = true;
+        p.prefix = prefix;
+        p.cfg[0].loss = 0.1;
+        p.connect();
+        for i in 0..40usize {
+            let opts = SendOptions {
+                unordered: i % 3 == 0,
+                ..SendOptions::default()
+            };
+            let len = [1, 3, 5, 700, 1201, 5003][i % 6];
+            p.a.send((i % 4) as u16, 53, Bytes::from(vec![i as u8; len]), opts)
+                .unwrap();
+        }
+        p.run_until(Duration::from_secs(30), |p| p.b_messages().len() == 40);
+        assert_eq!(p.b_messages().len(), 40);
+        p.wire
+    };
+    for zero_checksum in [true, false] {
+        let alone = run(0, zero_checksum);
+        for prefix in [1, 2, 3, 13, 21] {
+            assert!(run(prefix, zero_checksum) == alone, "prefix {prefix}");
+        }
+    }
+}
+
 #[test]
 fn zero_checksum_only_when_both_agree_and_never_on_init() {
     let mut p = Pair::default_pair(18);
@@ -1105,7 +1154,7 @@ proptest! {
         let mut out = bytes::BytesMut::new();
         chunk::Data::write_header(&mut out, i_data, fl, tsn, stream, mid, ppid, fsn, payload.len());
         out.extend_from_slice(&payload);
-        chunk::pad(&mut out);
+        chunk::pad(&mut out, payload.len());
         let Chunk::Data(d) = parse_one(&out) else { panic!("not data") };
         prop_assert_eq!((d.flags, d.tsn, d.stream, d.mid), (fl, tsn, stream, mid));
         prop_assert_eq!(d.payload, &payload[..]);
