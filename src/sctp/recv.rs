@@ -99,16 +99,17 @@ impl Partial {
         }
     }
 
-    fn append(&mut self, data: &[u8]) {
+    /// Appends the next fragment, `data`, which came in a packet of `packet` bytes.
+    fn append(&mut self, data: &[u8], packet: usize) {
         if self.prefix.capacity() - self.prefix.len() < data.len() {
-            // Room for the rest of the message, guessed from this fragment: a sender cuts a
-            // large message into packet-sized fragments, so a full-sized one announces more
-            // (room for 16: a 16 KiB message, the common large size, then assembles with at
-            // most one regrowth of its possibly short first fragment); a small one may be the
-            // last. Never less than doubling. The capacity stays within 17x the payload held,
-            // which the receive window bounds.
-            let guess = if data.len() >= 512 {
-                data.len() * 16
+            // Room for the rest of the message, guessed: a fragment that fills most of its
+            // packet is a large message cut to the packet size, so there is room for 16 more
+            // packets (a 16 KiB message then assembles with no regrowth and no copy); a small
+            // one (a leftover-room cut, or a last fragment) gets 4 times itself. Never less than
+            // doubling. The room stays within 32 times the payload of the fragment that asked
+            // for it, and the payload held is bounded by the receive window.
+            let guess = if data.len() * 2 >= packet {
+                packet * 16
             } else {
                 (data.len() * 4).max(1024)
             };
@@ -120,7 +121,13 @@ impl Partial {
 
     /// Takes a fragment: `payload` is appended in place when it continues the message; `own`
     /// makes an owned copy only when it has to wait for a gap.
-    fn insert(&mut self, pos: u64, frag: FragRef<'_>, own: impl FnOnce() -> Bytes) -> Inserted {
+    fn insert(
+        &mut self,
+        pos: u64,
+        frag: FragRef<'_>,
+        packet: usize,
+        own: impl FnOnce() -> Bytes,
+    ) -> Inserted {
         if frag.end {
             match self.last {
                 Some(l) if l != pos => return Inserted::Conflict,
@@ -146,10 +153,11 @@ impl Partial {
         }
         self.bytes += len;
         if self.first.is_some() && pos == self.next {
-            self.append(frag.payload);
+            self.append(frag.payload, packet);
             // Absorb what waited for this gap.
             while let Some(f) = self.pending.remove(&self.next) {
-                self.append(&f.data);
+                let packet = f.data.len();
+                self.append(&f.data, packet);
             }
             return Inserted::Stored(None);
         }
@@ -472,7 +480,8 @@ impl Receiver {
         let max_fragments = self.max_fragments();
         let p = self.partials.entry(key).or_default();
         let pending_before = p.pending.len();
-        let inserted = p.insert(pos, frag, own);
+        let packet = owner.map_or(len, Bytes::len);
+        let inserted = p.insert(pos, frag, packet, own);
         let (pending_after, count) = (p.pending.len(), p.count);
         self.fragments = self.fragments + pending_after - pending_before;
         match inserted {
@@ -643,7 +652,7 @@ impl Receiver {
                 ppid: f.ppid,
                 payload: &f.data,
             };
-            let _ = p.insert(k, r, || f.data.clone());
+            let _ = p.insert(k, r, f.data.len(), || f.data.clone());
             self.fragments -= 1;
         }
         if p.bytes > self.limits.max_message_bytes {
