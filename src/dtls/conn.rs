@@ -1688,15 +1688,7 @@ impl Conn {
     fn derive_keys(&mut self, premaster: &[u8]) {
         let hs = self.hs.as_mut().expect("in handshake");
         let suite = hs.suite.expect("invariant: negotiated before keys");
-        let session_hash = crypto::hash(suite.hash, &[&hs.transcript]);
-        let mut master = [0u8; 48];
-        crypto::prf(
-            suite.hash,
-            premaster,
-            b"extended master secret",
-            &[session_hash.as_ref()],
-            &mut master,
-        );
+        let master = extended_master_secret(suite.hash, premaster, &hs.transcript);
         let key_len = suite.aead.key_len();
         let iv_len = match suite.aead {
             AeadAlg::ChaCha20Poly1305 => 12,
@@ -1757,15 +1749,13 @@ impl Conn {
         let srtp = hs.srtp.map(|p| {
             let master = hs.master.expect("derived");
             let suite = hs.suite.expect("negotiated");
-            // RFC 5764 §4.2 / RFC 5705 §4: PRF(master, "EXTRACTOR-dtls_srtp",
-            // client_random + server_random), 2 * (key + salt) bytes.
-            let mut material = vec![0u8; 2 * (p.key_len() + p.salt_len())];
-            crypto::prf(
+            let len = 2 * (p.key_len() + p.salt_len());
+            let material = srtp_keying_material(
                 suite.hash,
                 &master,
-                b"EXTRACTOR-dtls_srtp",
-                &[&hs.client_random, &hs.server_random],
-                &mut material,
+                &hs.client_random,
+                &hs.server_random,
+                len,
             );
             (p, material)
         });
@@ -1774,5 +1764,138 @@ impl Conn {
         self.hs = None;
         self.id = None;
         self.events.push_back(ConnEvent::Connected { srtp });
+    }
+}
+
+/// RFC 7627 §4: the extended master secret, PRF(pre_master_secret, "extended master secret",
+/// session_hash)[0..47], where the session hash is the suite's hash of the handshake messages
+/// up to and including the ClientKeyExchange (`transcript`).
+fn extended_master_secret(hash: HashAlg, premaster: &[u8], transcript: &[u8]) -> [u8; 48] {
+    let session_hash = crypto::hash(hash, &[transcript]);
+    let mut master = [0u8; 48];
+    crypto::prf(
+        hash,
+        premaster,
+        b"extended master secret",
+        &[session_hash.as_ref()],
+        &mut master,
+    );
+    master
+}
+
+/// RFC 5764 §4.2 with the RFC 5705 §4 exporter (no context): PRF(master_secret,
+/// "EXTRACTOR-dtls_srtp", client_random + server_random), `len` bytes (2 × (key + salt)).
+fn srtp_keying_material(
+    hash: HashAlg,
+    master: &[u8; 48],
+    client_random: &[u8],
+    server_random: &[u8],
+    len: usize,
+) -> Vec<u8> {
+    let mut material = vec![0u8; len];
+    crypto::prf(
+        hash,
+        master,
+        b"EXTRACTOR-dtls_srtp",
+        &[client_random, server_random],
+        &mut material,
+    );
+    material
+}
+
+#[cfg(test)]
+mod key_schedule_tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        s.chunks(2)
+            .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
+            .collect()
+    }
+
+    /// Inputs shared by the vectors below: premaster 01..30, a fixed transcript, client random
+    /// 40..5f, server random 80..9f.
+    fn inputs() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+        let premaster: Vec<u8> = (1..=48).collect();
+        let transcript = b"transcript of a DTLS 1.2 handshake, abridged".repeat(3);
+        let client_random: Vec<u8> = (0x40..0x60).collect();
+        let server_random: Vec<u8> = (0x80..0xa0).collect();
+        (premaster, transcript, client_random, server_random)
+    }
+
+    /// Known answers computed by an implementation nobody here wrote, OpenSSL 3.0's TLS1-PRF
+    /// KDF (`openssl kdf -keylen 48 -kdfopt digest:SHA256 -kdfopt hexsecret:<premaster>
+    /// -kdfopt hexseed:<"extended master secret" || SHA-256(transcript)> TLS1-PRF`, and the same
+    /// with SHA-384), then the RFC 5705 exporter for DTLS-SRTP (`-kdfopt hexsecret:<master>
+    /// -kdfopt hexseed:<"EXTRACTOR-dtls_srtp" || client_random || server_random>`, 60 bytes for
+    /// AES_CM_128_HMAC_SHA1_80, 88 for AEAD_AES_256_GCM).
+    #[test]
+    fn extended_master_secret_and_srtp_exporter_known_answers() {
+        let (premaster, transcript, cr, sr) = inputs();
+        let ms256 = extended_master_secret(HashAlg::Sha256, &premaster, &transcript);
+        assert_eq!(
+            ms256[..],
+            unhex(
+                "9388736BE4B1EB2C6F0C8DDF9524149A857427CCC21A06B932A6ACF16E9B78AD
+                 484AA0763389FAFD6B367E83EAA5E215"
+            )[..]
+        );
+        let ms384 = extended_master_secret(HashAlg::Sha384, &premaster, &transcript);
+        assert_eq!(
+            ms384[..],
+            unhex(
+                "F28063E1A169DD10894747BE98D44B27F02C645F436882A667D60FCD8B6198E6
+                 59AB210D4095288FBC8E39FC265DAA79"
+            )[..]
+        );
+        assert_eq!(
+            srtp_keying_material(HashAlg::Sha256, &ms256, &cr, &sr, 60),
+            unhex(
+                "F201D9C37466F1FAC584ABF49FE5D93901557BCC8E26AD905CE574F11FA28444
+                 AB641587092016ABF051ECF8827BFDE23908EEF45E43FB3B49A17778"
+            )
+        );
+        assert_eq!(
+            srtp_keying_material(HashAlg::Sha384, &ms384, &cr, &sr, 88),
+            unhex(
+                "1C7A4AC8B62A351D29B2329E59CBF89FAB54172520CB7F8F7D87198555057D84
+                 11A0A9AA129BF01B6F88DB2C1C068858247C10172ED77F87DDEA137B75AB16DE
+                 BE75E20DC9FA074A74EA0C51B7B0D618D04EECEA68E427E4"
+            )
+        );
+        // The key block (RFC 5246 §6.3: server_random first), AES-128-GCM: 2 × (16 + 4).
+        let mut block = [0u8; 40];
+        crypto::prf(
+            HashAlg::Sha256,
+            &ms256,
+            b"key expansion",
+            &[&sr, &cr],
+            &mut block,
+        );
+        assert_eq!(
+            block[..],
+            unhex(
+                "7A336E31BEE0FF85FD3888CB5733782583A35F9600642219DC0FCA54C436B03F
+                 4F08F1EB73FE27F4"
+            )[..]
+        );
+    }
+
+    /// The session hash is of the transcript (a changed byte changes the master secret), and
+    /// the client random comes first in the exporter's seed (RFC 5705 §4).
+    #[test]
+    fn master_secret_binds_the_transcript_and_exporter_orders_randoms() {
+        let (premaster, mut transcript, cr, sr) = inputs();
+        let ms = extended_master_secret(HashAlg::Sha256, &premaster, &transcript);
+        transcript[7] ^= 1;
+        assert_ne!(
+            ms,
+            extended_master_secret(HashAlg::Sha256, &premaster, &transcript)
+        );
+        assert_ne!(
+            srtp_keying_material(HashAlg::Sha256, &ms, &cr, &sr, 60),
+            srtp_keying_material(HashAlg::Sha256, &ms, &sr, &cr, 60)
+        );
     }
 }
