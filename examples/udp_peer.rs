@@ -34,9 +34,9 @@
     reason = "a driver program: this is where the socket of the sans-IO contract lives"
 )]
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use sansrtc::sdp::{Attribute, SdpType, SessionDescription};
-use sansrtc::{ChannelId, ChannelOptions, Datagram, Event, Peer, PeerConfig, Protocol};
+use sansrtc::{ChannelId, ChannelOptions, DatagramBuf, Event, Peer, PeerConfig, Protocol};
 use sha2::{Digest, Sha256};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -155,10 +155,19 @@ fn bulk_chunk(offset: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// The largest datagram read (ICE/DTLS over UDP stay far below; a larger one is cut).
+const MAX_DATAGRAM: usize = 2048;
+/// Receive arena size: many datagrams per allocation.
+const RX_ARENA: usize = 64 * 1024;
+
 struct App {
     args: Args,
     peer: Peer,
     socket: UdpSocket,
+    /// Datagrams are read into this and split off it, then handed to the peer by value
+    /// (`handle_receive_buf`: records opened in place, messages sliced out of it); its
+    /// allocation is reused once the peer and the messages are done with it.
+    rx: BytesMut,
     local: SocketAddr,
     start: Instant,
     chat: Option<ChannelId>,
@@ -431,11 +440,38 @@ impl App {
         }
     }
 
+    /// Reads one datagram into the receive arena and hands it to the peer by value.
+    fn receive(&mut self) -> std::io::Result<()> {
+        // Room for the largest datagram; `reserve` takes back the arena's allocation when
+        // nothing cut from it is alive any more, else starts a new one.
+        self.rx.reserve(MAX_DATAGRAM);
+        self.rx.resize(MAX_DATAGRAM, 0);
+        let (n, source) = match self.socket.recv_from(&mut self.rx) {
+            Ok(r) => r,
+            Err(e) => {
+                self.rx.clear();
+                return Err(e);
+            }
+        };
+        let contents = self.rx.split_to(n);
+        self.rx.clear();
+        let now = self.now();
+        self.peer.handle_receive_buf(
+            now,
+            DatagramBuf {
+                source,
+                destination: self.local,
+                protocol: Protocol::Udp,
+                contents,
+            },
+        );
+        Ok(())
+    }
+
     /// Sends what is queued, then waits for datagrams until the next deadline (at most 50 ms)
     /// and hands them to the peer.
     fn io_step(&mut self) -> Result<(), String> {
         self.flush()?;
-        let mut buf = [0u8; 2048];
         let wait = self
             .peer
             .poll_timeout()
@@ -446,33 +482,13 @@ impl App {
         self.socket
             .set_read_timeout(Some(wait))
             .map_err(|e| format!("socket: {e}"))?;
-        match self.socket.recv_from(&mut buf) {
-            Ok((n, source)) => {
-                let now = self.now();
-                self.peer.handle_receive(
-                    now,
-                    Datagram {
-                        source,
-                        destination: self.local,
-                        protocol: Protocol::Udp,
-                        contents: &buf[..n],
-                    },
-                );
+        match self.receive() {
+            Ok(()) => {
                 // Drain what else is queued without sleeping.
                 self.socket
                     .set_nonblocking(true)
                     .map_err(|e| format!("socket: {e}"))?;
-                while let Ok((n, source)) = self.socket.recv_from(&mut buf) {
-                    self.peer.handle_receive(
-                        self.now(),
-                        Datagram {
-                            source,
-                            destination: self.local,
-                            protocol: Protocol::Udp,
-                            contents: &buf[..n],
-                        },
-                    );
-                }
+                while self.receive().is_ok() {}
                 self.socket
                     .set_nonblocking(false)
                     .map_err(|e| format!("socket: {e}"))?;
@@ -536,6 +552,7 @@ fn setup(args: Args) -> Result<App, String> {
     let mut app = App {
         peer,
         socket,
+        rx: BytesMut::with_capacity(RX_ARENA),
         local,
         start,
         chat: None,
