@@ -318,12 +318,13 @@ pub fn dtls(data: &[u8]) {
                 let at = usize::from(input.first().copied().unwrap_or(0));
                 input = input.get(1..).unwrap_or_default();
                 while let Some(d) = sides[side].poll_transmit() {
-                    let mut d = d.to_vec();
+                    // Real datagrams take the owned path (opened inside this buffer).
+                    let mut d = bytes::BytesMut::from(&d[..]);
                     if corrupt && !d.is_empty() {
                         let i = at % d.len();
                         d[i] ^= 0x5A;
                     }
-                    sides[1 - side].handle_receive(now, &d);
+                    sides[1 - side].handle_receive_buf(now, d);
                 }
             }
             // Time passes; once connected, a side may send.
@@ -822,15 +823,26 @@ pub fn peer_receive(data: &[u8]) {
             0..=2 => {
                 let bytes = take(&mut rest, n + 1);
                 let bytes = bytes.get(1..).unwrap_or_default();
-                a.handle_receive(
-                    now,
-                    Datagram {
-                        source: FUZZ_B.parse().expect("addr"),
-                        destination: FUZZ_A.parse().expect("addr"),
-                        protocol: Protocol::Udp,
-                        contents: bytes,
-                    },
-                );
+                let d = Datagram {
+                    source: FUZZ_B.parse().expect("addr"),
+                    destination: FUZZ_A.parse().expect("addr"),
+                    protocol: Protocol::Udp,
+                    contents: bytes,
+                };
+                if op % 10 == 2 {
+                    // The owned path: the datagram in a buffer the peer keeps.
+                    a.handle_receive_buf(
+                        now,
+                        crate::net::DatagramBuf {
+                            source: d.source,
+                            destination: d.destination,
+                            protocol: d.protocol,
+                            contents: bytes::BytesMut::from(bytes),
+                        },
+                    );
+                } else {
+                    a.handle_receive(now, d);
+                }
             }
             3 | 4 => {
                 // b's SCTP sends an arbitrary message: stream, PPID, payload.
