@@ -58,9 +58,22 @@ pub struct SctpConfig {
     pub rto_min: Duration,
     /// RTO.Max (60 s, the RFC value).
     pub rto_max: Duration,
+    /// The most a timer backs off to after repeated expiries (T3-rtx, T1, T2, RE-CONFIG), or
+    /// RTO.Max when `None`. DEVIATION(RFC 9260 §6.3.3 E2, where back-off runs up to RTO.Max,
+    /// 60 s): 3 s by default, what Chrome and Firefox configure in dcSCTP
+    /// (`max_timer_backoff_duration`). After an outage the first retransmission then comes at
+    /// most 3 s after the path is back, instead of up to a minute; the price is one packet
+    /// every 3 s while the path is down. An RTO measured above the cap (a very slow path) is
+    /// still used as it is.
+    pub max_timer_backoff: Option<Duration>,
     /// Max.Init.Retransmits (8).
     pub max_init_retransmits: u32,
-    /// Association.Max.Retrans (10); `None` never gives up (ICE consent decides liveness).
+    /// Association.Max.Retrans; `None` (the default) never gives up: under WebRTC, ICE consent
+    /// (RFC 7675, 30 s) decides when the path is dead, and the `Peer` fails as a whole then.
+    /// DEVIATION(RFC 9260 §16: 10): Chrome and Firefox configure dcSCTP the same way
+    /// (`max_retransmissions = nullopt`), so that SCTP, with its 3 s back-off cap (10 expiries
+    /// in about 27 s), never declares a path dead that consent still holds. An association used
+    /// without ICE should set `Some(10)`.
     pub max_retransmissions: Option<u32>,
     /// Delayed SACK timeout (200 ms, RFC 9260 §6.2).
     pub delayed_ack: Duration,
@@ -90,8 +103,9 @@ impl Default for SctpConfig {
             rto_initial: Duration::from_millis(500),
             rto_min: Duration::from_millis(400),
             rto_max: Duration::from_secs(60),
+            max_timer_backoff: Some(Duration::from_secs(3)),
             max_init_retransmits: 8,
-            max_retransmissions: Some(10),
+            max_retransmissions: None,
             delayed_ack: Duration::from_millis(200),
             heartbeat_interval: Duration::from_secs(30),
             cookie_lifetime: Duration::from_secs(60),
@@ -422,6 +436,7 @@ impl Association {
             rto_initial: cfg.rto_initial,
             rto_min: cfg.rto_min,
             rto_max: cfg.rto_max,
+            max_timer_backoff: cfg.max_timer_backoff,
             max_buffer_bytes: cfg.max_send_buffer_bytes,
             i_data: false,
         };
@@ -905,7 +920,12 @@ impl Association {
                     self.close(CloseReason::HandshakeTimeout);
                     return;
                 }
-                self.init_rto = (self.init_rto * 2).min(self.cfg.rto_max);
+                // E2 for T1, with the same back-off cap as T3-rtx.
+                let cap = self
+                    .cfg
+                    .max_timer_backoff
+                    .map_or(self.cfg.rto_max, |c| c.max(self.cfg.rto_initial));
+                self.init_rto = (self.init_rto * 2).min(self.cfg.rto_max).min(cap);
                 if t == Timer::T1Init && self.state == AssociationState::CookieWait {
                     self.send_init();
                 } else if self.state == AssociationState::CookieEchoed {
@@ -1503,6 +1523,7 @@ impl Association {
             rto_initial: self.cfg.rto_initial,
             rto_min: self.cfg.rto_min,
             rto_max: self.cfg.rto_max,
+            max_timer_backoff: self.cfg.max_timer_backoff,
             max_buffer_bytes: self.cfg.max_send_buffer_bytes,
             i_data: self.caps.i_data,
         }

@@ -111,6 +111,7 @@ pub(super) struct SendParams {
     pub(super) rto_initial: Duration,
     pub(super) rto_min: Duration,
     pub(super) rto_max: Duration,
+    pub(super) max_timer_backoff: Option<Duration>,
     pub(super) max_buffer_bytes: usize,
     pub(super) i_data: bool,
 }
@@ -121,19 +122,32 @@ pub(super) struct Rto {
     srtt: Option<Duration>,
     rttvar: Duration,
     rto: Duration,
+    /// The RTO before any back-off (initial, then from the last measurement).
+    base: Duration,
     min: Duration,
     max: Duration,
+    /// The cap on backed-off values (`SctpConfig::max_timer_backoff`); `max` when none.
+    backoff_cap: Duration,
 }
 
 impl Rto {
     pub(super) fn new(initial: Duration, min: Duration, max: Duration) -> Self {
+        let rto = initial.clamp(min, max);
         Rto {
             srtt: None,
             rttvar: Duration::ZERO,
-            rto: initial.clamp(min, max),
+            rto,
+            base: rto,
             min,
             max,
+            backoff_cap: max,
         }
+    }
+
+    /// Caps backed-off values at `cap` (never below the RTO the measurements give).
+    pub(super) fn with_backoff_cap(mut self, cap: Option<Duration>) -> Self {
+        self.backoff_cap = cap.unwrap_or(self.max).min(self.max);
+        self
     }
 
     /// C1–C3: a new round-trip measurement.
@@ -159,11 +173,16 @@ impl Rto {
         // SctpConfig) needs the floor.
         let var = (self.rttvar * 4).max(self.min / 2);
         self.rto = (self.srtt.expect("invariant: set above") + var).clamp(self.min, self.max);
+        self.base = self.rto;
     }
 
-    /// E2 / §6.3.3: exponential back-off.
+    /// E2 / §6.3.3: exponential back-off, up to RTO.Max, and up to the back-off cap.
+    /// DEVIATION(RFC 9260 §6.3.3 E2, RTO.Max 60 s): backed-off values stop at
+    /// `max(backoff cap, measured RTO)` (3 s by default, see `SctpConfig::max_timer_backoff`).
     pub(super) fn back_off(&mut self) {
-        self.rto = (self.rto * 2).min(self.max);
+        self.rto = (self.rto * 2)
+            .min(self.max)
+            .min(self.backoff_cap.max(self.base));
     }
 
     pub(super) fn rto(&self) -> Duration {
@@ -327,7 +346,8 @@ impl Sender {
             partial_bytes_acked: 0,
             fast_recovery_exit: None,
             fast_rtx_burst: false,
-            rto: Rto::new(p.rto_initial, p.rto_min, p.rto_max),
+            rto: Rto::new(p.rto_initial, p.rto_min, p.rto_max)
+                .with_backoff_cap(p.max_timer_backoff),
             rtt_probe: None,
             t3: None,
             adv_peer_ack: cum,
@@ -1174,6 +1194,7 @@ mod tests {
             rto_initial: Duration::from_secs(1),
             rto_min: Duration::from_millis(400),
             rto_max: Duration::from_secs(60),
+            max_timer_backoff: None,
             max_buffer_bytes: 1 << 20,
             i_data: true,
         };
@@ -1262,5 +1283,47 @@ mod tests {
             r.sample(Duration::from_millis(300));
         }
         assert_eq!(r.rto(), Duration::from_millis(500));
+    }
+
+    /// The back-off cap (SctpConfig::max_timer_backoff): doubling stops at 3 s, not RTO.Max;
+    /// a measured RTO above the cap is kept as it is; a new measurement starts over.
+    #[test]
+    fn back_off_stops_at_the_cap_but_never_below_the_measured_rto() {
+        let cap = Some(Duration::from_secs(3));
+        let mut r = Rto::new(
+            Duration::from_millis(500),
+            Duration::from_millis(400),
+            Duration::from_secs(60),
+        )
+        .with_backoff_cap(cap);
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            r.back_off();
+            seen.push(r.rto().as_millis());
+        }
+        assert_eq!(seen, [1000, 2000, 3000, 3000, 3000, 3000, 3000, 3000]);
+        // Without the cap: RFC 9260 E2 up to RTO.Max.
+        let mut plain = Rto::new(
+            Duration::from_millis(500),
+            Duration::from_millis(400),
+            Duration::from_secs(60),
+        );
+        for _ in 0..8 {
+            plain.back_off();
+        }
+        assert_eq!(plain.rto(), Duration::from_secs(60));
+        // A slow path: the measured RTO is above the cap and stays the floor.
+        r.sample(Duration::from_secs(4));
+        let measured = r.rto();
+        assert!(measured > Duration::from_secs(3), "{measured:?}");
+        r.back_off();
+        assert_eq!(r.rto(), measured);
+        // A fast path again: back to doubling from the new measurement, capped.
+        for _ in 0..40 {
+            r.sample(Duration::from_millis(50));
+        }
+        let base = r.rto();
+        r.back_off();
+        assert_eq!(r.rto(), base * 2);
     }
 }

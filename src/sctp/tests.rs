@@ -716,13 +716,56 @@ fn handshake_gives_up_after_max_init_retransmits() {
     assert!(p.a_events.contains(&SctpEvent::Closed {
         reason: CloseReason::HandshakeTimeout
     }));
-    // 1 + 8 INITs with doubling RTO from 500 ms: 0.5 + 1 + ... + 128 = 255.5 s, then give up.
+    // 1 + 8 INITs with RTO doubling from 500 ms up to the 3 s back-off cap: 0.5 + 1 + 2 + 3 ×
+    // 6 = 21.5 s, then give up.
     assert_eq!(p.sent_a, 9);
+}
+
+/// The WebRTC default (Chrome's and Firefox's dcSCTP settings): no Association.Max.Retrans (ICE
+/// consent decides), and backed-off retransmissions every 3 s at most, so that a path back after
+/// a long outage carries data again within 3 s.
+#[test]
+fn by_default_a_silent_peer_is_retried_every_3_s_and_never_given_up() {
+    let mut p = Pair::default_pair(16);
+    p.connect();
+    p.cfg = [PathCfg {
+        loss: 1.0,
+        ..PathCfg::default()
+    }; 2];
+    p.a.send(
+        0,
+        51,
+        Bytes::from_static(b"still there?"),
+        SendOptions::default(),
+    )
+    .unwrap();
+    p.run_until(Duration::from_secs(600), |_| false);
+    assert!(p.a.is_established());
+    let t3 = p.a.stats().send.t3_expirations;
+    // 10 minutes: a few expiries while backing off to 3 s, then one every 3 s.
+    assert!((198..=203).contains(&t3), "{t3} T3 expirations");
+    // The path comes back: the message is through within one capped RTO.
+    p.cfg = [PathCfg {
+        delay: Duration::from_millis(10),
+        ..PathCfg::default()
+    }; 2];
+    let back = p.now;
+    p.run_until(Duration::from_secs(10), |p| !p.b_messages().is_empty());
+    assert_eq!(&p.b_messages()[0].data[..], b"still there?");
+    assert!(
+        p.now - back <= Duration::from_millis(3100),
+        "{:?}",
+        p.now - back
+    );
 }
 
 #[test]
 fn dead_peer_is_detected_after_max_retransmissions() {
-    let mut p = Pair::default_pair(17);
+    let cfg = SctpConfig {
+        max_retransmissions: Some(10),
+        ..SctpConfig::default()
+    };
+    let mut p = Pair::new(17, cfg.clone(), cfg);
     p.connect();
     p.cfg = [PathCfg {
         loss: 1.0,
@@ -1375,7 +1418,11 @@ fn peer_restart_is_recognised_by_tie_tags() {
 /// measurement.
 #[test]
 fn idle_heartbeats_measure_the_round_trip() {
-    let mut p = Pair::default_pair(32);
+    let cfg = SctpConfig {
+        max_retransmissions: Some(10),
+        ..SctpConfig::default()
+    };
+    let mut p = Pair::new(32, cfg.clone(), cfg);
     p.connect();
     assert_eq!(p.a.stats().srtt, None, "no data sent yet, no RTT sample");
     p.run_until(Duration::from_secs(40), |p| p.a.stats().srtt.is_some());
