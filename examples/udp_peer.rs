@@ -188,6 +188,8 @@ struct App {
     kinds_echoes: Vec<(bool, Vec<u8>)>,
     echoes: std::collections::BTreeMap<ChannelId, u32>,
     closed: Vec<ChannelId>,
+    /// The selected pair when we closed (for the summary line).
+    pair_at_close: Option<(SocketAddr, SocketAddr)>,
 }
 
 impl App {
@@ -416,7 +418,10 @@ impl App {
             && self.closed.contains(&t)
     }
 
-    /// Runs until done (then lingers briefly so the last messages are acknowledged).
+    /// Runs until done, then closes the peer connection as applications do: the answerer the
+    /// moment `bye` arrives, the offerer after lingering briefly so that `bye` is acknowledged.
+    /// Either way the other side sees a remote close (an SCTP ABORT with User-Initiated Abort
+    /// and a DTLS close_notify), which must not fail it.
     fn run(&mut self) -> Result<(), String> {
         let mut linger_until: Option<Instant> = None;
         loop {
@@ -426,9 +431,12 @@ impl App {
             }
             if let Some(t) = linger_until {
                 if now >= t {
-                    return Ok(());
+                    return self.close();
                 }
             } else if self.done {
+                if self.args.role == Role::Answer {
+                    return self.close();
+                }
                 linger_until = Some(now + Duration::from_millis(300));
             }
             self.peer.handle_timeout(now);
@@ -438,6 +446,13 @@ impl App {
             self.pump_bulk()?;
             self.io_step()?;
         }
+    }
+
+    /// W3C `close`: the last datagrams (ABORT, close_notify) go out, then we are done.
+    fn close(&mut self) -> Result<(), String> {
+        self.pair_at_close = self.peer.stats().selected_pair;
+        self.peer.close();
+        self.flush()
     }
 
     /// Reads one datagram into the receive arena and hands it to the peer by value.
@@ -570,6 +585,7 @@ fn setup(args: Args) -> Result<App, String> {
         kinds_echoes: Vec::new(),
         echoes: Default::default(),
         closed: Vec::new(),
+        pair_at_close: None,
         args,
     };
     // Complete SDP: gather first (host candidates only: immediate).
@@ -666,7 +682,7 @@ fn main() -> ExitCode {
                 app.echoed
                     .max(app.args.count * u32::from(app.args.role == Role::Answer)),
                 app.bulk_sent.max(app.bulk_received),
-                s.selected_pair,
+                app.pair_at_close.or(s.selected_pair),
                 s.rtt
             );
             ExitCode::SUCCESS

@@ -68,6 +68,14 @@ pub enum ChannelCloseReason {
     Reset,
     /// The SCTP association, DTLS or the peer itself closed or failed.
     TransportClosed,
+    /// The remote aborted the SCTP association (RFC 9260 §9.1), with the first error cause it
+    /// gave: 12, User-Initiated Abort, is what a browser's `pc.close()` sends; other stacks
+    /// send none. Not a failure: what Chromium surfaces as the channel's `error` event
+    /// (errorDetail "sctp-failure", `sctpCauseCode`) just before `close`.
+    RemoteAbort {
+        /// The ABORT's first error cause code, if it had one.
+        cause: Option<u16>,
+    },
     /// The remote's DATA_CHANNEL_OPEN could not be accepted (limit, malformed, stream in use).
     Refused,
 }
@@ -131,8 +139,14 @@ pub enum Event {
         /// Why.
         reason: ChannelCloseReason,
     },
+    /// The SCTP transport closed (W3C `RTCSctpTransport` state `closed`): a graceful SHUTDOWN,
+    /// an ABORT from the remote (its `pc.close()`), our own [`crate::Peer::close`], or a
+    /// failure (then [`Event::Failed`] follows). Every channel has closed before it.
+    SctpClosed(crate::sctp::CloseReason),
     /// Why the connection failed. ICE and DTLS failures come just before the connection state
     /// becomes `Failed`; an SCTP failure closes every channel instead (the W3C connection state
-    /// follows ICE and DTLS only).
+    /// follows ICE and DTLS only). A remote that closes (an SCTP ABORT without a cause or with
+    /// User-Initiated Abort, a SHUTDOWN, a DTLS close_notify) is not a failure: its channels
+    /// close with [`ChannelCloseReason::RemoteAbort`] or `TransportClosed`.
     Failed(PeerFailure),
 }

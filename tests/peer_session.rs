@@ -358,3 +358,58 @@ fn an_ice_lite_answerer_connects() {
             .is_some_and(|r| app(n, b).received(r) == 7)
     });
 }
+
+/// A remote that closes its peer connection (as most applications do the moment their exchange
+/// is done) is not a failure (issue 18): `a.close()` sends an SCTP ABORT with User-Initiated
+/// Abort (what browsers' `pc.close()` sends) and a DTLS close_notify; `b` closes its channels
+/// with `RemoteAbort { cause: Some(12) }` (Chromium's `error` event carries the same cause),
+/// reports the SCTP transport closed, and no `Failed`; its connection state follows the W3C
+/// table (a DTLS transport closed by the remote counts as connected, ICE consent decides).
+#[test]
+fn a_remote_close_closes_the_channels_and_is_not_a_failure() {
+    let (mut net, a, b) = lan(common::seed(12), link());
+    let c = app_mut(&mut net, a).create("chat", ChannelOptions::default());
+    negotiate(&mut net, a, b);
+    run(&mut net, 30, |n| {
+        app(n, b).remote_channel("chat").is_some() && app(n, a).is_open(c)
+    });
+    let r = app(&net, b).remote_channel("chat").unwrap();
+    app_mut(&mut net, a)
+        .peer
+        .send_text(c, "last words")
+        .unwrap();
+    run(&mut net, 5, |n| {
+        app(n, b).sinks.get(&r).is_some_and(|s| s.count == 1)
+    });
+    app_mut(&mut net, a).peer.close();
+    run(&mut net, 5, |n| app(n, b).closed(r));
+    let log: Vec<Event> = app(&net, b).log.iter().map(|(_, e)| e.clone()).collect();
+    assert!(log.contains(&Event::ChannelClosed {
+        id: r,
+        reason: ChannelCloseReason::RemoteAbort { cause: Some(12) }
+    }));
+    assert!(
+        log.contains(&Event::SctpClosed(sansrtc::sctp::CloseReason::PeerAbort {
+            cause: Some(12)
+        }))
+    );
+    assert!(
+        !log.iter().any(|e| matches!(e, Event::Failed(_))),
+        "a remote close is not a failure: {log:?}"
+    );
+    assert_eq!(
+        app(&net, b).state(),
+        sansrtc::PeerConnectionState::Connected
+    );
+    // Later, the remote's silence ends consent: then, and only then, the connection fails (ICE).
+    run(&mut net, 40, |n| {
+        app(n, b).state() == sansrtc::PeerConnectionState::Failed
+    });
+    let failures: Vec<_> = app(&net, b)
+        .log
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::Failed(_)))
+        .map(|(_, e)| e.clone())
+        .collect();
+    assert_eq!(failures, [Event::Failed(sansrtc::PeerFailure::Ice)]);
+}

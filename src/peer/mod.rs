@@ -1133,15 +1133,25 @@ impl Peer {
             }
             SctpEvent::Restarted => {}
             SctpEvent::Closed { reason } => {
-                if !matches!(reason, crate::sctp::CloseReason::Shutdown) && !self.closed {
-                    self.events
-                        .push_back(Event::Failed(PeerFailure::Sctp(reason)));
-                }
+                let channel_reason = match reason {
+                    crate::sctp::CloseReason::PeerAbort { cause } => {
+                        ChannelCloseReason::RemoteAbort { cause }
+                    }
+                    _ => ChannelCloseReason::TransportClosed,
+                };
+                let failure = sctp_close_is_failure(reason);
                 for id in self.channels.close_all() {
                     self.events.push_back(Event::ChannelClosed {
                         id,
-                        reason: ChannelCloseReason::TransportClosed,
+                        reason: channel_reason,
                     });
+                }
+                if !self.closed {
+                    self.events.push_back(Event::SctpClosed(reason));
+                    if failure {
+                        self.events
+                            .push_back(Event::Failed(PeerFailure::Sctp(reason)));
+                    }
                 }
             }
         }
@@ -1191,6 +1201,21 @@ impl Peer {
             self.state = state;
             self.push_event(Event::ConnectionStateChange(state));
         }
+    }
+}
+
+/// Whether an SCTP ending is a failure. A remote closing is not: a graceful SHUTDOWN, or an
+/// ABORT without an error cause or with User-Initiated Abort (RFC 9260 §3.3.10.12), what
+/// browsers' `pc.close()` sends. An ABORT reporting an error (a protocol violation, ...) and our
+/// own give-ups (handshake, retransmissions) are.
+fn sctp_close_is_failure(reason: crate::sctp::CloseReason) -> bool {
+    use crate::sctp::CloseReason as R;
+    match reason {
+        R::Shutdown | R::LocalAbort => false,
+        R::PeerAbort { cause } => {
+            !matches!(cause, None | Some(crate::sctp::chunk::cause::USER_ABORT))
+        }
+        R::HandshakeTimeout | R::TooManyRetransmissions => true,
     }
 }
 

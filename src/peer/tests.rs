@@ -138,12 +138,39 @@ fn connection_states_follow_the_w3c_order() {
     w.a.close();
     assert_eq!(w.a.connection_state(), PeerConnectionState::Closed);
     assert_eq!(w.a.poll_timeout(), None);
-    // The close reaches b: SCTP ABORT and close_notify.
+    // The close reaches b: SCTP ABORT (User-Initiated Abort) and close_notify. A remote close
+    // is not a failure.
     w.run_until(|w| {
         w.events_b
-            .iter()
-            .any(|e| matches!(e, Event::Failed(PeerFailure::Sctp(_))))
+            .contains(&Event::SctpClosed(crate::sctp::CloseReason::PeerAbort {
+                cause: Some(12),
+            }))
     });
+    assert!(
+        !w.events_b.iter().any(|e| matches!(e, Event::Failed(_))),
+        "{:?}",
+        w.events_b
+    );
+}
+
+/// RFC 9260 §3.3.10: which SCTP endings are failures. A remote's ABORT without a cause or with
+/// User-Initiated Abort (12) is a close; one reporting an error (Protocol Violation, 13;
+/// Invalid Stream Identifier, 1; ...) is a failure, as are our own give-ups.
+#[test]
+fn which_sctp_endings_are_failures() {
+    use crate::sctp::CloseReason as R;
+    for (reason, failure) in [
+        (R::Shutdown, false),
+        (R::LocalAbort, false),
+        (R::PeerAbort { cause: None }, false),
+        (R::PeerAbort { cause: Some(12) }, false),
+        (R::PeerAbort { cause: Some(13) }, true),
+        (R::PeerAbort { cause: Some(1) }, true),
+        (R::HandshakeTimeout, true),
+        (R::TooManyRetransmissions, true),
+    ] {
+        assert_eq!(super::sctp_close_is_failure(reason), failure, "{reason:?}");
+    }
 }
 
 #[test]
