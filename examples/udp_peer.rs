@@ -551,7 +551,7 @@ fn setup(args: Args) -> Result<App, String> {
         .local_addr()
         .map_err(|e| format!("local_addr: {e}"))?;
     let mut config = PeerConfig::new();
-    config.seed = args.seed;
+    config.seed = args.seed.map(sansrtc::PeerSeed::Reproducible);
     if let Some(server) = args.turn {
         config.turn_servers.push(sansrtc::turn::TurnConfig::new(
             server,

@@ -50,14 +50,35 @@ pub enum IceTransportPolicy {
     Relay,
 }
 
+/// Where a peer's randomness comes from ([`PeerConfig::seed`], [`PeerConfig::seed_bytes`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerSeed {
+    /// 64 bits, for reproducible runs only (see [`PeerConfig::seed`]).
+    Reproducible(u64),
+    /// 256 bits of secret key material, used as the root of every stream.
+    Secret([u8; 32]),
+}
+
+impl std::fmt::Debug for PeerSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Reproducible(s) => f.debug_tuple("Reproducible").field(s).finish(),
+            // Never the key material.
+            Self::Secret(_) => f.write_str("Secret(..)"),
+        }
+    }
+}
+
 /// How a [`crate::Peer`] is set up. `PeerConfig::default()` is a full ICE agent without STUN
 /// servers, seeded from the operating system; [`PeerConfig::seed`] makes it reproducible.
 #[derive(Debug, Clone, Default)]
 pub struct PeerConfig {
     /// Seed of every random draw (ICE credentials, transaction ids, DTLS randoms and keys, the
-    /// certificate, SCTP tags): the same seed and inputs give the same bytes. `None` seeds once
-    /// from the operating system in [`crate::Peer::new`].
-    pub seed: Option<u64>,
+    /// certificate, SCTP tags): the same seed and inputs give the same bytes. `None` (the
+    /// default, for real calls) draws 256 bits once from the operating system in
+    /// [`crate::Peer::new`].
+    pub seed: Option<PeerSeed>,
     /// STUN servers for server-reflexive candidates (addresses: a sans-IO peer resolves no
     /// names).
     pub stun_servers: Vec<SocketAddr>,
@@ -91,9 +112,21 @@ impl PeerConfig {
         Self::default()
     }
 
-    /// Seeds all randomness: runs replay byte for byte.
+    /// Seeds all randomness from 64 bits, so that runs replay byte for byte: **for reproducible
+    /// runs only** (simulation, tests, fuzzing, bug reports). 64 bits can be searched, and every
+    /// secret of the peer (its DTLS private key and ECDHE shares, its ICE password, its SCTP
+    /// cookie secret) follows from them: a real call leaves the seed unset (256 bits from the
+    /// operating system) or uses [`PeerConfig::seed_bytes`].
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
+        self.seed = Some(PeerSeed::Reproducible(seed));
+        self
+    }
+
+    /// Seeds all randomness from 256 bits of secret key material (from a key store, or a
+    /// generator of your own): as strong as the operating system's seeding, and reproducible by
+    /// whoever holds the bytes.
+    pub fn seed_bytes(mut self, seed: [u8; 32]) -> Self {
+        self.seed = Some(PeerSeed::Secret(seed));
         self
     }
 

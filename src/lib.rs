@@ -70,7 +70,7 @@ mod test_util;
 mod vecmap;
 
 pub use channel::{ChannelId, ChannelOptions};
-pub use config::{IceTransportPolicy, PeerConfig, PeerLimits};
+pub use config::{IceTransportPolicy, PeerConfig, PeerLimits, PeerSeed};
 pub use event::{
     ChannelCloseReason, ChannelMessage, ChannelState, Event, PeerConnectionState, PeerFailure,
 };

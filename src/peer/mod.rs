@@ -131,6 +131,8 @@ pub enum CandidateError {
 /// use std::time::Instant;
 ///
 /// let now = Instant::now();
+/// // `seed`: a reproducible run, for tests and simulation. A real call leaves it out (256 bits
+/// // from the operating system) or uses `seed_bytes`.
 /// let mut alice = Peer::new(PeerConfig::new().seed(1), now);
 /// let mut bob = Peer::new(PeerConfig::new().seed(2), now);
 /// alice.add_local_address("10.0.0.1:5000".parse().unwrap());
@@ -198,7 +200,8 @@ impl Peer {
     /// A new peer. Without [`PeerConfig::seed`] it seeds itself once from the operating system.
     pub fn new(config: PeerConfig, now: Instant) -> Self {
         let rng = match config.seed {
-            Some(s) => RngRoot::from_seed(s),
+            Some(crate::config::PeerSeed::Reproducible(s)) => RngRoot::from_seed(s),
+            Some(crate::config::PeerSeed::Secret(bytes)) => RngRoot::from_bytes(bytes),
             None => RngRoot::from_os(),
         };
         let ice = IceAgent::new(

@@ -710,3 +710,38 @@ mod api_sequences {
         );
     }
 }
+
+/// A 256-bit seed (`PeerConfig::seed_bytes`) replays like a 64-bit one, is a different root
+/// from any 64-bit seed, and never shows in `Debug`; unseeded peers differ from each other.
+#[test]
+fn seeds_of_256_bits_replay_and_stay_secret() {
+    let now = base();
+    let offer = |config: PeerConfig| {
+        let mut p = Peer::new(config.dtls_context(context()), now);
+        p.add_local_address("10.0.0.1:1".parse().unwrap());
+        p.create_data_channel("x", ChannelOptions::default())
+            .unwrap();
+        p.create_offer().unwrap().sdp.to_string()
+    };
+    let key = [0x5Au8; 32];
+    let a = offer(PeerConfig::new().seed_bytes(key));
+    assert_eq!(
+        a,
+        offer(PeerConfig::new().seed_bytes(key)),
+        "same key, same bytes"
+    );
+    let mut other = key;
+    other[31] ^= 1;
+    assert_ne!(a, offer(PeerConfig::new().seed_bytes(other)));
+    assert_ne!(a, offer(PeerConfig::new().seed(0x5A5A_5A5A_5A5A_5A5A)));
+    assert_ne!(
+        offer(PeerConfig::new()),
+        offer(PeerConfig::new()),
+        "OS seeding"
+    );
+    let shown = format!("{:?}", PeerConfig::new().seed_bytes(key));
+    assert!(
+        shown.contains("Secret(..)") && !shown.contains("90"),
+        "{shown}"
+    );
+}
