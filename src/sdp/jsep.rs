@@ -40,6 +40,34 @@ impl SdpType {
     }
 }
 
+impl std::fmt::Display for SdpType {
+    /// The W3C name (`RTCSdpType`): "offer", "pranswer", "answer", "rollback".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that is not one of the four `RTCSdpType` names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an RTCSdpType (offer, pranswer, answer, rollback)")]
+pub struct UnknownSdpType;
+
+impl std::str::FromStr for SdpType {
+    type Err = UnknownSdpType;
+
+    /// The W3C name, exactly (WebIDL enums are case-sensitive), as in a browser's
+    /// `RTCSessionDescriptionInit.type`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "offer" => Ok(Self::Offer),
+            "pranswer" => Ok(Self::Pranswer),
+            "answer" => Ok(Self::Answer),
+            "rollback" => Ok(Self::Rollback),
+            _ => Err(UnknownSdpType),
+        }
+    }
+}
+
 /// A typed description (RTCSessionDescriptionInit).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description {

@@ -20,6 +20,7 @@ pub use attr::{
 pub use candidate::{CandidateAddress, CandidateExtensions, CandidateParseError, SdpCandidate};
 pub use jsep::{
     Description, Jsep, JsepConfig, LocalParams, RemoteTransport, SdpError, SdpType, SignalingState,
+    UnknownSdpType,
 };
 
 use std::fmt;

@@ -1089,3 +1089,22 @@ fn ice_lite_both_ways() {
         .unwrap();
     assert!(!other.remote_transport().unwrap().ice_lite);
 }
+
+/// `RTCSdpType` names both ways, exactly as browsers spell them (WebIDL enums are
+/// case-sensitive).
+#[test]
+fn sdp_type_names_round_trip() {
+    use super::{SdpType, UnknownSdpType};
+    for t in [
+        SdpType::Offer,
+        SdpType::Pranswer,
+        SdpType::Answer,
+        SdpType::Rollback,
+    ] {
+        assert_eq!(t.to_string().parse::<SdpType>(), Ok(t));
+    }
+    assert_eq!("answer".parse(), Ok(SdpType::Answer));
+    for bad in ["Offer", "OFFER", " offer", "", "pr-answer"] {
+        assert_eq!(bad.parse::<SdpType>(), Err(UnknownSdpType), "{bad:?}");
+    }
+}
