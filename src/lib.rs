@@ -20,6 +20,72 @@
 //! [`rng::RngRoot`], split into one stream per layer. The same seed and the same inputs give the
 //! same bytes out, every time: that is what makes [`sim`] replays and fuzzing useful.
 //!
+//! ## A run loop over a real socket
+//!
+//! One `UdpSocket`, blocking with a read timeout (a mio or tokio driver has the same three
+//! steps: send what `poll_transmit` gives, handle what `poll_event` gives, wait for a datagram
+//! or `poll_timeout`). Datagrams are read into one `BytesMut` and handed over by value, so the
+//! peer opens them in place and messages arrive as slices of them:
+//!
+//! ```no_run
+//! use bytes::BytesMut;
+//! use sansrtc::sdp::SdpType;
+//! use sansrtc::{DatagramBuf, Event, Peer, PeerConfig, Protocol};
+//! use std::io::ErrorKind;
+//! use std::net::{SocketAddr, UdpSocket};
+//! use std::time::{Duration, Instant};
+//!
+//! /// Answers `offer` (SDP text from your signaling) on one socket bound to `bind`, an address
+//! /// the remote can reach (it becomes our host candidate), and echoes every message.
+//! fn serve(bind: SocketAddr, offer: &str, send_answer: impl FnOnce(String)) -> std::io::Result<()> {
+//!     let socket = UdpSocket::bind(bind)?;
+//!     let local = socket.local_addr()?;
+//!     let mut peer = Peer::new(PeerConfig::new(), Instant::now()); // seeded from the OS
+//!     peer.add_local_address(local);
+//!     peer.set_remote_sdp(SdpType::Offer, offer).expect("a valid offer");
+//!     let answer = peer.create_answer().expect("an answer");
+//!     peer.set_local_description(answer.clone()).expect("our own answer");
+//!     send_answer(answer.sdp.to_string());
+//!
+//!     let mut rx = BytesMut::with_capacity(64 * 1024); // datagrams are split off this
+//!     loop {
+//!         // Everything the peer wants sent, from the socket ICE chose (`t.source`: here our one).
+//!         while let Some(t) = peer.poll_transmit() {
+//!             socket.send_to(&t.contents, t.destination)?;
+//!         }
+//!         // Everything it has to say.
+//!         while let Some(e) = peer.poll_event() {
+//!             match e {
+//!                 Event::ChannelMessage(m) => {
+//!                     let _ = peer.send_binary(m.id, m.data); // echo, no copy
+//!                 }
+//!                 Event::Failed(reason) => return Err(std::io::Error::other(format!("{reason:?}"))),
+//!                 _ => {}
+//!             }
+//!         }
+//!         // Sleep until a datagram arrives or the next deadline passes.
+//!         let now = Instant::now();
+//!         let wait = peer
+//!             .poll_timeout()
+//!             .map_or(Duration::from_millis(100), |t| t.saturating_duration_since(now));
+//!         socket.set_read_timeout(Some(wait.max(Duration::from_millis(1))))?;
+//!         rx.reserve(2048);
+//!         rx.resize(2048, 0);
+//!         match socket.recv_from(&mut rx) {
+//!             Ok((n, source)) => {
+//!                 let contents = rx.split_to(n);
+//!                 rx.clear();
+//!                 let d = DatagramBuf { source, destination: local, protocol: Protocol::Udp, contents };
+//!                 peer.handle_receive_buf(Instant::now(), d);
+//!             }
+//!             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => rx.clear(),
+//!             Err(e) => return Err(e),
+//!         }
+//!         peer.handle_timeout(Instant::now());
+//!     }
+//! }
+//! ```
+//!
 //! ## What is here so far
 //!
 //! - [`Peer`]: the RTCPeerConnection: JSEP offer/answer, ICE, DTLS, SCTP and data channels in one
