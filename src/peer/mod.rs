@@ -115,10 +115,19 @@ pub enum CandidateError {
     /// The text is not a candidate.
     #[error(transparent)]
     Parse(#[from] CandidateParseError),
-    /// Not a candidate ICE can use (not UDP, not component 1, an unresolved name), a duplicate,
-    /// or over the limit.
+    /// Not a candidate ICE can use (not UDP, not component 1), a duplicate, or over the limit.
     #[error("candidate not usable")]
     Refused,
+    /// The candidate's address is a name: Chrome and Safari hide host addresses behind mDNS
+    /// `.local` names (draft-ietf-mmusic-mdns-ice-candidates). A sans-IO peer resolves nothing:
+    /// resolve the name (mDNS, RFC 6762) and give the candidate again with
+    /// [`Peer::add_remote_candidate_resolved`]; or drop it (the browser's other candidates
+    /// usually suffice).
+    #[error("candidate address {name} needs resolving")]
+    NeedsResolution {
+        /// The name to resolve.
+        name: String,
+    },
     /// The peer is closed.
     #[error("peer closed")]
     Closed,
@@ -573,6 +582,28 @@ impl Peer {
             return Ok(());
         }
         let c: SdpCandidate = candidate.parse()?;
+        if let crate::sdp::CandidateAddress::Name(name) = &c.address {
+            return Err(CandidateError::NeedsResolution { name: name.clone() });
+        }
+        self.add_parsed_candidate(&c)
+    }
+
+    /// [`Peer::add_remote_candidate`] for a candidate whose address is a name
+    /// ([`CandidateError::NeedsResolution`]), with the address the application resolved it to.
+    pub fn add_remote_candidate_resolved(
+        &mut self,
+        candidate: &str,
+        address: std::net::IpAddr,
+    ) -> Result<(), CandidateError> {
+        if self.closed {
+            return Err(CandidateError::Closed);
+        }
+        let mut c: SdpCandidate = candidate.parse()?;
+        c.address = crate::sdp::CandidateAddress::Ip(address);
+        self.add_parsed_candidate(&c)
+    }
+
+    fn add_parsed_candidate(&mut self, c: &SdpCandidate) -> Result<(), CandidateError> {
         let ice = c.to_ice().ok_or(CandidateError::Refused)?;
         let added = self.ice.add_remote_candidate(ice);
         self.drain_ice();

@@ -745,3 +745,31 @@ fn seeds_of_256_bits_replay_and_stay_secret() {
         "{shown}"
     );
 }
+
+/// Chrome's and Safari's mDNS host candidates (`<uuid>.local`) get an outcome of their own, so
+/// that the application can resolve them; resolved, the candidate is added (and a second time
+/// it is a duplicate, refused).
+#[test]
+fn mdns_candidates_ask_to_be_resolved() {
+    let mut w = Wire::new(9);
+    w.connect();
+    let mdns = "candidate:3079231839 1 udp 2122260223 \
+                4b3c2e1a-9f4d-4e77-8c1b-2f6a3d5e7c90.local 61234 typ host generation 0 \
+                ufrag Xy9w network-id 1";
+    assert_eq!(
+        w.b.add_remote_candidate(mdns),
+        Err(CandidateError::NeedsResolution {
+            name: "4b3c2e1a-9f4d-4e77-8c1b-2f6a3d5e7c90.local".into()
+        })
+    );
+    let ip = "10.0.0.77".parse().unwrap();
+    assert_eq!(w.b.add_remote_candidate_resolved(mdns, ip), Ok(()));
+    assert_eq!(
+        w.b.add_remote_candidate_resolved(mdns, ip),
+        Err(CandidateError::Refused),
+        "the resolved candidate was added: the same one again is a duplicate"
+    );
+    // A literal address never asks.
+    let literal = "candidate:1 1 udp 2122260223 10.0.0.78 61234 typ host";
+    assert_eq!(w.b.add_remote_candidate(literal), Ok(()));
+}
