@@ -5,39 +5,32 @@
 
 mod common;
 
-use common::peer::{App, app, app_mut, connected, negotiate};
-use common::{addr, base};
-use sansrtc::sim::{HostId, Interface, Limits, LinkChange, LinkConfig, Network};
-use sansrtc::{ChannelOptions, Event, PeerConfig, PeerConnectionState};
+use common::addr;
+use common::peer::{app, app_mut, connected, lan_pair, negotiate};
+use sansrtc::sim::{HostId, Limits, LinkChange, LinkConfig, Network};
+use sansrtc::{ChannelId, ChannelOptions, Event, PeerConfig, PeerConnectionState};
 use sha2::Digest;
 use std::time::Duration;
 
-fn lan(seed: u64) -> (Network, HostId, HostId) {
+/// Two peers on a LAN, connected, with a "bulk" channel from `a` open.
+fn connected_pair(seed: u64) -> (Network, HostId, HostId, ChannelId) {
     let link = LinkConfig::ideal()
         .latency(Duration::from_millis(20))
         .jitter(Duration::from_millis(2));
-    let mut net = Network::new(base(), seed);
-    let lan = net.add_segment();
-    let now = net.now();
-    let mut pa = App::new(PeerConfig::new().seed(seed * 2 + 1), now);
-    let mut pb = App::new(PeerConfig::new().seed(seed * 2 + 2), now);
-    pa.peer.add_local_address(addr("10.0.0.1:5000"));
-    pb.peer.add_local_address(addr("10.0.0.2:5000"));
-    let a = net
-        .add_host(
-            "a",
-            [Interface::new(addr("10.0.0.1:0").ip(), lan).link(link.clone())],
-            pa,
-        )
-        .unwrap();
-    let b = net
-        .add_host(
-            "b",
-            [Interface::new(addr("10.0.0.2:0").ip(), lan).link(link)],
-            pb,
-        )
-        .unwrap();
-    (net, a, b)
+    let (mut net, a, b) = lan_pair(
+        seed,
+        link,
+        PeerConfig::new().seed(seed * 2 + 1),
+        PeerConfig::new().seed(seed * 2 + 2),
+    );
+    let ch = app_mut(&mut net, a).create("bulk", ChannelOptions::default());
+    negotiate(&mut net, a, b);
+    net.run_until(
+        |n| connected(n, &[a, b]) && app(n, a).is_open(ch),
+        Limits::time(Duration::from_secs(30)),
+    )
+    .unwrap();
+    (net, a, b, ch)
 }
 
 fn received(net: &Network, b: HostId) -> u64 {
@@ -47,14 +40,7 @@ fn received(net: &Network, b: HostId) -> u64 {
 #[test]
 fn a_transfer_resumes_within_3_s_of_a_20_s_outage() {
     let seed = common::seed(41);
-    let (mut net, a, b) = lan(seed);
-    let ch = app_mut(&mut net, a).create("bulk", ChannelOptions::default());
-    negotiate(&mut net, a, b);
-    net.run_until(
-        |n| connected(n, &[a, b]) && app(n, a).is_open(ch),
-        Limits::time(Duration::from_secs(30)),
-    )
-    .unwrap();
+    let (mut net, a, b, ch) = connected_pair(seed);
     const TOTAL: u64 = 8 << 20;
     app_mut(&mut net, a).add_pump(ch, TOTAL, 16 << 10);
     // Mid-transfer: some data through, not all.
@@ -125,14 +111,7 @@ fn a_transfer_resumes_within_3_s_of_a_20_s_outage() {
 #[test]
 fn a_path_cut_for_good_fails_by_consent_not_by_sctp() {
     let seed = common::seed(43);
-    let (mut net, a, b) = lan(seed);
-    let ch = app_mut(&mut net, a).create("bulk", ChannelOptions::default());
-    negotiate(&mut net, a, b);
-    net.run_until(
-        |n| connected(n, &[a, b]) && app(n, a).is_open(ch),
-        Limits::time(Duration::from_secs(30)),
-    )
-    .unwrap();
+    let (mut net, a, _, ch) = connected_pair(seed);
     app_mut(&mut net, a).add_pump(ch, 64 << 20, 16 << 10);
     net.run_for(Duration::from_millis(500)).unwrap();
     let link = net.host_link(a, addr("10.0.0.1:0").ip()).unwrap();

@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::peer::{App, app, app_mut, connected, negotiate, payload};
-use common::{addr, base};
+use common::peer::{app, app_mut, connected, lan_pair, negotiate, payload};
+
 use sansrtc::dtls::{DtlsConfig, DtlsContext};
-use sansrtc::sim::{HostId, Interface, Limits, LinkConfig, Network};
+use sansrtc::sim::{HostId, Limits, LinkConfig, Network};
 use sansrtc::{ChannelCloseReason, ChannelOptions, ChannelState, Event, PeerConfig};
 use sha2::Digest;
 use std::sync::{Arc, OnceLock};
@@ -28,28 +28,12 @@ fn lan(seed: u64, link: LinkConfig) -> (Network, HostId, HostId) {
 }
 
 fn lan_with(seed: u64, link: LinkConfig, b_lite: bool) -> (Network, HostId, HostId) {
-    let mut net = Network::new(base(), seed);
-    let lan = net.add_segment();
-    let now = net.now();
-    let mut pa = App::new(config(seed * 2 + 1), now);
-    let mut pb = App::new(config(seed * 2 + 2).ice_lite(b_lite), now);
-    pa.peer.add_local_address(addr("10.0.0.1:5000"));
-    pb.peer.add_local_address(addr("10.0.0.2:5000"));
-    let a = net
-        .add_host(
-            "a",
-            [Interface::new(addr("10.0.0.1:0").ip(), lan).link(link.clone())],
-            pa,
-        )
-        .unwrap();
-    let b = net
-        .add_host(
-            "b",
-            [Interface::new(addr("10.0.0.2:0").ip(), lan).link(link)],
-            pb,
-        )
-        .unwrap();
-    (net, a, b)
+    lan_pair(
+        seed,
+        link,
+        config(seed * 2 + 1),
+        config(seed * 2 + 2).ice_lite(b_lite),
+    )
 }
 
 fn link() -> LinkConfig {

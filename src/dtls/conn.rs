@@ -1807,12 +1807,7 @@ fn srtp_keying_material(
 mod key_schedule_tests {
     use super::*;
 
-    fn unhex(s: &str) -> Vec<u8> {
-        let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        s.chunks(2)
-            .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
-            .collect()
-    }
+    use crate::test_util::unhex;
 
     /// Inputs shared by the vectors below: premaster 01..30, a fixed transcript, client random
     /// 40..5f, server random 80..9f.

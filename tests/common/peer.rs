@@ -3,7 +3,7 @@
 //! through a shared in-memory signaling channel.
 
 use sansrtc::sdp::SdpType;
-use sansrtc::sim::{HostId, Network, Node};
+use sansrtc::sim::{HostId, Interface, LinkConfig, Network, Node};
 use sansrtc::{
     ChannelId, ChannelMessage, ChannelOptions, Datagram, Event, Peer, PeerConfig,
     PeerConnectionState, Transmit,
@@ -236,4 +236,26 @@ pub fn connected(net: &Network, hosts: &[HostId]) -> bool {
     hosts
         .iter()
         .all(|h| app(net, *h).state() == PeerConnectionState::Connected)
+}
+
+/// Two peers on one LAN segment, `a` at 10.0.0.1:5000 and `b` at 10.0.0.2:5000, each behind
+/// `link`; the network seeded with `seed`.
+pub fn lan_pair(
+    seed: u64,
+    link: LinkConfig,
+    a_config: PeerConfig,
+    b_config: PeerConfig,
+) -> (Network, HostId, HostId) {
+    let mut net = Network::new(crate::common::base(), seed);
+    let lan = net.add_segment();
+    let now = net.now();
+    let mut hosts = Vec::new();
+    for (name, ip, config) in [("a", "10.0.0.1", a_config), ("b", "10.0.0.2", b_config)] {
+        let mut app = App::new(config, now);
+        let local = crate::common::addr(&format!("{ip}:5000"));
+        app.peer.add_local_address(local);
+        let iface = Interface::new(local.ip(), lan).link(link.clone());
+        hosts.push(net.add_host(name, [iface], app).unwrap());
+    }
+    (net, hosts[0], hosts[1])
 }

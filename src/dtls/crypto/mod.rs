@@ -618,13 +618,7 @@ impl SigningKey {
 mod tests {
     use super::*;
 
-    /// Hex to bytes, ignoring whitespace (vectors are pasted as published).
-    fn unhex(s: &str) -> Vec<u8> {
-        let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        s.chunks(2)
-            .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
-            .collect()
-    }
+    use crate::test_util::unhex;
 
     // ---------------------------------------------------------------- hashes, PRF, ct_eq
 
