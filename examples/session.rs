@@ -15,7 +15,8 @@ use sansrtc::sdp::SdpType;
 use sansrtc::sim::{self, Interface, Limits, LinkConfig, NatConfig, Network, Node};
 use sansrtc::stun::server::StunServer;
 use sansrtc::{
-    ChannelId, ChannelOptions, Datagram, Event, Peer, PeerConfig, PeerConnectionState, Transmit,
+    ChannelId, ChannelOptions, Datagram, Event, IceCandidateInit, Peer, PeerConfig,
+    PeerConnectionState, Transmit,
 };
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
@@ -28,8 +29,9 @@ use std::time::{Duration, Instant};
 const FILE_BYTES: usize = 8 << 20;
 const CHUNK_BYTES: usize = 16 * 1024;
 
-/// The signaling channel: candidate lines, in order, delivered instantly.
-type Signal = Rc<RefCell<VecDeque<String>>>;
+/// The signaling channel: candidates with their section and ICE generation (what a browser's
+/// `RTCIceCandidateInit` carries), in order, delivered instantly.
+type Signal = Rc<RefCell<VecDeque<IceCandidateInit>>>;
 
 /// An application around a `Peer`: it polls events after every call, trickles candidates,
 /// sends the file (keeping about 1 MiB buffered) or receives and hashes it.
@@ -77,9 +79,9 @@ impl App {
     }
 
     fn drain(&mut self) {
-        let lines: Vec<String> = self.inbox.borrow_mut().drain(..).collect();
-        for line in lines {
-            let _ = self.peer.add_remote_candidate(&line);
+        let candidates: Vec<IceCandidateInit> = self.inbox.borrow_mut().drain(..).collect();
+        for c in candidates {
+            let _ = self.peer.add_ice_candidate(&c);
         }
         loop {
             self.pump();
@@ -87,7 +89,7 @@ impl App {
                 break;
             };
             match e {
-                Event::LocalCandidate(c) => self.outbox.borrow_mut().push_back(c.to_string()),
+                Event::LocalCandidate(c) => self.outbox.borrow_mut().push_back(c),
                 Event::SelectedPair { local, remote } => {
                     println!(
                         "{:>9.1} ms  {}: selected pair {local} -> {remote}",

@@ -60,6 +60,36 @@ impl ChannelMessage {
     }
 }
 
+/// A candidate with the fields a W3C `RTCIceCandidateInit` carries besides the candidate line:
+/// the media section it belongs to (by mid and by m-line index) and the ICE username fragment of
+/// the generation it was gathered in (a restart starts a new one, RFC 8839 §5.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IceCandidateInit {
+    /// The candidate (`candidate:...` without the `a=`).
+    pub candidate: SdpCandidate,
+    /// W3C `sdpMid`: the mid of the section (the BUNDLE tag section, which carries the one
+    /// transport). `None` when unknown (a local candidate gathered before the first local
+    /// description: the peer gathers as soon as it has an address).
+    pub sdp_mid: Option<String>,
+    /// W3C `sdpMLineIndex`: the section's index in the description. `None` when unknown.
+    pub sdp_m_line_index: Option<u16>,
+    /// W3C `usernameFragment`: the ICE ufrag of the candidate's generation. `None` when unknown
+    /// (then a remote candidate is taken as of the current generation).
+    pub username_fragment: Option<String>,
+}
+
+impl IceCandidateInit {
+    /// Just a candidate line, with no section or generation (as in old signaling protocols).
+    pub fn new(candidate: SdpCandidate) -> Self {
+        Self {
+            candidate,
+            sdp_mid: None,
+            sdp_m_line_index: None,
+            username_fragment: None,
+        }
+    }
+}
+
 /// Why a channel closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -96,8 +126,10 @@ pub enum PeerFailure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// A local candidate to signal to the remote (trickle ICE, W3C `icecandidate`).
-    LocalCandidate(SdpCandidate),
+    /// A local candidate to signal to the remote (trickle ICE, W3C `icecandidate`), with the
+    /// section it belongs to and our ICE username fragment, as a browser's
+    /// `RTCIceCandidateInit` carries them.
+    LocalCandidate(IceCandidateInit),
     /// Every local candidate has been gathered (W3C `icecandidate` with a null candidate).
     GatheringComplete,
     /// W3C `iceconnectionstatechange`.

@@ -157,7 +157,7 @@ fn symmetric_nats_meet_only_through_turn() {
     for h in [a, b] {
         assert!(app(&net, h).log.iter().any(|(_, e)| matches!(
             e,
-            Event::LocalCandidate(c) if c.to_ice().is_some_and(|c| c.kind == CandidateKind::Relayed)
+            Event::LocalCandidate(c) if c.candidate.to_ice().is_some_and(|c| c.kind == CandidateKind::Relayed)
         )));
         assert_eq!(app(&net, h).peer.stats().turn_allocations, 1);
     }
@@ -241,7 +241,7 @@ fn relay_policy_forces_a_relayed_pair_on_one_lan() {
         assert!(!sdp.contains("typ host"), "{sdp}");
         assert!(!app(&net, h).log.iter().any(|(_, e)| matches!(
             e,
-            Event::LocalCandidate(c) if c.to_ice().is_some_and(|c| c.kind != CandidateKind::Relayed)
+            Event::LocalCandidate(c) if c.candidate.to_ice().is_some_and(|c| c.kind != CandidateKind::Relayed)
         )));
     }
 }
@@ -442,7 +442,10 @@ fn several_turn_servers_give_one_relayed_candidate_each() {
         .log
         .iter()
         .filter_map(|(_, e)| match e {
-            Event::LocalCandidate(c) => c.to_ice().filter(|c| c.kind == CandidateKind::Relayed),
+            Event::LocalCandidate(c) => c
+                .candidate
+                .to_ice()
+                .filter(|c| c.kind == CandidateKind::Relayed),
             _ => None,
         })
         .map(|c| c.address)

@@ -20,7 +20,7 @@ use crate::dtls::{
     Certificate, DtlsContext, DtlsEvent, DtlsRole, DtlsState, DtlsStats, DtlsTransport,
     FingerprintHash,
 };
-use crate::event::{ChannelCloseReason, Event, PeerConnectionState, PeerFailure};
+use crate::event::{ChannelCloseReason, Event, IceCandidateInit, PeerConnectionState, PeerFailure};
 use crate::ice::{IceAgent, IceConfig, IceConnectionState, IceEvent, IceStats};
 use crate::net::{Datagram, DatagramBuf, PacketKind, Protocol, Transmit};
 use crate::rng::{RngRoot, Stream};
@@ -62,6 +62,8 @@ pub struct PeerDrops {
     pub messages_oversize: u64,
     /// Events not queued because the application did not poll (see [`crate::PeerLimits`]).
     pub events: u64,
+    /// Remote candidates of another ICE generation ([`CandidateError::OtherGeneration`]).
+    pub other_generation_candidates: u64,
 }
 
 /// The peer's own counters (the rest of [`PeerStats`] is read from the parts when asked).
@@ -118,6 +120,14 @@ pub enum CandidateError {
     /// Not a candidate ICE can use (not UDP, not component 1), a duplicate, or over the limit.
     #[error("candidate not usable")]
     Refused,
+    /// The candidate is of another ICE generation than the remote description's (its username
+    /// fragment differs: one from before a restart).
+    #[error("candidate of another ICE generation")]
+    OtherGeneration,
+    /// The candidate names a media section (mid or m-line index) the remote description does
+    /// not have.
+    #[error("candidate for an unknown section")]
+    UnknownSection,
     /// The candidate's address is a name: Chrome and Safari hide host addresses behind mDNS
     /// `.local` names (draft-ietf-mmusic-mdns-ice-candidates). A sans-IO peer resolves nothing:
     /// resolve the name (mDNS, RFC 6762) and give the candidate again with
@@ -586,6 +596,56 @@ impl Peer {
             return Err(CandidateError::NeedsResolution { name: name.clone() });
         }
         self.add_parsed_candidate(&c)
+    }
+
+    /// W3C `addIceCandidate` with an `RTCIceCandidateInit`: the candidate line plus the section
+    /// and ICE generation it belongs to. A candidate of another generation (a username fragment
+    /// other than the remote description's, e.g. one from before an ICE restart) is refused with
+    /// [`CandidateError::OtherGeneration`] (W3C: OperationError), one for a section we do not
+    /// have with [`CandidateError::UnknownSection`]; without those fields it is taken as of the
+    /// current generation and the transport section. Names ask to be resolved
+    /// ([`CandidateError::NeedsResolution`]).
+    pub fn add_ice_candidate(&mut self, init: &IceCandidateInit) -> Result<(), CandidateError> {
+        if self.closed {
+            return Err(CandidateError::Closed);
+        }
+        let remote = self.jsep.remote_transport();
+        if let Some(ufrag) = &init.username_fragment
+            && remote
+                .as_ref()
+                .is_some_and(|r| &r.credentials.ufrag != ufrag)
+        {
+            self.stats.dropped.other_generation_candidates += 1;
+            return Err(CandidateError::OtherGeneration);
+        }
+        let known = |mid: &Option<String>, index: Option<u16>| {
+            let (our_mid, our_index) = self.remote_transport_section();
+            mid.as_ref().is_none_or(|m| our_mid.as_ref() == Some(m))
+                && index.is_none_or(|i| our_index == Some(i))
+        };
+        // W3C: sdpMid decides when both are given.
+        let matches = match (&init.sdp_mid, init.sdp_m_line_index) {
+            (Some(_), _) => known(&init.sdp_mid, None),
+            (None, index) => known(&None, index),
+        };
+        if !matches {
+            return Err(CandidateError::UnknownSection);
+        }
+        if let crate::sdp::CandidateAddress::Name(name) = &init.candidate.address {
+            return Err(CandidateError::NeedsResolution { name: name.clone() });
+        }
+        self.add_parsed_candidate(&init.candidate)
+    }
+
+    /// The mid and index of the section of our local description that carries the transport
+    /// (the first one not rejected: the BUNDLE tag section).
+    fn local_transport_section(&self) -> (Option<String>, Option<u16>) {
+        section_of(self.jsep.local_description().map(|d| &d.sdp))
+    }
+
+    /// The same in the remote description.
+    fn remote_transport_section(&self) -> (Option<String>, Option<u16>) {
+        section_of(self.jsep.remote_description().map(|d| &d.sdp))
     }
 
     /// [`Peer::add_remote_candidate`] for a candidate whose address is a name
@@ -1058,7 +1118,14 @@ impl Peer {
         while let Some(e) = self.ice.poll_event() {
             match e {
                 IceEvent::LocalCandidate(c) => {
-                    self.push_event(Event::LocalCandidate(SdpCandidate::from_ice(&c)))
+                    let (sdp_mid, sdp_m_line_index) = self.local_transport_section();
+                    let init = IceCandidateInit {
+                        candidate: SdpCandidate::from_ice(&c),
+                        sdp_mid,
+                        sdp_m_line_index,
+                        username_fragment: Some(self.ice.local_credentials().ufrag.clone()),
+                    };
+                    self.push_event(Event::LocalCandidate(init))
                 }
                 IceEvent::GatheringComplete => {
                     self.ice_gathering_done = true;
@@ -1236,6 +1303,20 @@ impl Peer {
             self.push_event(Event::ConnectionStateChange(state));
         }
     }
+}
+
+/// The mid and m-line index of the first section of `sdp` that is not rejected (port 0).
+fn section_of(sdp: Option<&crate::sdp::SessionDescription>) -> (Option<String>, Option<u16>) {
+    let Some(sdp) = sdp else {
+        return (None, None);
+    };
+    sdp.media
+        .iter()
+        .enumerate()
+        .find(|(_, m)| m.port != 0)
+        .map_or((None, None), |(i, m)| {
+            (m.mid().map(str::to_owned), u16::try_from(i).ok())
+        })
 }
 
 /// Whether an SCTP ending is a failure. A remote closing is not: a graceful SHUTDOWN, or an

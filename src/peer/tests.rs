@@ -773,3 +773,72 @@ fn mdns_candidates_ask_to_be_resolved() {
     let literal = "candidate:1 1 udp 2122260223 10.0.0.78 61234 typ host";
     assert_eq!(w.b.add_remote_candidate(literal), Ok(()));
 }
+
+/// Trickled candidates carry what a browser's `RTCIceCandidateInit` does (mid, m-line index,
+/// ufrag), and `add_ice_candidate` checks them: another generation's ufrag (from before a
+/// restart) or an unknown section is refused, and counted.
+#[test]
+fn candidates_carry_their_section_and_generation() {
+    let mut w = Wire::new(11);
+    w.connect();
+    // Gathered before any local description: the section is not known yet.
+    let early = w
+        .events_a
+        .iter()
+        .find_map(|e| match e {
+            Event::LocalCandidate(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("a trickled candidate");
+    assert_eq!((early.sdp_mid, early.sdp_m_line_index), (None, None));
+    assert!(early.username_fragment.is_some());
+    // A new local address once negotiated: its candidate names the section.
+    w.a.add_local_address("10.0.0.1:2".parse().unwrap());
+    let init = std::iter::from_fn(|| w.a.poll_event())
+        .find_map(|e| match e {
+            Event::LocalCandidate(c) => Some(c),
+            _ => None,
+        })
+        .expect("a candidate for the new address");
+    let local = w.a.local_description().unwrap().sdp.clone();
+    let data = &local.media[0];
+    assert_eq!(init.sdp_mid.as_deref(), data.mid());
+    assert_eq!(init.sdp_m_line_index, Some(0));
+    assert_eq!(
+        init.username_fragment.as_deref(),
+        Some(w.a.ice.local_credentials().ufrag.as_str())
+    );
+
+    let fresh = |port: u16| {
+        let mut c = init.clone();
+        c.candidate.port = port;
+        c
+    };
+    // The current generation, the transport section: added.
+    assert_eq!(w.b.add_ice_candidate(&fresh(40001)), Ok(()));
+    // Without the fields: taken as current.
+    let bare = IceCandidateInit::new(fresh(40002).candidate);
+    assert_eq!(w.b.add_ice_candidate(&bare), Ok(()));
+    // Another generation (a ufrag from before a restart): refused and counted.
+    let mut old = fresh(40003);
+    old.username_fragment = Some("oldufrag".into());
+    assert_eq!(
+        w.b.add_ice_candidate(&old),
+        Err(CandidateError::OtherGeneration)
+    );
+    assert_eq!(w.b.stats().dropped.other_generation_candidates, 1);
+    // A section the description does not have.
+    let mut elsewhere = fresh(40004);
+    elsewhere.sdp_mid = Some("7".into());
+    assert_eq!(
+        w.b.add_ice_candidate(&elsewhere),
+        Err(CandidateError::UnknownSection)
+    );
+    let mut by_index = fresh(40005);
+    by_index.sdp_mid = None;
+    by_index.sdp_m_line_index = Some(3);
+    assert_eq!(
+        w.b.add_ice_candidate(&by_index),
+        Err(CandidateError::UnknownSection)
+    );
+}

@@ -5,7 +5,7 @@
 use sansrtc::sdp::SdpType;
 use sansrtc::sim::{HostId, Interface, LinkConfig, Network, Node};
 use sansrtc::{
-    ChannelId, ChannelMessage, ChannelOptions, Datagram, Event, Peer, PeerConfig,
+    ChannelId, ChannelMessage, ChannelOptions, Datagram, Event, IceCandidateInit, Peer, PeerConfig,
     PeerConnectionState, Transmit,
 };
 use sha2::{Digest, Sha256};
@@ -35,7 +35,7 @@ pub struct Sink {
     pub messages: Vec<ChannelMessage>,
 }
 
-pub type Signal = Rc<RefCell<VecDeque<String>>>;
+pub type Signal = Rc<RefCell<VecDeque<IceCandidateInit>>>;
 
 pub struct App {
     pub peer: Peer,
@@ -75,9 +75,10 @@ impl App {
 
     pub fn drain(&mut self) {
         if let Some(inbox) = &self.inbox {
-            let lines: Vec<String> = inbox.borrow_mut().drain(..).collect();
-            for l in lines {
-                let _ = self.peer.add_remote_candidate(&l);
+            let candidates: Vec<IceCandidateInit> = inbox.borrow_mut().drain(..).collect();
+            for c in candidates {
+                // W3C addIceCandidate with the section and generation, as browsers signal them.
+                let _ = self.peer.add_ice_candidate(&c);
             }
         }
         loop {
@@ -97,7 +98,7 @@ impl App {
                 }
                 Event::LocalCandidate(c) => {
                     if let Some(out) = &self.outbox {
-                        out.borrow_mut().push_back(c.to_string());
+                        out.borrow_mut().push_back(c.clone());
                     }
                     self.log.push((self.now, Event::LocalCandidate(c)));
                 }
