@@ -172,8 +172,9 @@ pub enum Event {
         reason: ChannelCloseReason,
     },
     /// The SCTP transport closed (W3C `RTCSctpTransport` state `closed`): a graceful SHUTDOWN,
-    /// an ABORT from the remote (its `pc.close()`), our own [`crate::Peer::close`], or a
-    /// failure (then [`Event::Failed`] follows). Every channel has closed before it.
+    /// an ABORT from the remote (its `pc.close()`), or a failure (then [`Event::Failed`]
+    /// follows). Every channel has closed before it. Not reported after our own
+    /// [`crate::Peer::close`], which closes everything at once.
     SctpClosed(crate::sctp::CloseReason),
     /// Why the connection failed. ICE and DTLS failures come just before the connection state
     /// becomes `Failed`; an SCTP failure closes every channel instead (the W3C connection state
