@@ -241,8 +241,10 @@ impl DcepMessage {
                 out.push(if o.ordered { kind } else { kind | UNORDERED });
                 out.extend_from_slice(&o.priority.to_be_bytes());
                 out.extend_from_slice(&param.to_be_bytes());
-                out.extend_from_slice(&(label.len() as u16).to_be_bytes());
-                out.extend_from_slice(&(protocol.len() as u16).to_be_bytes());
+                let len16 =
+                    |s: &str| u16::try_from(s.len()).expect("invariant: clipped to 16 bits");
+                out.extend_from_slice(&len16(label).to_be_bytes());
+                out.extend_from_slice(&len16(protocol).to_be_bytes());
                 out.extend_from_slice(label.as_bytes());
                 out.extend_from_slice(protocol.as_bytes());
             }

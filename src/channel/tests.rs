@@ -149,3 +149,34 @@ proptest! {
         }
     }
 }
+
+/// Label and protocol at the 16-bit length boundary (RFC 8832 §5.1): 65535 bytes are carried
+/// whole; a longer one is clipped to the longest prefix that fits, on a character boundary, and
+/// the lengths written agree with the bytes (`encoded_len` too).
+#[test]
+fn open_label_at_the_16_bit_boundary() {
+    let exact = "a".repeat(65535);
+    // 65534 ASCII bytes then a 3-byte character: 65537 bytes, clipped to the 65534.
+    let long = format!("{}€", "b".repeat(65534));
+    for (label, want) in [
+        (exact.clone(), exact.as_str()),
+        (long.clone(), &long[..65534]),
+    ] {
+        let m = DcepMessage::Open(DcepOpen {
+            ordered: true,
+            reliability: Reliability::Reliable,
+            priority: 0,
+            label: label.clone(),
+            protocol: label.clone(),
+        });
+        let b = m.to_bytes();
+        assert_eq!(b.len(), m.encoded_len());
+        match DcepMessage::parse(&b) {
+            Ok(DcepMessage::Open(o)) => {
+                assert_eq!(o.label, want);
+                assert_eq!(o.protocol, want);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -663,8 +663,11 @@ impl Association {
                 5 | 6 | 9 | 11 | 12 => {}
                 t => {
                     if t & 0x4000 != 0 {
+                        // A parsed parameter's length came from a 16-bit field, so it fits.
+                        let len = u16::try_from(4 + p.value.len())
+                            .expect("invariant: parsed from a 16-bit length");
                         unrecognized.extend_from_slice(&t.to_be_bytes());
-                        unrecognized.extend_from_slice(&((4 + p.value.len()) as u16).to_be_bytes());
+                        unrecognized.extend_from_slice(&len.to_be_bytes());
                         unrecognized.extend_from_slice(p.value);
                         chunk::pad(unrecognized, p.value.len());
                     }

@@ -60,7 +60,7 @@ impl<'a> ChannelData<'a> {
     /// Bytes [`encode`](Self::encode) writes: with `pad` (required over TCP, §12.5) the data is
     /// padded to a multiple of 4.
     pub fn encoded_len(&self, pad: bool) -> usize {
-        let n = 4 + self.data.len();
+        let n = 4 + self.data.len().min(usize::from(u16::MAX));
         if pad { n.next_multiple_of(4) } else { n }
     }
 
@@ -68,7 +68,8 @@ impl<'a> ChannelData<'a> {
     pub fn encode(&self, pad: bool, out: &mut Vec<u8>) {
         let data = &self.data[..self.data.len().min(usize::from(u16::MAX))];
         out.extend_from_slice(&self.channel.to_be_bytes());
-        out.extend_from_slice(&(data.len() as u16).to_be_bytes());
+        let len = u16::try_from(data.len()).expect("invariant: cut to 16 bits above");
+        out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(data);
         if pad {
             out.resize(out.len() + (4 - data.len() % 4) % 4, 0);

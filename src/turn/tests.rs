@@ -577,3 +577,23 @@ fn no_free_relay_port_gives_508() {
         Some(TurnEvent::Failed(TurnError::InsufficientCapacity))
     );
 }
+
+/// The 16-bit length at its boundary: 65535 bytes are carried whole; more is the caller's error
+/// and is cut to 65535, with `encoded_len` telling the same length (never a length field that
+/// disagrees with the bytes).
+#[test]
+fn channel_data_length_at_the_16_bit_boundary() {
+    let data = vec![7u8; 65536];
+    for (len, carried) in [(65535, 65535), (65536, 65535)] {
+        let cd = ChannelData {
+            channel: 0x4001,
+            data: &data[..len],
+        };
+        let mut v = Vec::new();
+        cd.encode(false, &mut v);
+        assert_eq!(v.len(), 4 + carried);
+        assert_eq!(cd.encoded_len(false), v.len());
+        let parsed = ChannelData::parse(&v).unwrap();
+        assert_eq!(parsed.data.len(), carried);
+    }
+}
