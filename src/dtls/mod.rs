@@ -386,25 +386,24 @@ impl DtlsTransport {
 
     /// A DTLS datagram (first byte 20..=63, RFC 7983) from the selected pair.
     pub fn handle_receive(&mut self, now: Instant, datagram: &[u8]) {
-        if !self.alive() {
-            self.stats.dropped_after_close += 1;
-            return;
-        }
-        self.stats.datagrams_in += 1;
-        self.conn.handle_receive(now, datagram);
-        self.drain();
+        self.receive_with(|conn| conn.handle_receive(now, datagram));
     }
 
     /// Like [`DtlsTransport::handle_receive`], with a datagram buffer the transport may keep:
     /// application records are opened inside it and their plaintext handed on as slices of it
     /// ([`DtlsEvent::Data`]), so nothing is copied.
     pub fn handle_receive_buf(&mut self, now: Instant, datagram: BytesMut) {
+        self.receive_with(|conn| conn.handle_receive_buf(now, datagram));
+    }
+
+    /// One datagram, handed to the connection by `receive`, unless the transport has ended.
+    fn receive_with(&mut self, receive: impl FnOnce(&mut Conn)) {
         if !self.alive() {
             self.stats.dropped_after_close += 1;
             return;
         }
         self.stats.datagrams_in += 1;
-        self.conn.handle_receive_buf(now, datagram);
+        receive(&mut self.conn);
         self.drain();
     }
 
