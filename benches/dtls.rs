@@ -193,7 +193,6 @@ fn sansrtc_pair(
     ctx: &DtlsContext,
     cc: &Certificate,
     sc: &Certificate,
-    now: Instant,
     seed: u64,
 ) -> (DtlsTransport, DtlsTransport) {
     let root = RngRoot::from_seed(seed);
@@ -203,7 +202,6 @@ fn sansrtc_pair(
         DtlsRole::Client,
         Some(vec![sc.fingerprint(FingerprintHash::Sha256)]),
         root.child("c", 0).stream(Stream::Dtls),
-        now,
     );
     let s = DtlsTransport::new(
         ctx,
@@ -211,7 +209,6 @@ fn sansrtc_pair(
         DtlsRole::Server,
         Some(vec![cc.fingerprint(FingerprintHash::Sha256)]),
         root.child("s", 0).stream(Stream::Dtls),
-        now,
     );
     (c, s)
 }
@@ -226,11 +223,11 @@ fn sansrtc_connect(
     c.handle_timeout(now);
     for _ in 0..20 {
         let mut moved = false;
-        while let Some(d) = c.poll_transmit() {
+        while let Some(d) = c.poll_transmit(now) {
             s.handle_receive(now, &d);
             moved = true;
         }
-        while let Some(d) = s.poll_transmit() {
+        while let Some(d) = s.poll_transmit(now) {
             seen(&d);
             c.handle_receive(now, &d);
             moved = true;
@@ -250,7 +247,7 @@ fn sansrtc_handshake(
     now: Instant,
     seed: u64,
 ) {
-    let (mut c, mut s) = sansrtc_pair(ctx, cc, sc, now, seed);
+    let (mut c, mut s) = sansrtc_pair(ctx, cc, sc, seed);
     sansrtc_connect(&mut c, &mut s, now, &mut |_| {});
     black_box((c, s));
 }
@@ -411,7 +408,7 @@ fn handshake(c: &mut Crit, now: Instant) {
 
     // What each pair negotiates.
     let mut choice = Choice::default();
-    let (mut a, mut b) = sansrtc_pair(&ctx, &cc, &sc, now, 0);
+    let (mut a, mut b) = sansrtc_pair(&ctx, &cc, &sc, 0);
     sansrtc_connect(&mut a, &mut b, now, &mut |d| choice.scan(d));
     println!("{OURS} negotiates {}", choice.describe());
     for (name, provider) in dimpl_providers() {
@@ -481,7 +478,6 @@ fn handshake(c: &mut Crit, now: Instant) {
                 DtlsRole::Client,
                 None,
                 RngRoot::from_seed(seed).stream(Stream::Dtls),
-                now,
             )
         })
     });
@@ -505,7 +501,7 @@ fn record(c: &mut Crit, now: Instant) {
     let cc = Certificate::generate(&mut root.child("c", 0).stream(Stream::Certificate));
     let sc = Certificate::generate(&mut root.child("s", 0).stream(Stream::Certificate));
     let ctx = DtlsContext::new(DtlsConfig::default());
-    let (mut client, mut server) = sansrtc_pair(&ctx, &cc, &sc, now, 7);
+    let (mut client, mut server) = sansrtc_pair(&ctx, &cc, &sc, 7);
     sansrtc_connect(&mut client, &mut server, now, &mut |_| {});
     while server.poll_event().is_some() {}
     while client.poll_event().is_some() {}
@@ -531,7 +527,7 @@ fn record(c: &mut Crit, now: Instant) {
             |b| {
                 b.iter(|| {
                     client.send(black_box(&data)).unwrap();
-                    let record = client.poll_transmit().expect("a record");
+                    let record = client.poll_transmit(now).expect("a record");
                     server.handle_receive(now, &record);
                     match server.poll_event() {
                         Some(DtlsEvent::Data(d)) => {

@@ -53,7 +53,6 @@ impl SansPair {
                 role,
                 Some(vec![other.fingerprint(FingerprintHash::Sha256)]),
                 root.child(label, 0).stream(Stream::Dtls),
-                now,
             ),
             sctp: Association::new(cfg.clone(), root.child(label, 0).stream(Stream::Sctp), now),
         };
@@ -91,18 +90,18 @@ impl SansPair {
                 (&mut self.b, &mut self.a)
             };
             if self.plain {
-                while from.sctp.poll_transmit_into(&mut self.buf) {
+                while from.sctp.poll_transmit_into(now, &mut self.buf) {
                     self.datagrams += 1;
                     let pkt = Bytes::copy_from_slice(&self.buf);
                     to.sctp.handle_packet_bytes(now, &pkt);
                     moved = true;
                 }
             } else if from.dtls.state() == DtlsState::Connected {
-                while from.sctp.poll_transmit_into(&mut self.buf) {
+                while from.sctp.poll_transmit_into(now, &mut self.buf) {
                     from.dtls.send(&self.buf).expect("connected");
                 }
             }
-            while let Some(d) = from.dtls.poll_transmit() {
+            while let Some(d) = from.dtls.poll_transmit(now) {
                 self.datagrams += 1;
                 to.dtls.handle_receive(now, &d);
                 moved = true;

@@ -160,12 +160,12 @@ impl Node for App {
         self.peer.handle_timeout(now);
         self.drain();
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        if let Some(t) = self.peer.poll_transmit() {
+    fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        if let Some(t) = self.peer.poll_transmit(now) {
             return Some(t);
         }
         self.drain();
-        self.peer.poll_transmit()
+        self.peer.poll_transmit(now)
     }
     fn poll_timeout(&self) -> Option<Instant> {
         self.peer.poll_timeout()

@@ -198,7 +198,7 @@ impl App {
     }
 
     fn flush(&mut self) -> Result<(), String> {
-        while let Some(t) = self.peer.poll_transmit() {
+        while let Some(t) = self.peer.poll_transmit(self.now()) {
             // A datagram the path refuses is like a lost one: the protocols retransmit.
             let _ = self.socket.send_to(&t.contents, t.destination);
         }

@@ -282,7 +282,6 @@ pub fn dtls(data: &[u8]) {
             DtlsRole::Client,
             Some(vec![sc.fingerprint(FingerprintHash::Sha256)]),
             root.child("c", 0).stream(Stream::Dtls),
-            now,
         ),
         DtlsTransport::new(
             ctx,
@@ -290,7 +289,6 @@ pub fn dtls(data: &[u8]) {
             DtlsRole::Server,
             Some(vec![cc.fingerprint(FingerprintHash::Sha256)]),
             root.child("s", 0).stream(Stream::Dtls),
-            now,
         ),
     ];
     let mut input = data;
@@ -317,7 +315,7 @@ pub fn dtls(data: &[u8]) {
                 let corrupt = op >> 1 & 3 == 2;
                 let at = usize::from(input.first().copied().unwrap_or(0));
                 input = input.get(1..).unwrap_or_default();
-                while let Some(d) = sides[side].poll_transmit() {
+                while let Some(d) = sides[side].poll_transmit(now) {
                     // Real datagrams take the owned path (opened inside this buffer).
                     let mut d = bytes::BytesMut::from(&d[..]);
                     if corrupt && !d.is_empty() {
@@ -352,7 +350,7 @@ pub fn dtls(data: &[u8]) {
                     "a failed transport has no timer"
                 );
                 // Its fatal alert (RFC 5246 §7.2.2) may still be queued; nothing else.
-                while let Some(d) = s.poll_transmit() {
+                while let Some(d) = s.poll_transmit(now) {
                     assert_eq!(
                         d.first(),
                         Some(&21),
@@ -581,7 +579,7 @@ pub fn sctp_association(data: &[u8]) {
         let mut buf = bytes::BytesMut::new();
         for _ in 0..64 {
             let mut moved = false;
-            while a.poll_transmit_into(&mut buf) {
+            while a.poll_transmit_into(now, &mut buf) {
                 if buf.len() >= 8 && *tag == 0 {
                     let t = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
                     if t != 0 {
@@ -591,7 +589,7 @@ pub fn sctp_association(data: &[u8]) {
                 b.handle_packet(now, &buf);
                 moved = true;
             }
-            while b.poll_transmit_into(&mut buf) {
+            while b.poll_transmit_into(now, &mut buf) {
                 a.handle_packet(now, &buf);
                 moved = true;
             }
@@ -658,7 +656,7 @@ pub fn sctp_association(data: &[u8]) {
             }
             7 => {
                 // b's raw output is dropped (loss), then time passes.
-                while b.poll_transmit_into(&mut buf) {}
+                while b.poll_transmit_into(now, &mut buf) {}
                 now += Duration::from_millis(250);
                 a.handle_timeout(now);
                 b.handle_timeout(now);
@@ -741,11 +739,11 @@ const FUZZ_B: &str = "10.0.0.2:2000";
 fn fuzz_exchange(a: &mut crate::Peer, b: &mut crate::Peer, now: Instant, rounds: usize) {
     for _ in 0..rounds {
         let mut moved = false;
-        while let Some(t) = a.poll_transmit() {
+        while let Some(t) = a.poll_transmit(now) {
             b.handle_receive(now, t.as_datagram());
             moved = true;
         }
-        while let Some(t) = b.poll_transmit() {
+        while let Some(t) = b.poll_transmit(now) {
             a.handle_receive(now, t.as_datagram());
             moved = true;
         }
@@ -933,7 +931,7 @@ pub fn two_peers(data: &[u8]) {
         let mut wire: std::collections::VecDeque<(bool, Vec<u8>)> = Default::default();
         for &op in data {
             for (from_a, p) in [(true, &mut a), (false, &mut b)] {
-                while let Some(t) = p.poll_transmit() {
+                while let Some(t) = p.poll_transmit(now) {
                     hash.update(&t.contents);
                     if wire.len() < 1024 {
                         wire.push_back((from_a, t.contents.to_vec()));

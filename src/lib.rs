@@ -9,11 +9,21 @@
 //! that take the current time as an argument, output comes out of `poll_*` methods:
 //!
 //! ```text
-//! handle_receive(now, datagram)     a datagram arrived
-//! handle_timeout(now)               the deadline from poll_timeout has passed
-//! poll_transmit() -> Option<Transmit>
-//! poll_timeout()  -> Option<Instant>
+//! handle_receive(now, datagram)         a datagram arrived
+//! handle_timeout(now)                   the deadline from poll_timeout has passed
+//! poll_transmit(now) -> Option<Transmit>  what to send, now
+//! poll_timeout()     -> Option<Instant>
+//! poll_event()       -> Option<Event>
 //! ```
+//!
+//! Commands (`send_text`, `create_data_channel`, `add_local_address`, …) take no time. What a
+//! command starts is timed from the next call that carries one: a driver calls
+//! `poll_transmit(now)` with the current time after its commands, as after every `handle_*`,
+//! until it returns `None`, then waits for `poll_timeout` or a datagram. So a timer (SCTP's
+//! retransmission timer, a DTLS flight's, a STUN transaction's) never starts from a time older
+//! than the moment the packet it guards could leave, and a message's lifetime
+//! (`max_packet_life_time`) starts at the time given right after its `send`: however long the
+//! peer sat idle before the command. Any call order is valid.
 //!
 //! The crate never reads a clock, never draws ambient randomness, never spawns a thread and
 //! never touches a socket. Time enters only as `now: Instant`; randomness only from a seeded
@@ -50,7 +60,7 @@
 //!     let mut rx = BytesMut::with_capacity(64 * 1024); // datagrams are split off this
 //!     loop {
 //!         // Everything the peer wants sent, from the socket ICE chose (`t.source`: here our one).
-//!         while let Some(t) = peer.poll_transmit() {
+//!         while let Some(t) = peer.poll_transmit(Instant::now()) {
 //!             socket.send_to(&t.contents, t.destination)?;
 //!         }
 //!         // Everything it has to say.

@@ -394,7 +394,6 @@ impl World {
             setup.we_are,
             Some(trust),
             root.stream(Stream::Dtls),
-            start,
         );
         let mut w = World {
             start,
@@ -474,7 +473,7 @@ impl World {
 
     /// Moves everything both endpoints have to say onto the path or into the logs.
     fn pump(&mut self) {
-        while let Some(d) = self.ours.poll_transmit() {
+        while let Some(d) = self.ours.poll_transmit(self.now) {
             self.send(To::Dimpl, d.to_vec());
         }
         self.our_events

@@ -40,8 +40,8 @@ impl Node for DtlsNode {
         self.dtls.handle_timeout(now);
         self.drain(now);
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.dtls.poll_transmit().map(|contents| Transmit {
+    fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        self.dtls.poll_transmit(now).map(|contents| Transmit {
             source: self.local,
             destination: self.remote,
             protocol: Protocol::Udp,
@@ -84,7 +84,6 @@ fn scenario(
         DtlsRole::Client => DtlsRole::Server,
         DtlsRole::Server => DtlsRole::Client,
     };
-    let now = net.now();
     let ctx = DtlsContext::new(DtlsConfig::default());
     let node = |cert: &Certificate, role, trust, label: &str, local: &str, remote: &str| DtlsNode {
         dtls: DtlsTransport::new(
@@ -93,7 +92,6 @@ fn scenario(
             role,
             Some(trust),
             root.child(label, 0).stream(Stream::Dtls),
-            now,
         ),
         local: addr(local),
         remote: addr(remote),

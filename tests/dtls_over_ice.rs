@@ -66,7 +66,7 @@ impl Endpoint {
     }
 
     /// Applies what the remote description says to ICE, and starts DTLS once roles are known.
-    fn apply_remote(&mut self, ctx: &DtlsContext, now: Instant) {
+    fn apply_remote(&mut self, ctx: &DtlsContext) {
         let rt = self.jsep.remote_transport().expect("remote transport");
         self.ice.set_remote_credentials(rt.credentials.clone());
         self.ice.set_remote_lite(rt.ice_lite);
@@ -88,7 +88,6 @@ impl Endpoint {
                 role,
                 Some(rt.fingerprints),
                 self.rng.stream(Stream::Dtls),
-                now,
             ));
         }
     }
@@ -123,13 +122,13 @@ impl Node for Endpoint {
             d.handle_timeout(now);
         }
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
         if let Some(t) = self.ice.poll_transmit() {
             return Some(t);
         }
         // DTLS goes out on the selected pair only; until there is one its flights wait.
         let (local, remote) = self.ice.selected_pair()?;
-        let contents = self.dtls.as_mut()?.poll_transmit()?;
+        let contents = self.dtls.as_mut()?.poll_transmit(now)?;
         Some(Transmit {
             source: local,
             destination: remote,
@@ -187,9 +186,9 @@ fn session(seed: u64, loss: f64) -> (Network, HostId, HostId) {
             sdp: answer,
         })
         .unwrap();
-    answerer.apply_remote(&ctx, now);
+    answerer.apply_remote(&ctx);
     offerer.jsep.set_remote_sdp(SdpType::Answer, &text).unwrap();
-    offerer.apply_remote(&ctx, now);
+    offerer.apply_remote(&ctx);
 
     let a = net
         .add_host(

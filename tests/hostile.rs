@@ -411,7 +411,7 @@ mod sctp {
 
         fn step(&mut self) {
             let mut moved = false;
-            while let Some(w) = self.a.poll_transmit() {
+            while let Some(w) = self.a.poll_transmit(self.now) {
                 if let Ok(pk) = Packet::parse(&w, true) {
                     for c in pk.chunks() {
                         if let Ok(Chunk::Data(d)) = Chunk::parse(c) {
@@ -423,7 +423,7 @@ mod sctp {
                 self.last_ab = w;
                 moved = true;
             }
-            while let Some(w) = self.b.poll_transmit() {
+            while let Some(w) = self.b.poll_transmit(self.now) {
                 self.a.handle_packet(self.now, &w);
                 moved = true;
             }
@@ -479,7 +479,7 @@ mod sctp {
             out[8..12].copy_from_slice(&crc.to_le_bytes());
             self.b.handle_packet(self.now, &out);
             // Whatever b answers goes to a (a real association ignores what it cannot use).
-            while let Some(w) = self.b.poll_transmit() {
+            while let Some(w) = self.b.poll_transmit(self.now) {
                 self.a.handle_packet(self.now, &w);
             }
         }

@@ -56,7 +56,7 @@ fn two_hundred_clients_through_one_server_socket_demuxed_by_accepts() {
     while now < end && echoed.iter().any(|e| !e) {
         let mut moved = false;
         for i in 0..CLIENTS {
-            while let Some(t) = clients[i].poll_transmit() {
+            while let Some(t) = clients[i].poll_transmit(now) {
                 moved = true;
                 assert_eq!(t.destination, server_addr);
                 let d = t.as_datagram();
@@ -91,7 +91,7 @@ fn two_hundred_clients_through_one_server_socket_demuxed_by_accepts() {
                     server.send_text(m.id, &text).unwrap();
                 }
             }
-            while let Some(t) = server.poll_transmit() {
+            while let Some(t) = server.poll_transmit(now) {
                 moved = true;
                 let to = (0..CLIENTS)
                     .find(|&i| client_addr(i) == t.destination)

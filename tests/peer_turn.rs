@@ -327,7 +327,7 @@ struct Stranger {
 impl Node for Stranger {
     fn handle_receive(&mut self, _: Instant, _: Datagram<'_>) {}
     fn handle_timeout(&mut self, _: Instant) {}
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _: Instant) -> Option<Transmit> {
         self.out.pop()
     }
     fn poll_timeout(&self) -> Option<Instant> {

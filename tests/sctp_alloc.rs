@@ -66,7 +66,10 @@ fn run(size: usize, messages: usize, now: Instant) -> Counts {
             } else {
                 (&mut b, &mut a)
             };
-            while counted(|| from.poll_transmit_into(&mut buf), &mut by[1 + dir * 3]) {
+            while counted(
+                || from.poll_transmit_into(now, &mut buf),
+                &mut by[1 + dir * 3],
+            ) {
                 // The harness's own copy (what DTLS would hand over) is not counted.
                 let pkt = Bytes::copy_from_slice(&buf);
                 counted(|| to.handle_packet_bytes(now, &pkt), &mut by[2 + dir * 3]);

@@ -95,7 +95,7 @@ impl World {
         let now = self.now;
         let mut moved = false;
         // Ours → proto.
-        while let Some(pkt) = self.ours.poll_transmit() {
+        while let Some(pkt) = self.ours.poll_transmit(now) {
             moved = true;
             if self.lost() {
                 continue;

@@ -128,8 +128,8 @@ impl Node for SctpNode {
         self.assoc.handle_timeout(now);
         self.drain(now);
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.assoc.poll_transmit().map(|p| Transmit {
+    fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        self.assoc.poll_transmit(now).map(|p| Transmit {
             source: self.local,
             destination: self.remote,
             protocol: Protocol::Udp,

@@ -195,7 +195,7 @@ impl Node for Str0m {
         }
         self.drain();
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _: Instant) -> Option<Transmit> {
         self.out.pop_front()
     }
     fn poll_timeout(&self) -> Option<Instant> {

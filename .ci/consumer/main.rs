@@ -28,11 +28,11 @@ fn main() {
     let mut sent = false;
     for _ in 0..10_000 {
         let mut idle = true;
-        while let Some(t) = alice.poll_transmit() {
+        while let Some(t) = alice.poll_transmit(now) {
             bob.handle_receive(now, t.as_datagram());
             idle = false;
         }
-        while let Some(t) = bob.poll_transmit() {
+        while let Some(t) = bob.poll_transmit(now) {
             alice.handle_receive(now, t.as_datagram());
             idle = false;
         }

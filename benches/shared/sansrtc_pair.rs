@@ -71,7 +71,7 @@ impl Pair {
     /// Moves every datagram across; when nothing moved, jumps to the next deadline.
     pub fn step(&mut self) {
         let mut moved = false;
-        while let Some(t) = self.a.poll_transmit() {
+        while let Some(t) = self.a.poll_transmit(self.now) {
             self.datagrams += 1;
             self.b.handle_receive(self.now, t.as_datagram());
             moved = true;
@@ -83,7 +83,7 @@ impl Pair {
                 _ => {}
             }
         }
-        while let Some(t) = self.b.poll_transmit() {
+        while let Some(t) = self.b.poll_transmit(self.now) {
             self.datagrams += 1;
             self.a.handle_receive(self.now, t.as_datagram());
             moved = true;
@@ -127,13 +127,13 @@ impl Pair {
     pub fn idle_until(&mut self, until: Instant) {
         while self.now < until {
             let mut moved = false;
-            while let Some(t) = self.a.poll_transmit() {
+            while let Some(t) = self.a.poll_transmit(self.now) {
                 self.datagrams += 1;
                 self.b.handle_receive(self.now, t.as_datagram());
                 moved = true;
             }
             while self.b.poll_event().is_some() {}
-            while let Some(t) = self.b.poll_transmit() {
+            while let Some(t) = self.b.poll_transmit(self.now) {
                 self.datagrams += 1;
                 self.a.handle_receive(self.now, t.as_datagram());
                 moved = true;

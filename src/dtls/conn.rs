@@ -203,9 +203,15 @@ struct Handshake {
     next_send_seq: u16,
     flight: Vec<FlightMsg>,
     flight_timer: Option<Instant>,
+    /// The current flight's timer starts when its first datagram is taken (`poll_transmit`),
+    /// at that call's time: a flight made by a command (the client's first, created when the
+    /// description is applied) or waiting for a path never retransmits before it was sent.
+    arm_on_send: bool,
     rto: Duration,
     retries: usize,
-    deadline: Instant,
+    /// The handshake gives up at this time: `handshake_timeout` after the first call that
+    /// carried the time with a path to send on (`poll_transmit`) or a datagram.
+    deadline: Option<Instant>,
     /// Client: the cookie to echo.
     cookie: Vec<u8>,
     /// Client: the ClientHello's body minus the cookie, to resend with one.
@@ -295,7 +301,6 @@ impl Conn {
         cert_der: Vec<u8>,
         key: SigningKey,
         mut rng: Rng,
-        now: Instant,
     ) -> Self {
         let cookie_secret = rng.bytes::<32>();
         let step = match role {
@@ -317,9 +322,10 @@ impl Conn {
             next_send_seq: 0,
             flight: Vec::new(),
             flight_timer: None,
+            arm_on_send: false,
             rto: config.flight_start_rto,
             retries: 0,
-            deadline: now + config.handshake_timeout,
+            deadline: None,
             cookie: Vec::new(),
             hello: None,
             premaster: None,
@@ -353,7 +359,7 @@ impl Conn {
             counters: ConnCounters::default(),
         };
         if role == DtlsRole::Client {
-            c.client_hello(now);
+            c.client_hello();
         }
         c
     }
@@ -375,8 +381,24 @@ impl Conn {
         self.connected && !self.ended
     }
 
-    pub(crate) fn poll_transmit(&mut self) -> Option<Bytes> {
+    /// Starts the handshake's deadline at the first call that carries the time (see `deadline`).
+    fn start_deadline(&mut self, now: Instant) {
+        if let Some(hs) = self.hs.as_mut()
+            && hs.deadline.is_none()
+        {
+            hs.deadline = Some(now + self.config.handshake_timeout);
+        }
+    }
+
+    /// The next datagram, taken at `now` (the current flight's timer starts with its first).
+    pub(crate) fn poll_transmit(&mut self, now: Instant) -> Option<Bytes> {
+        self.start_deadline(now);
         let d = self.transmits.pop_front()?;
+        if let Some(hs) = self.hs.as_mut()
+            && std::mem::take(&mut hs.arm_on_send)
+        {
+            hs.flight_timer = Some(now + hs.rto);
+        }
         if self.ccs_datagram == Some(self.popped) {
             self.announced = true;
         }
@@ -409,7 +431,7 @@ impl Conn {
         if hs.step == Step::Done {
             return None;
         }
-        Some(hs.flight_timer.map_or(hs.deadline, |t| t.min(hs.deadline)))
+        [hs.flight_timer, hs.deadline].into_iter().flatten().min()
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
@@ -420,7 +442,7 @@ impl Conn {
         if hs.step == Step::Done {
             return;
         }
-        if now >= hs.deadline {
+        if hs.deadline.is_some_and(|d| now >= d) {
             self.end(ConnFailure::Timeout);
             return;
         }
@@ -433,7 +455,8 @@ impl Conn {
             // RFC 6347 §4.2.4.1: double the timer on each retransmission (capped: see
             // `DtlsConfig::flight_max_rto`).
             hs.rto = (hs.rto * 2).min(self.config.flight_max_rto);
-            hs.flight_timer = Some(now + hs.rto);
+            hs.flight_timer = None;
+            hs.arm_on_send = true;
             self.counters.flights_retransmitted += 1;
             self.send_flight();
         }
@@ -699,7 +722,7 @@ impl Conn {
 
     /// Starts a new flight: `msgs` replace the previous one, go out now, and the timer starts
     /// (unless this is the server's final flight, which only answers retransmissions).
-    fn start_flight(&mut self, now: Instant, msgs: Vec<FlightMsg>, timer: bool) {
+    fn start_flight(&mut self, msgs: Vec<FlightMsg>, timer: bool) {
         let hs = self
             .hs
             .as_mut()
@@ -707,7 +730,9 @@ impl Conn {
         hs.flight = msgs;
         hs.rto = self.config.flight_start_rto;
         hs.retries = 0;
-        hs.flight_timer = timer.then(|| now + hs.rto);
+        // The timer starts when the flight is taken to be sent (`poll_transmit`).
+        hs.flight_timer = None;
+        hs.arm_on_send = timer;
         self.send_flight();
     }
 
@@ -795,6 +820,7 @@ impl Conn {
     /// opened application data has been cut off and handed on.
     #[must_use]
     fn receive(&mut self, now: Instant, mut buf: BytesMut) -> BytesMut {
+        self.start_deadline(now);
         // Where the opened application data lies in `buf` (a reused list: no allocation).
         let mut plain = std::mem::take(&mut self.plain);
         let mut old_seen = false;
@@ -817,7 +843,7 @@ impl Conn {
                     let flow = self.plaintext_record(now, &h, &body, &mut old_seen);
                     // Messages are acted on record by record: the keys a later record of this
                     // datagram needs (the Finished after a ClientKeyExchange) come from them.
-                    self.process_messages(now);
+                    self.process_messages();
                     if matches!(flow, Flow::Stop) || self.ended {
                         return self.deliver(buf, plain);
                     }
@@ -851,7 +877,7 @@ impl Conn {
                         content::HANDSHAKE => {
                             let body = buf[a..b].to_vec();
                             self.handshake_record(now, 1, &body, &mut old_seen);
-                            self.process_messages(now);
+                            self.process_messages();
                             if self.ended {
                                 return self.deliver(buf, plain);
                             }
@@ -873,7 +899,7 @@ impl Conn {
         if self.ended {
             return rest;
         }
-        self.process_messages(now);
+        self.process_messages();
         // RFC 6347 §4.2.4: a retransmitted flight from the peer means ours was lost.
         if old_seen && !self.ended {
             let waiting = self.hs.as_ref().is_some_and(|h| !h.flight.is_empty());
@@ -937,7 +963,7 @@ impl Conn {
                         .as_ref()
                         .is_some_and(|hs| hs.step == Step::ClientHello)
                 {
-                    return self.server_hello_records(now, h, body);
+                    return self.server_hello_records(h, body);
                 }
                 self.handshake_record(now, 0, body, old_seen)
             }
@@ -1030,7 +1056,7 @@ impl Conn {
     }
 
     /// Delivers complete messages in order to the state machine.
-    fn process_messages(&mut self, now: Instant) {
+    fn process_messages(&mut self) {
         loop {
             let Some(hs) = self.hs.as_mut() else { return };
             if hs.step == Step::Done {
@@ -1039,7 +1065,7 @@ impl Conn {
             let Some((seq, ty, body)) = hs.reassembler.pop() else {
                 return;
             };
-            let r = self.on_message(now, seq, ty, &body);
+            let r = self.on_message(seq, ty, &body);
             if let Err((alert, reason)) = r {
                 self.fail(alert, reason);
                 return;
@@ -1050,14 +1076,14 @@ impl Conn {
         }
     }
 
-    fn on_message(&mut self, now: Instant, seq: u16, ty: u8, body: &[u8]) -> HsResult {
+    fn on_message(&mut self, seq: u16, ty: u8, body: &[u8]) -> HsResult {
         let step = self.hs.as_ref().map(|h| h.step).expect("checked by caller");
         let whole = whole_message(ty, seq, body);
         match (step, ty) {
             (Step::ServerHello, msg_type::HELLO_VERIFY_REQUEST) => {
                 let hvr = HelloVerifyRequest::parse(body)
                     .map_err(|_| (alert::DECODE_ERROR, "malformed HelloVerifyRequest"))?;
-                self.on_hello_verify(now, hvr);
+                self.on_hello_verify(hvr);
                 Ok(())
             }
             (Step::ServerHello, msg_type::SERVER_HELLO) => {
@@ -1095,7 +1121,7 @@ impl Conn {
                 self.add_transcript(&whole);
                 message::parse_empty(body)
                     .map_err(|_| (alert::DECODE_ERROR, "malformed ServerHelloDone"))?;
-                self.client_flight5(now)
+                self.client_flight5()
             }
             (Step::ServerFinished, msg_type::FINISHED) => {
                 let f = Finished::parse(body)
@@ -1122,12 +1148,12 @@ impl Conn {
                     .map_err(|_| (alert::DECODE_ERROR, "malformed Finished"))?;
                 self.check_finished(b"client finished", &f)?;
                 self.add_transcript(&whole);
-                self.server_flight6(now);
+                self.server_flight6();
                 Ok(())
             }
             (Step::ClientHello, msg_type::CLIENT_HELLO) => {
                 // A fragmented ClientHello (reassembled): the same as a whole one.
-                self.on_client_hello(now, seq, body, 0)
+                self.on_client_hello(seq, body, 0)
             }
             _ => Err((alert::UNEXPECTED_MESSAGE, "unexpected handshake message")),
         }
@@ -1161,7 +1187,7 @@ impl Conn {
         }
     }
 
-    fn client_hello(&mut self, now: Instant) {
+    fn client_hello(&mut self) {
         let random = id!(self).rng.bytes::<32>();
         let hello = ClientHello {
             version: DTLS1_2,
@@ -1179,7 +1205,6 @@ impl Conn {
         hs.hello = Some(hello);
         let whole = self.message(msg_type::CLIENT_HELLO, &body, true);
         self.start_flight(
-            now,
             vec![FlightMsg::Handshake {
                 epoch: 0,
                 bytes: whole,
@@ -1188,7 +1213,7 @@ impl Conn {
         );
     }
 
-    fn on_hello_verify(&mut self, now: Instant, hvr: HelloVerifyRequest) {
+    fn on_hello_verify(&mut self, hvr: HelloVerifyRequest) {
         let hs = self.hs_mut();
         if !hs.cookie.is_empty() || hvr.cookie.is_empty() {
             // RFC 6347 §4.2.1: one round; a second HelloVerifyRequest is ignored.
@@ -1205,7 +1230,6 @@ impl Conn {
         hs.hello = Some(hello);
         let whole = self.message(msg_type::CLIENT_HELLO, &body, true);
         self.start_flight(
-            now,
             vec![FlightMsg::Handshake {
                 epoch: 0,
                 bytes: whole,
@@ -1331,7 +1355,7 @@ impl Conn {
         Ok(())
     }
 
-    fn client_flight5(&mut self, now: Instant) -> HsResult {
+    fn client_flight5(&mut self) -> HsResult {
         let (premaster, public) = self.hs_mut().premaster.take().ok_or((
             alert::UNEXPECTED_MESSAGE,
             "ServerHelloDone before the key exchange",
@@ -1371,7 +1395,7 @@ impl Conn {
         }));
         self.hs_mut().step = Step::ServerFinished;
         self.write_epoch = 1;
-        self.start_flight(now, flight, true);
+        self.start_flight(flight, true);
         Ok(())
     }
 
@@ -1380,7 +1404,7 @@ impl Conn {
 
     /// A plaintext handshake record while waiting for a ClientHello: answered without keeping
     /// state until the ClientHello carries our cookie (RFC 6347 §4.2.1).
-    fn server_hello_records(&mut self, now: Instant, rec: &RecordHeader, mut body: &[u8]) -> Flow {
+    fn server_hello_records(&mut self, rec: &RecordHeader, mut body: &[u8]) -> Flow {
         while !body.is_empty() {
             let Ok((h, frag, rest)) = HandshakeHeader::parse(body) else {
                 self.counters.malformed += 1;
@@ -1392,9 +1416,7 @@ impl Conn {
                 continue;
             }
             if h.fragment_offset == 0 && h.fragment_length == h.length {
-                if let Err((alert, reason)) =
-                    self.on_client_hello(now, h.message_seq, frag, rec.seq)
-                {
+                if let Err((alert, reason)) = self.on_client_hello(h.message_seq, frag, rec.seq) {
                     self.fail(alert, reason);
                     return Flow::Stop;
                 }
@@ -1456,13 +1478,7 @@ impl Conn {
         c
     }
 
-    fn on_client_hello(
-        &mut self,
-        now: Instant,
-        seq: u16,
-        body: &[u8],
-        record_seq: u64,
-    ) -> HsResult {
+    fn on_client_hello(&mut self, seq: u16, body: &[u8], record_seq: u64) -> HsResult {
         // Before the cookie round trip nothing a ClientHello says can end the connection:
         // anyone able to forge the peer's address can send one. Failures are answered (an alert,
         // as stateless as the HelloVerifyRequest) and counted; after it they are fatal.
@@ -1623,7 +1639,7 @@ impl Conn {
         let hs = self.hs_mut();
         hs.share = Some(share);
         hs.step = Step::ClientCertificate;
-        self.start_flight(now, flight, true);
+        self.start_flight(flight, true);
         Ok(())
     }
 
@@ -1660,7 +1676,7 @@ impl Conn {
         Ok(())
     }
 
-    fn server_flight6(&mut self, now: Instant) {
+    fn server_flight6(&mut self) {
         let verify_data = self.finished_data(b"server finished");
         let mut body = Vec::with_capacity(12);
         Finished { verify_data }.encode(&mut body);
@@ -1675,7 +1691,7 @@ impl Conn {
         ];
         // RFC 6347 §4.2.4: the server's last flight has no timer; it is resent when the
         // client's flight arrives again.
-        self.start_flight(now, flight.clone(), false);
+        self.start_flight(flight.clone(), false);
         self.final_flight = Some(flight);
         self.complete();
     }

@@ -313,18 +313,10 @@ impl DtlsTransport {
         role: DtlsRole,
         remote_fingerprints: Option<Vec<Fingerprint>>,
         rng: Rng,
-        now: Instant,
     ) -> Self {
         let config = context.config.clone();
         let key = certificate.signing_key();
-        let conn = Conn::new(
-            role,
-            config.clone(),
-            certificate.der().to_vec(),
-            key,
-            rng,
-            now,
-        );
+        let conn = Conn::new(role, config.clone(), certificate.der().to_vec(), key, rng);
         let mut t = Self {
             conn,
             config,
@@ -473,9 +465,12 @@ impl DtlsTransport {
         self.state = DtlsState::Closed;
     }
 
-    /// The next datagram to send on the selected pair.
-    pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        let t = self.conn.poll_transmit()?;
+    /// The next datagram to send on the selected pair, taken at `now`: a handshake flight's
+    /// retransmission timer starts when its first datagram is taken, and the handshake's
+    /// deadline at the first call (DESIGN §3: nothing is timed from before the caller could
+    /// send it).
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Bytes> {
+        let t = self.conn.poll_transmit(now)?;
         self.stats.datagrams_out += 1;
         Some(t)
     }

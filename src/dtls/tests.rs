@@ -34,9 +34,8 @@ impl Pair {
             DtlsRole::Client,
             Some(client_fp.unwrap_or_else(|| fp(&sc))),
             rng(0),
-            now,
         );
-        let server = DtlsTransport::new(&ctx, &sc, DtlsRole::Server, Some(fp(&cc)), rng(1), now);
+        let server = DtlsTransport::new(&ctx, &sc, DtlsRole::Server, Some(fp(&cc)), rng(1));
         Self {
             client,
             server,
@@ -50,12 +49,12 @@ impl Pair {
         let end = self.now + until;
         while self.now <= end {
             let mut moved = false;
-            while let Some(d) = self.client.poll_transmit() {
+            while let Some(d) = self.client.poll_transmit(self.now) {
                 self.wire.push(d.clone());
                 self.server.handle_receive(self.now, &d);
                 moved = true;
             }
-            while let Some(d) = self.server.poll_transmit() {
+            while let Some(d) = self.server.poll_transmit(self.now) {
                 self.wire.push(d.clone());
                 self.client.handle_receive(self.now, &d);
                 moved = true;
@@ -197,9 +196,9 @@ fn fingerprints_arriving_late_hold_the_connection() {
     let rng = |i| RngRoot::from_seed(5).child("peer", i).stream(Stream::Dtls);
     let ctx = DtlsContext::new(DtlsConfig::default());
     let mut p = Pair {
-        client: DtlsTransport::new(&ctx, &cc, DtlsRole::Client, Some(fp(&sc)), rng(0), now),
+        client: DtlsTransport::new(&ctx, &cc, DtlsRole::Client, Some(fp(&sc)), rng(0)),
         // The server does not know the client's fingerprint yet (the answer is in flight).
-        server: DtlsTransport::new(&ctx, &sc, DtlsRole::Server, None, rng(1), now),
+        server: DtlsTransport::new(&ctx, &sc, DtlsRole::Server, None, rng(1)),
         now,
         wire: Vec::new(),
     };
@@ -279,8 +278,13 @@ fn rfc8122_strongest_hash_decides() {
 #[test]
 fn timer_contract() {
     let mut p = Pair::new(3, DtlsConfig::default(), None);
-    // The client's first flight is queued at construction, its timer armed from that `now`.
-    let first = p.client.poll_transmit().expect("ClientHello");
+    // The client's first flight is queued at construction; its timer starts when it is taken.
+    assert_eq!(
+        p.client.poll_timeout(),
+        None,
+        "no timer before the flight is sent"
+    );
+    let first = p.client.poll_transmit(p.now).expect("ClientHello");
     // Browsers' choice first: ECDHE-ECDSA-AES128-GCM-SHA256 (0xC02B), then AES-256, ChaCha20,
     // then the ECDHE-RSA suites.
     assert!(
@@ -297,11 +301,11 @@ fn timer_contract() {
     assert!(t > p.now);
     // Before the deadline: a no-op.
     p.client.handle_timeout(t - Duration::from_millis(1));
-    assert!(p.client.poll_transmit().is_none());
+    assert!(p.client.poll_transmit(p.now).is_none());
     assert_eq!(p.client.poll_timeout(), Some(t));
     // At it: the flight is retransmitted (same handshake message, new record sequence).
     p.client.handle_timeout(t);
-    let again = p.client.poll_transmit().expect("retransmission");
+    let again = p.client.poll_transmit(p.now).expect("retransmission");
     assert_eq!(again.len(), first.len());
     assert!(p.client.poll_timeout().unwrap() > t);
 }
@@ -358,12 +362,14 @@ fn handshake_timeout_fails_with_the_reason() {
         DtlsRole::Client,
         Some(fp(&c)),
         RngRoot::from_seed(15).stream(Stream::Dtls),
-        base(),
     );
     let mut sent = 0;
+    while t.poll_transmit(base()).is_some() {
+        sent += 1;
+    }
     while let Some(at) = t.poll_timeout() {
         t.handle_timeout(at);
-        while t.poll_transmit().is_some() {
+        while t.poll_transmit(at).is_some() {
             sent += 1;
         }
         assert!(at < base() + Duration::from_secs(60), "no endless timers");
@@ -424,11 +430,11 @@ fn send_with_seals_where_the_plaintext_was_written() {
             true
         });
         assert_eq!(sent, Ok(true));
-        let d = p.client.poll_transmit().unwrap();
+        let d = p.client.poll_transmit(p.now).unwrap();
         // 13-byte header, 8-byte explicit nonce (AES-GCM), plaintext, 16-byte tag.
         assert_eq!(d.len(), 13 + 8 + len + 16);
         assert_eq!(d.as_ptr() as usize + 13 + 8, at, "{len}: copied after fill");
-        assert!(p.client.poll_transmit().is_none());
+        assert!(p.client.poll_transmit(p.now).is_none());
 
         let buf = BytesMut::from(&d[..]);
         let range = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
@@ -457,7 +463,7 @@ fn send_with_seals_where_the_plaintext_was_written() {
             max: 1 << 14
         })
     );
-    assert!(p.client.poll_transmit().is_none());
+    assert!(p.client.poll_transmit(p.now).is_none());
     // A record refused takes no sequence number: the next one still opens at the peer.
     p.client.send(b"after").unwrap();
     p.run(Duration::from_millis(10));

@@ -8,7 +8,9 @@
 //! are pulled, on the selected pair.
 //!
 //! Any call order is valid. Commands queue their effects; output is produced when it is
-//! polled, so nothing ever has to be drained before the next command.
+//! polled, so nothing ever has to be drained before the next command. Commands carry no time:
+//! what they start (a retransmission timer, a message's lifetime, a STUN transaction) is timed
+//! from the next call that carries one, `poll_transmit(now)` or a `handle_*` (DESIGN §3).
 
 mod channels;
 #[cfg(test)]
@@ -165,7 +167,7 @@ pub enum CandidateError {
 /// bob.set_local_description(answer.clone()).unwrap();
 /// alice.set_remote_description(answer).unwrap();
 ///
-/// // Now shuttle poll_transmit() output to the other peer's handle_receive(), call
+/// // Now shuttle poll_transmit(now) output to the other peer's handle_receive(), call
 /// // handle_timeout() at poll_timeout(), and read poll_event() until Event::ChannelOpen(chat).
 /// # let _ = chat;
 /// ```
@@ -519,7 +521,6 @@ impl Peer {
             role,
             Some(rt.fingerprints.clone()),
             self.rng.stream(Stream::Dtls),
-            self.now,
         );
         let max_send = match rt.max_message_size {
             // RFC 8841 §6.1: 0 means the remote sets no limit; ours is the send buffer.
@@ -572,9 +573,9 @@ impl Peer {
                 continue;
             }
             let index = self.turn.len() as u64;
-            let mut client =
-                TurnClient::new(server, address, self.rng.derive("turn", index), self.now);
-            client.start(self.now);
+            // Started (its first Allocate sent) at the next `handle_timeout`, due at once: a
+            // command carries no time to start a retransmission schedule from (DESIGN §3).
+            let client = TurnClient::new(server, address, self.rng.derive("turn", index), self.now);
             self.turn.push(client);
         }
         self.drain_ice();
@@ -706,13 +707,14 @@ impl Peer {
         if let (Some(sctp), Some(dtls)) = (self.sctp.as_mut(), self.dtls.as_mut())
             && dtls.state() == DtlsState::Connected
         {
-            sctp.abort(self.now);
+            let now = self.now;
+            sctp.abort(now);
             let max = sctp.max_packet_len();
-            while let Ok(true) = dtls.send_with(max, |buf| sctp.poll_transmit_append(buf)) {}
+            while let Ok(true) = dtls.send_with(max, |buf| sctp.poll_transmit_append(now, buf)) {}
         }
         if let Some(dtls) = self.dtls.as_mut() {
             dtls.close();
-            while let Some(contents) = dtls.poll_transmit() {
+            while let Some(contents) = dtls.poll_transmit(self.now) {
                 if let Some((source, destination)) = pair {
                     self.transmits.push_back(Transmit {
                         source,
@@ -964,6 +966,9 @@ impl Peer {
         self.ice.handle_timeout(self.now);
         self.drain_ice();
         for c in &mut self.turn {
+            if !c.is_started() {
+                c.start(self.now);
+            }
             c.handle_timeout(self.now);
         }
         self.drain_turn();
@@ -1004,9 +1009,18 @@ impl Peer {
         }
     }
 
-    /// The next datagram to send.
+    /// The next datagram to send, at `now`.
+    ///
+    /// The driver contract (DESIGN §3): commands (`send_text`, `create_data_channel`,
+    /// `add_local_address`, …) carry no time; what they start is timed from the next call that
+    /// does. Call `poll_transmit(now)` with the current time after commands and after each
+    /// `handle_*` until it returns `None`, then wait for [`Peer::poll_timeout`]. Timers for
+    /// what goes out here (SCTP's T3-rtx, a DTLS flight's retransmission) start at `now`, and a
+    /// message's lifetime (`max_packet_life_time`) starts no earlier than the first call with
+    /// the time after its `send`: never at an older time the peer last saw.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        self.advance(now);
         let t = self.next_transmit()?;
         self.stats.datagrams_sent += 1;
         self.stats.bytes_sent += t.contents.len() as u64;
@@ -1040,7 +1054,7 @@ impl Peer {
         let (source, destination) = self.ice.selected_pair()?;
         let dtls = self.dtls.as_mut()?;
         loop {
-            if let Some(contents) = dtls.poll_transmit() {
+            if let Some(contents) = dtls.poll_transmit(self.now) {
                 return Some(Transmit {
                     source,
                     destination,
@@ -1055,8 +1069,9 @@ impl Peer {
             // RFC 8261 §5: one SCTP packet per DTLS record, written by SCTP straight into the
             // record's buffer and sealed there.
             let max = sctp.max_packet_len();
+            let now = self.now;
             if !matches!(
-                dtls.send_with(max, |buf| sctp.poll_transmit_append(buf)),
+                dtls.send_with(max, |buf| sctp.poll_transmit_append(now, buf)),
                 Ok(true)
             ) {
                 return None;
@@ -1089,7 +1104,17 @@ impl Peer {
             .as_ref()
             .filter(|_| self.sctp_started)
             .and_then(Association::poll_timeout);
-        let turn = self.turn.iter().filter_map(TurnClient::poll_timeout).min();
+        let turn = self
+            .turn
+            .iter()
+            .filter_map(|c| {
+                if c.is_started() {
+                    c.poll_timeout()
+                } else {
+                    Some(self.now)
+                }
+            })
+            .min();
         [self.ice.poll_timeout(), dtls, sctp, turn]
             .into_iter()
             .flatten()
@@ -1144,7 +1169,10 @@ impl Peer {
     fn maybe_gathering_complete(&mut self) {
         if self.ice_gathering_done
             && !self.gathering_complete
-            && !self.turn.iter().any(TurnClient::is_allocating)
+            && !self
+                .turn
+                .iter()
+                .any(|c| !c.is_started() || c.is_allocating())
         {
             self.gathering_complete = true;
             self.push_event(Event::GatheringComplete);
@@ -1341,8 +1369,8 @@ impl crate::sim::Node for Peer {
     fn handle_timeout(&mut self, now: Instant) {
         Peer::handle_timeout(self, now)
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        Peer::poll_transmit(self)
+    fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        Peer::poll_transmit(self, now)
     }
     fn poll_timeout(&self) -> Option<Instant> {
         Peer::poll_timeout(self)

@@ -50,11 +50,11 @@ impl Wire {
     /// with no deadline.
     fn step(&mut self) -> bool {
         let mut moved = false;
-        while let Some(t) = self.a.poll_transmit() {
+        while let Some(t) = self.a.poll_transmit(self.now) {
             self.b.handle_receive(self.now, t.as_datagram());
             moved = true;
         }
-        while let Some(t) = self.b.poll_transmit() {
+        while let Some(t) = self.b.poll_transmit(self.now) {
             self.a.handle_receive(self.now, t.as_datagram());
             moved = true;
         }
@@ -624,7 +624,7 @@ mod api_sequences {
                     }
                     Op::Deliver { count, drop_every } => {
                         for (i, s) in w.iter_mut().enumerate() {
-                            while let Some(t) = s.peer.poll_transmit() {
+                            while let Some(t) = s.peer.poll_transmit(now) {
                                 wire.push_back((i == 0, t));
                                 if wire.len() > 4096 {
                                     wire.pop_front();
@@ -653,7 +653,7 @@ mod api_sequences {
                         for _ in 0..steps {
                             let mut moved = false;
                             for i in 0..2 {
-                                while let Some(t) = w[i].peer.poll_transmit() {
+                                while let Some(t) = w[i].peer.poll_transmit(now) {
                                     w[1 - i].peer.handle_receive(now, t.as_datagram());
                                     moved = true;
                                 }

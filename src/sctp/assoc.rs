@@ -558,9 +558,12 @@ impl Association {
         self.caps.zero_checksum
     }
 
+    /// Every call that carries the time comes through here: what commands queued since the
+    /// last one (message lifetimes) starts now, never at an older time (DESIGN §3).
     fn advance(&mut self, now: Instant) {
         debug_assert!(now >= self.now, "time went backwards");
         self.now = self.now.max(now);
+        self.sender.stamp(self.now);
     }
 
     fn ms_since_epoch(&self) -> u64 {
@@ -726,7 +729,7 @@ impl Association {
                 max: self.cfg.max_send_message_bytes,
             });
         }
-        self.sender.enqueue(self.now, stream, ppid, data, opts)
+        self.sender.enqueue(stream, ppid, data, opts)
     }
 
     /// W3C `bufferedAmount`: bytes of `stream` queued and not yet sent.
@@ -1875,24 +1878,27 @@ impl Association {
         self.cfg.mtu
     }
 
-    /// The next packet to send (to be given to DTLS as application data).
+    /// The next packet to send (to be given to DTLS as application data), at `now`: timers it
+    /// needs (T3-rtx, RE-CONFIG, a heartbeat's RTT) start at `now`, never at an older time
+    /// (DESIGN §3: commands carry no time; the driver polls with the time right after them).
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Vec<u8>> {
         let mut buf = BytesMut::new();
-        self.poll_transmit_into(&mut buf).then(|| buf.to_vec())
+        self.poll_transmit_into(now, &mut buf).then(|| buf.to_vec())
     }
 
     /// Like [`Association::poll_transmit`], writing into `buf` (cleared first) so that the caller
     /// can reuse one buffer. Returns false when there is nothing to send.
-    pub fn poll_transmit_into(&mut self, buf: &mut BytesMut) -> bool {
+    pub fn poll_transmit_into(&mut self, now: Instant, buf: &mut BytesMut) -> bool {
         buf.clear();
-        self.poll_transmit_append(buf)
+        self.poll_transmit_append(now, buf)
     }
 
     /// Appends the next packet to `buf`, after what it already holds: the `Peer` hands it the
     /// DTLS record being written (header and nonce in place), so the packet is sealed where it
     /// was written. Returns false, with `buf` as it was, when there is nothing to send.
-    pub fn poll_transmit_append(&mut self, buf: &mut BytesMut) -> bool {
+    pub fn poll_transmit_append(&mut self, now: Instant, buf: &mut BytesMut) -> bool {
+        self.advance(now);
         let start = buf.len();
         if let Some(mut p) = self.out_packets.pop_front() {
             // Packets cut earlier (SACKs, control chunks) are small: copied into the caller's

@@ -26,7 +26,9 @@ pub struct SendOptions {
     /// retransmissions of any fragment.
     pub max_retransmits: Option<u16>,
     /// Partial reliability by time (W3C `maxPacketLifeTime`): abandon when not delivered within
-    /// this long of `send`.
+    /// this long of `send`. A command carries no time: the lifetime starts at the time of the
+    /// next call that does (`poll_transmit`, `handle_timeout`, `handle_packet`), which a driver
+    /// makes right after its commands (the driver contract, DESIGN §3).
     pub lifetime: Option<Duration>,
 }
 
@@ -215,6 +217,8 @@ pub(super) struct Sender {
     /// The stream at the front of `active` has started its turn (drawn its quantum).
     turn_started: bool,
     next_msg_id: u64,
+    /// Messages with a lifetime whose clock has not started yet (stream, message id).
+    unstamped: Vec<(u16, u64)>,
     queued_bytes: usize,
     /// The peer's cumulative TSN ack, unwrapped.
     cum: u64,
@@ -330,6 +334,7 @@ impl Sender {
             turn_started: false,
             current: None,
             next_msg_id: 0,
+            unstamped: Vec::new(),
             queued_bytes: 0,
             cum,
             next_tsn: cum + 1,
@@ -367,6 +372,7 @@ impl Sender {
         self.active = old.active;
         self.current = None;
         self.next_msg_id = old.next_msg_id;
+        self.unstamped = old.unstamped;
         self.queued_bytes = old.queued_bytes;
     }
 
@@ -404,10 +410,9 @@ impl Sender {
         self.streams.get(&id)
     }
 
-    /// Queues one message.
+    /// Queues one message. Its lifetime, if any, starts at the next [`Sender::stamp`].
     pub(super) fn enqueue(
         &mut self,
-        now: Instant,
         stream: u16,
         ppid: u32,
         data: Bytes,
@@ -432,7 +437,7 @@ impl Sender {
             ppid,
             data,
             opts,
-            expires: opts.lifetime.map(|l| now + l),
+            expires: None,
             offset: 0,
             mid: None,
             next_fsn: 0,
@@ -441,8 +446,28 @@ impl Sender {
             s.active = true;
             self.active.push_back(stream);
         }
+        if opts.lifetime.is_some() {
+            self.unstamped.push((stream, id));
+        }
         self.queued_bytes += len;
         Ok(())
+    }
+
+    /// Starts the lifetimes of messages queued since the last call at `now`, the first time the
+    /// association is told the time after their `send` (the driver contract: commands take no
+    /// time, so a lifetime never starts from a stale one). Bounded by the queued messages.
+    pub(super) fn stamp(&mut self, now: Instant) {
+        for (stream, id) in std::mem::take(&mut self.unstamped) {
+            let Some(s) = self.streams.get_mut(&stream) else {
+                continue;
+            };
+            // The newest messages are at the back.
+            if let Some(m) = s.queue.iter_mut().rev().find(|m| m.id == id)
+                && m.expires.is_none()
+            {
+                m.expires = m.opts.lifetime.map(|l| now + l);
+            }
+        }
     }
 
     /// Whether a stream has nothing queued (its reset request may go out).
@@ -1202,7 +1227,6 @@ mod tests {
         s.cwnd = 1 << 20;
         for i in 0..n {
             s.enqueue(
-                now,
                 0,
                 53,
                 Bytes::from(vec![i as u8; 1000]),

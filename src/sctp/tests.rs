@@ -84,13 +84,13 @@ impl Pair {
                 if self.prefix > 0 {
                     buf.clear();
                     buf.resize(self.prefix, 0xEE);
-                    if !assoc.poll_transmit_append(&mut buf) {
+                    if !assoc.poll_transmit_append(self.now, &mut buf) {
                         assert_eq!(&buf[..], &vec![0xEE; self.prefix][..], "buffer touched");
                         break;
                     }
                     assert!(buf[..self.prefix].iter().all(|&b| b == 0xEE));
                     let _ = buf.split_to(self.prefix);
-                } else if !assoc.poll_transmit_into(&mut buf) {
+                } else if !assoc.poll_transmit_into(self.now, &mut buf) {
                     break;
                 }
                 if self.keep_wire {
@@ -907,7 +907,9 @@ fn verification_tags_checksums_and_cookies_are_enforced() {
     // The same cookie unmodified but after Valid.Cookie.Life: Stale Cookie error (§5.1.5).
     fresh.handle_packet(p.now + Duration::from_secs(61), &echo);
     assert_eq!(fresh.state(), AssociationState::Closed);
-    let reply = fresh.poll_transmit().expect("a Stale Cookie error");
+    let reply = fresh
+        .poll_transmit(p.now + Duration::from_secs(61))
+        .expect("a Stale Cookie error");
     let pk = Packet::parse(&reply, false).unwrap();
     let c = pk.chunks().next().unwrap();
     assert_eq!(c.typ, typ::ERROR);
@@ -947,7 +949,7 @@ fn unknown_chunks_follow_their_upper_bits() {
         chunk::write_param(o, chunk::param::HEARTBEAT_INFO, &[9; 8])
     });
     p.b.handle_packet(p.now, &forge(&p.b, tag, &chunks));
-    let out = p.b.poll_transmit().unwrap();
+    let out = p.b.poll_transmit(p.now).unwrap();
     let pk = Packet::parse(&out, true).unwrap();
     let kinds: Vec<u8> = pk.chunks().map(|c| c.typ).collect();
     assert_eq!(
@@ -962,7 +964,7 @@ fn unknown_chunks_follow_their_upper_bits() {
         chunk::write_param(o, chunk::param::HEARTBEAT_INFO, &[9; 8])
     });
     p.b.handle_packet(p.now, &forge(&p.b, tag, &chunks));
-    let out = p.b.poll_transmit().unwrap();
+    let out = p.b.poll_transmit(p.now).unwrap();
     let pk = Packet::parse(&out, true).unwrap();
     let kinds: Vec<u8> = pk.chunks().map(|c| c.typ).collect();
     assert_eq!(kinds, [typ::HEARTBEAT_ACK]);
@@ -1020,10 +1022,10 @@ fn flow_control_stops_at_the_receivers_window() {
     let end = p.now + Duration::from_secs(5);
     while p.now < end {
         let mut buf = bytes::BytesMut::new();
-        while p.a.poll_transmit_into(&mut buf) {
+        while p.a.poll_transmit_into(p.now, &mut buf) {
             p.b.handle_packet(p.now, &buf);
         }
-        while p.b.poll_transmit_into(&mut buf) {
+        while p.b.poll_transmit_into(p.now, &mut buf) {
             p.a.handle_packet(p.now, &buf);
         }
         let Some(t) = [p.a.poll_timeout(), p.b.poll_timeout()]
@@ -1148,7 +1150,7 @@ fn bad_reconfig_sequence_numbers_are_answered_not_obeyed() {
     p.b.handle_packet(p.now, &forge(&p.b, tag, &request(0x1234)));
     p.b.handle_packet(p.now, &forge(&p.b, tag, &request(0x9999)));
     let mut results = Vec::new();
-    while let Some(w) = p.b.poll_transmit() {
+    while let Some(w) = p.b.poll_transmit(p.now) {
         for ch in Packet::parse(&w, true).unwrap().chunks() {
             if let Ok(Chunk::ReConfig(params)) = Chunk::parse(ch) {
                 for r in Chunk::reconfig_params(params) {
@@ -1505,10 +1507,10 @@ fn reading_a_full_window_sends_a_window_update() {
     // Deliver everything without letting b's application read.
     let mut buf = bytes::BytesMut::new();
     for _ in 0..20 {
-        while p.a.poll_transmit_into(&mut buf) {
+        while p.a.poll_transmit_into(p.now, &mut buf) {
             p.b.handle_packet(p.now, &buf);
         }
-        while p.b.poll_transmit_into(&mut buf) {
+        while p.b.poll_transmit_into(p.now, &mut buf) {
             p.a.handle_packet(p.now, &buf);
         }
         p.now += Duration::from_millis(250);
@@ -1517,9 +1519,14 @@ fn reading_a_full_window_sends_a_window_update() {
     }
     assert_eq!(p.a.stats().flight_bytes, 0);
     assert!(p.a.stats().peer_rwnd < 5_000, "{:?}", p.a.stats());
-    assert!(p.b.poll_transmit().is_none(), "nothing owed before reading");
+    assert!(
+        p.b.poll_transmit(p.now).is_none(),
+        "nothing owed before reading"
+    );
     assert!(matches!(p.b.poll_event(), Some(SctpEvent::Message(_))));
-    let update = p.b.poll_transmit().expect("a window update after reading");
+    let update =
+        p.b.poll_transmit(p.now)
+            .expect("a window update after reading");
     p.a.handle_packet(p.now, &update);
     assert!(p.a.stats().peer_rwnd >= 10_000, "{:?}", p.a.stats());
 }
@@ -1561,7 +1568,7 @@ fn reset_storm_events_are_bounded() {
             .write(o)
         });
         p.b.handle_packet(p.now, &forge(&p.b, tag, &c));
-        while p.b.poll_transmit().is_some() {}
+        while p.b.poll_transmit(p.now).is_some() {}
     }
     let mut n = 0;
     while p.b.poll_event().is_some() {
@@ -1825,7 +1832,7 @@ fn whole_messages_are_not_cut_to_fill_a_packet() {
             .unwrap();
     }
     let mut packets = Vec::new();
-    while let Some(pkt) = p.a.poll_transmit() {
+    while let Some(pkt) = p.a.poll_transmit(p.now) {
         packets.push(data_chunks(&pkt));
     }
     // flags & 3 == 3: BEGIN and END, a whole message in one chunk.
@@ -1845,7 +1852,7 @@ fn whole_messages_are_not_cut_to_fill_a_packet() {
         p.a.send(0, 53, payload(i, 100), SendOptions::default())
             .unwrap();
     }
-    let first = p.a.poll_transmit().map(|pkt| data_chunks(&pkt));
+    let first = p.a.poll_transmit(p.now).map(|pkt| data_chunks(&pkt));
     assert_eq!(
         first.map(|c| c.len()),
         Some(4),

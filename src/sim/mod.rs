@@ -864,6 +864,7 @@ impl Network {
         if self.dirty.is_empty() {
             return;
         }
+        let now = self.now;
         let mut dirty = std::mem::take(&mut self.dirty);
         // Drain in host order: the order nodes were touched in must not matter.
         dirty.sort_unstable();
@@ -872,7 +873,7 @@ impl Network {
             let slot = &mut self.hosts[host.index()];
             slot.dirty = false;
             while out.len() < MAX_TRANSMITS_PER_FLUSH {
-                match slot.node.poll_transmit() {
+                match slot.node.poll_transmit(now) {
                     Some(t) => out.push(t),
                     None => break,
                 }

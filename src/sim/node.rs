@@ -22,9 +22,10 @@ pub trait Node: Any {
     fn handle_receive(&mut self, now: Instant, datagram: Datagram<'_>);
     /// The deadline from `poll_timeout` has passed.
     fn handle_timeout(&mut self, now: Instant);
-    /// The next datagram to send. Its `source` picks the interface; an unspecified source IP
-    /// means the host's first interface of the destination's family.
-    fn poll_transmit(&mut self) -> Option<Transmit>;
+    /// The next datagram to send, at `now` (the time of the event just handled). Its `source`
+    /// picks the interface; an unspecified source IP means the host's first interface of the
+    /// destination's family.
+    fn poll_transmit(&mut self, now: Instant) -> Option<Transmit>;
     /// When `handle_timeout` should be called next.
     fn poll_timeout(&self) -> Option<Instant>;
 }
@@ -36,7 +37,7 @@ impl Node for StunServer {
     fn handle_timeout(&mut self, now: Instant) {
         StunServer::handle_timeout(self, now)
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit> {
         StunServer::poll_transmit(self)
     }
     fn poll_timeout(&self) -> Option<Instant> {
@@ -70,7 +71,7 @@ impl Node for Echo {
         });
     }
     fn handle_timeout(&mut self, _now: Instant) {}
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit> {
         self.queue.pop_front()
     }
     fn poll_timeout(&self) -> Option<Instant> {
@@ -215,7 +216,7 @@ impl Node for Probe {
         self.next_send = (self.remaining > 0).then(|| due + self.interval);
     }
 
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit> {
         self.queue.pop_front()
     }
 

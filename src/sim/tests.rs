@@ -10,7 +10,7 @@ struct Spinner;
 impl Node for Spinner {
     fn handle_receive(&mut self, _: Instant, _: Datagram<'_>) {}
     fn handle_timeout(&mut self, _: Instant) {}
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _: Instant) -> Option<Transmit> {
         None
     }
     fn poll_timeout(&self) -> Option<Instant> {
@@ -39,7 +39,7 @@ impl Node for Ticker {
         self.fired.push(now);
         self.next = Some(now + Duration::from_millis(10));
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _: Instant) -> Option<Transmit> {
         None
     }
     fn poll_timeout(&self) -> Option<Instant> {

@@ -289,6 +289,11 @@ impl TurnClient {
         self.channels.get(&peer).is_some_and(|c| c.bound)
     }
 
+    /// Whether [`TurnClient::start`] was called.
+    pub fn is_started(&self) -> bool {
+        self.state != State::Idle
+    }
+
     /// Sends the first Allocate (RFC 8656 §7.1).
     pub fn start(&mut self, now: Instant) {
         self.now = self.now.max(now);

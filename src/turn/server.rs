@@ -831,7 +831,7 @@ impl crate::sim::Node for TurnServer {
     fn handle_timeout(&mut self, now: Instant) {
         TurnServer::handle_timeout(self, now)
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit> {
         TurnServer::poll_transmit(self)
     }
     fn poll_timeout(&self) -> Option<Instant> {

@@ -90,7 +90,7 @@ impl Node for IceNode {
         self.agent.handle_timeout(now);
         self.drain(now);
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _: Instant) -> Option<Transmit> {
         self.agent
             .poll_transmit()
             .or_else(|| self.extra.pop_front())

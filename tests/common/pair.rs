@@ -159,7 +159,7 @@ impl Pair {
     pub fn deliver(&mut self) -> bool {
         let mut moved = false;
         self.events();
-        while let Some(t) = self.a.poll_transmit() {
+        while let Some(t) = self.a.poll_transmit(self.now) {
             moved = true;
             self.datagrams += 1;
             if self.keep_wire {
@@ -177,7 +177,7 @@ impl Pair {
             }
         }
         self.events();
-        while let Some(t) = self.b.poll_transmit() {
+        while let Some(t) = self.b.poll_transmit(self.now) {
             moved = true;
             self.datagrams += 1;
             if self.keep_wire {

@@ -180,11 +180,11 @@ impl Node for App {
         self.peer.handle_timeout(now);
         self.drain();
     }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        let t = self.peer.poll_transmit();
+    fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        let t = self.peer.poll_transmit(now);
         if t.is_none() {
             self.drain();
-            return self.peer.poll_transmit();
+            return self.peer.poll_transmit(now);
         }
         t
     }

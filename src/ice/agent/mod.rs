@@ -289,6 +289,8 @@ pub struct IceAgent {
     transactions: BTreeMap<TransactionId, Tx>,
     generation: u32,
     next_check: Option<Instant>,
+    /// Server-reflexive requests asked for by a command, sent at the next `handle_timeout`.
+    gathers_due: Vec<(usize, SocketAddr)>,
     gathering: bool,
     gathering_announced: bool,
     remote_end_of_candidates: bool,
@@ -332,6 +334,7 @@ impl IceAgent {
             transactions: BTreeMap::new(),
             generation: 0,
             next_check: None,
+            gathers_due: Vec::new(),
             gathering: false,
             gathering_announced: false,
             remote_end_of_candidates: false,
@@ -646,6 +649,7 @@ impl IceAgent {
         self.triggered.clear();
         self.transactions
             .retain(|_, t| matches!(t.kind, TxKind::Consent));
+        self.gathers_due.clear();
         if let Some(s) = &mut self.selected {
             s.pair = None;
         }
@@ -692,6 +696,7 @@ impl IceAgent {
     pub fn close(&mut self) {
         self.closed = true;
         self.transactions.clear();
+        self.gathers_due.clear();
         self.triggered.clear();
         self.next_check = None;
         self.next_consent = None;
@@ -733,6 +738,9 @@ impl IceAgent {
         let now = self.now;
         if self.closed {
             return;
+        }
+        for (base, server) in std::mem::take(&mut self.gathers_due) {
+            self.send_gather(base, server);
         }
         // Transactions: retransmit or give up.
         let due: Vec<TransactionId> = self
@@ -820,6 +828,9 @@ impl IceAgent {
             }
         };
         consider(self.next_check);
+        if !self.gathers_due.is_empty() {
+            consider(Some(self.now));
+        }
         // Deadlines that only re-evaluate the state are reported while still ahead: once passed,
         // every later input re-evaluates them anyway, and a past deadline would ask to be fired
         // forever.
@@ -1184,7 +1195,14 @@ impl IceAgent {
         self.next_consent = Some(now + jittered);
     }
 
+    /// Asks `server` for the reflexive address of local `base` at the next `handle_timeout`
+    /// (due at once): commands carry no time, so the request's retransmission schedule starts
+    /// from the time the driver gives next, never from an older one (DESIGN §3).
     fn start_gather(&mut self, base: usize, server: SocketAddr) {
+        self.gathers_due.push((base, server));
+    }
+
+    fn send_gather(&mut self, base: usize, server: SocketAddr) {
         let tid = TransactionId::random(&mut self.stun_rng);
         let mut m = Message::new(Class::Request, Method::BINDING, tid);
         m.attributes.push(Attribute::Fingerprint);
@@ -1218,6 +1236,7 @@ impl IceAgent {
                 .transactions
                 .values()
                 .any(|t| matches!(t.kind, TxKind::Gather { .. }))
+            && self.gathers_due.is_empty()
         {
             self.gathering = false;
             self.gathering_announced = true;
