@@ -36,7 +36,9 @@
 
 use bytes::{Bytes, BytesMut};
 use sansrtc::sdp::{Attribute, SdpType, SessionDescription};
-use sansrtc::{ChannelId, ChannelOptions, DatagramBuf, Event, Peer, PeerConfig, Protocol};
+use sansrtc::{
+    ChannelId, ChannelOptions, DatagramBuf, Event, IceGatheringState, Peer, PeerConfig, Protocol,
+};
 use sha2::{Digest, Sha256};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -599,7 +601,7 @@ fn setup(args: Args) -> Result<App, String> {
         }
         app.peer.handle_timeout(now);
         while let Some(e) = app.peer.poll_event() {
-            gathered |= e == Event::GatheringComplete;
+            gathered |= e == Event::IceGatheringStateChange(IceGatheringState::Complete);
         }
         if !gathered {
             app.io_step()?;

@@ -63,10 +63,13 @@ impl ChannelMessage {
 /// A candidate with the fields a W3C `RTCIceCandidateInit` carries besides the candidate line:
 /// the media section it belongs to (by mid and by m-line index) and the ICE username fragment of
 /// the generation it was gathered in (a restart starts a new one, RFC 8839 §5.4).
+///
+/// `candidate: None` is the end-of-candidates indication of that generation (W3C: an
+/// `RTCIceCandidate` whose `candidate` is the empty string; RFC 8838 §4.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IceCandidateInit {
-    /// The candidate (`candidate:...` without the `a=`).
-    pub candidate: SdpCandidate,
+    /// The candidate (`candidate:...` without the `a=`); `None`: end-of-candidates.
+    pub candidate: Option<SdpCandidate>,
     /// W3C `sdpMid`: the mid of the section (the BUNDLE tag section, which carries the one
     /// transport). `None` when unknown (a local candidate gathered before the first local
     /// description: the peer gathers as soon as it has an address).
@@ -82,10 +85,52 @@ impl IceCandidateInit {
     /// Just a candidate line, with no section or generation (as in old signaling protocols).
     pub fn new(candidate: SdpCandidate) -> Self {
         Self {
-            candidate,
+            candidate: Some(candidate),
             sdp_mid: None,
             sdp_m_line_index: None,
             username_fragment: None,
+        }
+    }
+
+    /// End-of-candidates for the generation with `username_fragment` in the section given.
+    pub fn end_of_candidates(
+        sdp_mid: Option<String>,
+        sdp_m_line_index: Option<u16>,
+        username_fragment: Option<String>,
+    ) -> Self {
+        Self {
+            candidate: None,
+            sdp_mid,
+            sdp_m_line_index,
+            username_fragment,
+        }
+    }
+
+    /// Whether this is the end-of-candidates indication (no candidate).
+    pub fn is_end_of_candidates(&self) -> bool {
+        self.candidate.is_none()
+    }
+}
+
+/// W3C `RTCIceGatheringState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IceGatheringState {
+    /// No local address yet: nothing to gather from.
+    New,
+    /// Gathering: reflexive and relayed candidates are being asked for.
+    Gathering,
+    /// Every candidate of this generation has been gathered (until an ICE restart or a new
+    /// local address).
+    Complete,
+}
+
+impl IceGatheringState {
+    /// The W3C name (`new`, `gathering`, `complete`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Gathering => "gathering",
+            Self::Complete => "complete",
         }
     }
 }
@@ -128,10 +173,12 @@ pub enum PeerFailure {
 pub enum Event {
     /// A local candidate to signal to the remote (trickle ICE, W3C `icecandidate`), with the
     /// section it belongs to and our ICE username fragment, as a browser's
-    /// `RTCIceCandidateInit` carries them.
+    /// `RTCIceCandidateInit` carries them. When gathering completes, the last one has no
+    /// candidate: end-of-candidates, to be signalled as well
+    /// ([`IceCandidateInit::is_end_of_candidates`]).
     LocalCandidate(IceCandidateInit),
-    /// Every local candidate has been gathered (W3C `icecandidate` with a null candidate).
-    GatheringComplete,
+    /// W3C `icegatheringstatechange` ([`crate::Peer::ice_gathering_state`]).
+    IceGatheringStateChange(IceGatheringState),
     /// W3C `iceconnectionstatechange`.
     IceConnectionStateChange(IceConnectionState),
     /// W3C `connectionstatechange`.

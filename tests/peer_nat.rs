@@ -118,7 +118,7 @@ fn cone_nats_with_stun_and_trickle() {
         // Trickled server-reflexive candidates were gathered and signalled.
         assert!(app(&net, a).log.iter().any(|(_, e)| matches!(
             e,
-            Event::LocalCandidate(c) if c.candidate.to_ice().is_some_and(|c| c.kind == CandidateKind::ServerReflexive)
+            Event::LocalCandidate(c) if c.candidate.as_ref().and_then(|c| c.to_ice()).is_some_and(|c| c.kind == CandidateKind::ServerReflexive)
         )));
         // The selected pair crosses the NATs (public addresses on the remote side).
         let (_, remote) = app(&net, a).peer.selected_pair().unwrap();

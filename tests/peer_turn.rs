@@ -13,7 +13,9 @@ use sansrtc::net::{Datagram, Protocol, Transmit};
 use sansrtc::rng::{RngRoot, Stream};
 use sansrtc::sim::{HostId, Interface, Limits, LinkChange, LinkConfig, NatConfig, Network, Node};
 use sansrtc::turn::{RestCredentials, TurnConfig, TurnCredentials, TurnServer, TurnServerConfig};
-use sansrtc::{ChannelOptions, Event, IceTransportPolicy, PeerConfig, PeerConnectionState};
+use sansrtc::{
+    ChannelOptions, Event, IceGatheringState, IceTransportPolicy, PeerConfig, PeerConnectionState,
+};
 use sha2::Digest;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -157,7 +159,7 @@ fn symmetric_nats_meet_only_through_turn() {
     for h in [a, b] {
         assert!(app(&net, h).log.iter().any(|(_, e)| matches!(
             e,
-            Event::LocalCandidate(c) if c.candidate.to_ice().is_some_and(|c| c.kind == CandidateKind::Relayed)
+            Event::LocalCandidate(c) if c.candidate.as_ref().and_then(|c| c.to_ice()).is_some_and(|c| c.kind == CandidateKind::Relayed)
         )));
         assert_eq!(app(&net, h).peer.stats().turn_allocations, 1);
     }
@@ -241,7 +243,7 @@ fn relay_policy_forces_a_relayed_pair_on_one_lan() {
         assert!(!sdp.contains("typ host"), "{sdp}");
         assert!(!app(&net, h).log.iter().any(|(_, e)| matches!(
             e,
-            Event::LocalCandidate(c) if c.candidate.to_ice().is_some_and(|c| c.kind != CandidateKind::Relayed)
+            Event::LocalCandidate(c) if c.candidate.as_ref().and_then(|c| c.to_ice()).is_some_and(|c| c.kind != CandidateKind::Relayed)
         )));
     }
 }
@@ -436,7 +438,7 @@ fn several_turn_servers_give_one_relayed_candidate_each() {
         app(n, h)
             .log
             .iter()
-            .any(|(_, e)| *e == Event::GatheringComplete)
+            .any(|(_, e)| *e == Event::IceGatheringStateChange(IceGatheringState::Complete))
     });
     let relayed: Vec<SocketAddr> = app(&net, h)
         .log
@@ -444,7 +446,8 @@ fn several_turn_servers_give_one_relayed_candidate_each() {
         .filter_map(|(_, e)| match e {
             Event::LocalCandidate(c) => c
                 .candidate
-                .to_ice()
+                .as_ref()
+                .and_then(|c| c.to_ice())
                 .filter(|c| c.kind == CandidateKind::Relayed),
             _ => None,
         })

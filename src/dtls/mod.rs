@@ -333,6 +333,14 @@ impl DtlsTransport {
         t
     }
 
+    /// The remote's certificate (DER) once verified against the remote description's
+    /// fingerprints (W3C `RTCDtlsTransport.getRemoteCertificates()`); `None` before.
+    pub fn remote_certificate(&self) -> Option<&[u8]> {
+        self.peer_cert
+            .as_deref()
+            .filter(|_| self.state == DtlsState::Connected)
+    }
+
     /// The state.
     pub fn state(&self) -> DtlsState {
         self.state
@@ -591,8 +599,10 @@ impl DtlsTransport {
                 });
                 self.events.extend(self.held.drain(..));
                 self.held_bytes = 0;
-                // Verified: the certificate has done its job (nothing asks for it later).
-                self.peer_cert = None;
+                // Kept (W3C `getRemoteCertificates`), at its size.
+                if let Some(c) = self.peer_cert.as_mut() {
+                    c.shrink_to_fit();
+                }
             }
             Err(e) => self.fail(e.into()),
         }

@@ -22,7 +22,10 @@ use crate::dtls::{
     Certificate, DtlsContext, DtlsEvent, DtlsRole, DtlsState, DtlsStats, DtlsTransport,
     FingerprintHash,
 };
-use crate::event::{ChannelCloseReason, Event, IceCandidateInit, PeerConnectionState, PeerFailure};
+use crate::event::{
+    ChannelCloseReason, Event, IceCandidateInit, IceGatheringState, PeerConnectionState,
+    PeerFailure,
+};
 use crate::ice::{IceAgent, IceConfig, IceConnectionState, IceEvent, IceStats};
 use crate::net::{Datagram, DatagramBuf, PacketKind, Protocol, Transmit};
 use crate::rng::{RngRoot, Stream};
@@ -195,6 +198,10 @@ pub struct Peer {
     state: PeerConnectionState,
     signaling: SignalingState,
     gathering_complete: bool,
+    /// W3C `iceGatheringState`, as last announced.
+    gathering_state: IceGatheringState,
+    /// W3C `canTrickleIceCandidates`: whether the remote description offered `trickle`.
+    remote_trickle: Option<bool>,
     /// A data section has been offered or answered: new channels need no negotiation.
     negotiated_data: bool,
     negotiation_pending: bool,
@@ -274,6 +281,8 @@ impl Peer {
             state: PeerConnectionState::New,
             signaling: SignalingState::Stable,
             gathering_complete: false,
+            gathering_state: IceGatheringState::New,
+            remote_trickle: None,
             negotiated_data: false,
             negotiation_pending: false,
             closed: false,
@@ -303,14 +312,105 @@ impl Peer {
         self.jsep.signaling_state()
     }
 
-    /// The local description in effect (pending, else current).
-    pub fn local_description(&self) -> Option<&Description> {
-        self.jsep.local_description()
+    /// W3C `localDescription`: the pending local description if there is one, else the
+    /// current one, with the candidates gathered since it was created (and
+    /// `a=end-of-candidates` once gathering is complete) added to the section that carries the
+    /// transport: what a non-trickle application sends once gathering is complete.
+    pub fn local_description(&self) -> Option<Description> {
+        self.jsep.local_description().map(|d| self.with_gathered(d))
     }
 
-    /// The remote description in effect (pending, else current).
+    /// W3C `currentLocalDescription`: the last answered local description, with the candidates
+    /// gathered since (as [`Peer::local_description`]).
+    pub fn current_local_description(&self) -> Option<Description> {
+        self.jsep
+            .current_local_description()
+            .map(|d| self.with_gathered(d))
+    }
+
+    /// W3C `pendingLocalDescription`: a local offer (or pranswer) not yet answered, with the
+    /// candidates gathered since.
+    pub fn pending_local_description(&self) -> Option<Description> {
+        self.jsep
+            .pending_local_description()
+            .map(|d| self.with_gathered(d))
+    }
+
+    /// W3C `remoteDescription`: the pending remote description if there is one, else the
+    /// current one, as it was applied (candidates added later with
+    /// [`Peer::add_ice_candidate`] go to ICE, not into this text).
     pub fn remote_description(&self) -> Option<&Description> {
         self.jsep.remote_description()
+    }
+
+    /// W3C `currentRemoteDescription`: the last answered remote description.
+    pub fn current_remote_description(&self) -> Option<&Description> {
+        self.jsep.current_remote_description()
+    }
+
+    /// W3C `pendingRemoteDescription`: a remote offer (or pranswer) not yet answered.
+    pub fn pending_remote_description(&self) -> Option<&Description> {
+        self.jsep.pending_remote_description()
+    }
+
+    /// `d` with the local candidates of the current ICE generation it lacks, and
+    /// end-of-candidates once gathering is complete, in the transport section (JSEP
+    /// RFC 9429 §4.1.9: the local description reflects the candidates gathered so far).
+    fn with_gathered(&self, d: &Description) -> Description {
+        use crate::sdp::Attribute;
+        let mut d = d.clone();
+        let ufrag = &self.ice.local_credentials().ufrag;
+        let Some(m) = d.sdp.media.iter_mut().find(|m| m.port != 0) else {
+            return d;
+        };
+        // A description of an older generation (before an ICE restart) keeps what it had.
+        let current = m
+            .attributes
+            .iter()
+            .chain(&d.sdp.attributes)
+            .any(|a| matches!(a, Attribute::IceUfrag(u) if u == ufrag));
+        if !current {
+            return d;
+        }
+        for c in self.ice.local_candidates() {
+            let c = SdpCandidate::from_ice(c);
+            if !m
+                .attributes
+                .iter()
+                .any(|a| matches!(a, Attribute::Candidate(x) if **x == c))
+            {
+                m.attributes.push(Attribute::Candidate(Box::new(c)));
+            }
+        }
+        if self.gathering_complete && !m.attributes.contains(&Attribute::EndOfCandidates) {
+            m.attributes.push(Attribute::EndOfCandidates);
+        }
+        d
+    }
+
+    /// W3C `canTrickleIceCandidates`: whether the remote can take trickled candidates
+    /// (`a=ice-options:trickle` in its description); `None` before a remote description.
+    pub fn can_trickle_ice_candidates(&self) -> Option<bool> {
+        self.remote_trickle
+    }
+
+    /// W3C `iceGatheringState`. Gathering starts with the first local address
+    /// ([`Peer::add_local_address`]) and again after an ICE restart.
+    pub fn ice_gathering_state(&self) -> IceGatheringState {
+        self.gathering_state
+    }
+
+    /// The remote's DTLS certificate (DER), once it matched the remote description's
+    /// fingerprint (W3C `RTCDtlsTransport.getRemoteCertificates()`).
+    pub fn remote_certificate(&self) -> Option<&[u8]> {
+        self.dtls.as_ref()?.remote_certificate()
+    }
+
+    /// W3C `RTCSctpTransport.maxMessageSize`: the largest message a channel can send, from the
+    /// remote's `a=max-message-size` (RFC 8841 §6; 0 there means no limit, and ours is the
+    /// send buffer then) once an answer set up the transport.
+    pub fn sctp_max_message_size(&self) -> Option<usize> {
+        self.sctp.as_ref().map(Association::max_message_size)
     }
 
     /// Our certificate (its fingerprint goes into every description).
@@ -478,8 +578,14 @@ impl Peer {
         {
             // RFC 8445 §9: the remote restarted ICE; restart ours so the answer carries new
             // credentials as well.
-            self.ice.restart(self.now);
+            self.restart_ice_agent();
         }
+        // W3C `canTrickleIceCandidates` (RFC 8840 §4.1.1: `a=ice-options:trickle`).
+        self.remote_trickle = Some(
+            rt.ice_options
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case("trickle")),
+        );
         self.ice.set_remote_credentials(rt.credentials.clone());
         self.ice.set_remote_lite(rt.ice_lite);
         for c in rt.candidates.iter().filter_map(SdpCandidate::to_ice) {
@@ -555,6 +661,7 @@ impl Peer {
         }
         self.gathering_complete = false;
         self.ice_gathering_done = false;
+        self.set_gathering_state(IceGatheringState::Gathering);
         self.ice.add_local_address(address);
         // A TURN allocation from this address on every server of its family.
         let servers: Vec<_> = self
@@ -632,10 +739,15 @@ impl Peer {
         if !matches {
             return Err(CandidateError::UnknownSection);
         }
-        if let crate::sdp::CandidateAddress::Name(name) = &init.candidate.address {
+        let Some(candidate) = &init.candidate else {
+            // RFC 8838 §4.4: end-of-candidates of the current generation.
+            self.end_of_candidates();
+            return Ok(());
+        };
+        if let crate::sdp::CandidateAddress::Name(name) = &candidate.address {
             return Err(CandidateError::NeedsResolution { name: name.clone() });
         }
-        self.add_parsed_candidate(&init.candidate)
+        self.add_parsed_candidate(candidate)
     }
 
     /// The mid and index of the section of our local description that carries the transport
@@ -689,12 +801,20 @@ impl Peer {
         if self.closed {
             return;
         }
-        self.ice.restart(self.now);
-        self.gathering_complete = false;
-        self.ice_gathering_done = false;
+        self.restart_ice_agent();
         self.queue_negotiation_needed();
         self.drain_ice();
         self.update_states();
+    }
+
+    /// A new ICE generation: new credentials, gathering again.
+    fn restart_ice_agent(&mut self) {
+        self.ice.restart(self.now);
+        self.gathering_complete = false;
+        self.ice_gathering_done = false;
+        if self.gathering_state != IceGatheringState::New {
+            self.set_gathering_state(IceGatheringState::Gathering);
+        }
     }
 
     /// W3C `close`: aborts SCTP, sends DTLS close_notify, stops ICE. Every channel closes.
@@ -1145,7 +1265,7 @@ impl Peer {
                 IceEvent::LocalCandidate(c) => {
                     let (sdp_mid, sdp_m_line_index) = self.local_transport_section();
                     let init = IceCandidateInit {
-                        candidate: SdpCandidate::from_ice(&c),
+                        candidate: Some(SdpCandidate::from_ice(&c)),
                         sdp_mid,
                         sdp_m_line_index,
                         username_fragment: Some(self.ice.local_credentials().ufrag.clone()),
@@ -1175,7 +1295,22 @@ impl Peer {
                 .any(|c| !c.is_started() || c.is_allocating())
         {
             self.gathering_complete = true;
-            self.push_event(Event::GatheringComplete);
+            // W3C (webrtc-pc §5.6, "finished gathering"): the end-of-candidates candidate,
+            // then the state change.
+            let (sdp_mid, sdp_m_line_index) = self.local_transport_section();
+            self.push_event(Event::LocalCandidate(IceCandidateInit::end_of_candidates(
+                sdp_mid,
+                sdp_m_line_index,
+                Some(self.ice.local_credentials().ufrag.clone()),
+            )));
+            self.set_gathering_state(IceGatheringState::Complete);
+        }
+    }
+
+    fn set_gathering_state(&mut self, state: IceGatheringState) {
+        if state != self.gathering_state {
+            self.gathering_state = state;
+            self.push_event(Event::IceGatheringStateChange(state));
         }
     }
 

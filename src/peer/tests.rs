@@ -811,13 +811,13 @@ fn candidates_carry_their_section_and_generation() {
 
     let fresh = |port: u16| {
         let mut c = init.clone();
-        c.candidate.port = port;
+        c.candidate.as_mut().expect("a candidate").port = port;
         c
     };
     // The current generation, the transport section: added.
     assert_eq!(w.b.add_ice_candidate(&fresh(40001)), Ok(()));
     // Without the fields: taken as current.
-    let bare = IceCandidateInit::new(fresh(40002).candidate);
+    let bare = IceCandidateInit::new(fresh(40002).candidate.unwrap());
     assert_eq!(w.b.add_ice_candidate(&bare), Ok(()));
     // Another generation (a ufrag from before a restart): refused and counted.
     let mut old = fresh(40003);
@@ -841,4 +841,141 @@ fn candidates_carry_their_section_and_generation() {
         w.b.add_ice_candidate(&by_index),
         Err(CandidateError::UnknownSection)
     );
+}
+
+/// W3C `iceGatheringState` and the end-of-candidates candidate: new → gathering with the first
+/// address → complete, the end-of-candidates `icecandidate` (no candidate, this generation's
+/// ufrag) just before the state change; an ICE restart gathers again under a new ufrag.
+#[test]
+fn gathering_state_and_end_of_candidates() {
+    let now = base();
+    let mut p = Peer::new(PeerConfig::new().seed(5).dtls_context(context()), now);
+    assert_eq!(p.ice_gathering_state(), IceGatheringState::New);
+    p.add_local_address("10.0.0.1:1000".parse().unwrap());
+    assert_eq!(p.ice_gathering_state(), IceGatheringState::Complete);
+    let events: Vec<Event> = std::iter::from_fn(|| p.poll_event()).collect();
+    let ufrag = p.ice.local_credentials().ufrag.clone();
+    let tail: Vec<&Event> = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::LocalCandidate(_) | Event::IceGatheringStateChange(_)
+            )
+        })
+        .collect();
+    assert_eq!(tail.len(), 4, "{events:?}");
+    assert_eq!(
+        tail[0],
+        &Event::IceGatheringStateChange(IceGatheringState::Gathering)
+    );
+    assert!(matches!(tail[1], Event::LocalCandidate(c) if c.candidate.is_some()));
+    assert_eq!(
+        tail[2],
+        &Event::LocalCandidate(IceCandidateInit::end_of_candidates(
+            None,
+            None,
+            Some(ufrag.clone())
+        ))
+    );
+    assert_eq!(
+        tail[3],
+        &Event::IceGatheringStateChange(IceGatheringState::Complete)
+    );
+    p.restart_ice();
+    let events: Vec<Event> = std::iter::from_fn(|| p.poll_event()).collect();
+    let new_ufrag = p.ice.local_credentials().ufrag.clone();
+    assert_ne!(new_ufrag, ufrag);
+    assert!(events.contains(&Event::IceGatheringStateChange(
+        IceGatheringState::Gathering
+    )));
+    assert!(events.iter().any(|e| matches!(e,
+        Event::LocalCandidate(c) if c.is_end_of_candidates()
+            && c.username_fragment.as_deref() == Some(new_ufrag.as_str()))));
+    assert_eq!(p.ice_gathering_state(), IceGatheringState::Complete);
+}
+
+/// W3C description getters: the local description reflects candidates gathered after it was
+/// created (what a non-trickle application sends), pending until answered, then current; the
+/// remote's likewise; `canTrickleIceCandidates` from the remote's ice-options.
+#[test]
+fn description_getters_follow_the_w3c_attributes() {
+    let now = base();
+    let mut a = Peer::new(PeerConfig::new().seed(8).dtls_context(context()), now);
+    let mut b = peer(9, "10.0.0.2:2000", now);
+    a.create_data_channel("x", Default::default()).unwrap();
+    let offer = a.create_offer().unwrap();
+    assert!(offer.sdp.media[0].candidates().next().is_none());
+    a.set_local_description(offer.clone()).unwrap();
+    assert!(a.current_local_description().is_none());
+    assert_eq!(a.can_trickle_ice_candidates(), None);
+    // Gathered after the offer was made: the getters show it, with end-of-candidates.
+    a.add_local_address("10.0.0.1:1000".parse().unwrap());
+    let pending = a.pending_local_description().expect("pending offer");
+    assert_eq!(Some(&pending), a.local_description().as_ref());
+    let m = &pending.sdp.media[0];
+    assert_eq!(m.candidates().count(), 1);
+    assert!(
+        m.attributes
+            .contains(&crate::sdp::Attribute::EndOfCandidates)
+    );
+    // Asked twice: nothing added twice.
+    assert_eq!(a.local_description(), Some(pending.clone()));
+
+    b.set_remote_sdp(SdpType::Offer, &pending.sdp.to_string())
+        .unwrap();
+    assert_eq!(b.can_trickle_ice_candidates(), Some(true));
+    assert!(b.pending_remote_description().is_some());
+    assert!(b.current_remote_description().is_none());
+    let answer = b.create_answer().unwrap();
+    b.set_local_description(answer.clone()).unwrap();
+    assert!(b.pending_remote_description().is_none());
+    assert!(b.current_remote_description().is_some());
+    assert!(b.current_local_description().is_some());
+    // An answer without `a=ice-options:trickle`: the remote cannot take trickled candidates.
+    let text = answer
+        .sdp
+        .to_string()
+        .replace("a=ice-options:trickle\r\n", "");
+    a.set_remote_sdp(SdpType::Answer, &text).unwrap();
+    assert_eq!(a.can_trickle_ice_candidates(), Some(false));
+    assert!(a.pending_local_description().is_none());
+    assert!(a.current_local_description().is_some());
+}
+
+/// The remote certificate once verified, the SCTP transport's max message size once set up,
+/// and end-of-candidates given through `add_ice_candidate`.
+#[test]
+fn transport_getters_and_remote_end_of_candidates() {
+    let mut w = Wire::new(21);
+    assert_eq!(w.a.remote_certificate(), None);
+    assert_eq!(w.a.sctp_max_message_size(), None);
+    // Negotiated with an answer that does not end b's candidates (a trickling answerer).
+    let offer = w.a.create_offer().unwrap();
+    w.a.set_local_description(offer.clone()).unwrap();
+    w.b.set_remote_description(offer).unwrap();
+    let answer = w.b.create_answer().unwrap();
+    w.b.set_local_description(answer.clone()).unwrap();
+    let text = answer.sdp.to_string().replace("a=end-of-candidates\r\n", "");
+    w.a.set_remote_sdp(SdpType::Answer, &text).unwrap();
+    w.run_until(|w| {
+        w.a.sctp.as_ref().is_some_and(Association::is_established)
+            && w.b.sctp.as_ref().is_some_and(Association::is_established)
+    });
+    assert_eq!(w.a.remote_certificate(), Some(w.b.certificate().der()));
+    assert_eq!(w.b.remote_certificate(), Some(w.a.certificate().der()));
+    // Both offer 256 KiB (JSEP's `a=max-message-size`).
+    assert_eq!(w.a.sctp_max_message_size(), Some(262_144));
+    let (mid, index) = w.b.local_transport_section();
+    let ufrag = w.b.ice.local_credentials().ufrag.clone();
+    // Another generation's end-of-candidates is refused; this one's is taken.
+    let old = IceCandidateInit::end_of_candidates(mid.clone(), index, Some("old".into()));
+    assert_eq!(
+        w.a.add_ice_candidate(&old),
+        Err(CandidateError::OtherGeneration)
+    );
+    assert!(!w.a.ice.remote_end_of_candidates());
+    let eoc = IceCandidateInit::end_of_candidates(mid, index, Some(ufrag));
+    assert_eq!(w.a.add_ice_candidate(&eoc), Ok(()));
+    assert!(w.a.ice.remote_end_of_candidates());
 }

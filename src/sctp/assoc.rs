@@ -732,6 +732,12 @@ impl Association {
         self.sender.enqueue(stream, ppid, data, opts)
     }
 
+    /// The largest message [`Association::send`] accepts (W3C `RTCSctpTransport.maxMessageSize`
+    /// when the association carries data channels).
+    pub fn max_message_size(&self) -> usize {
+        self.cfg.max_send_message_bytes
+    }
+
     /// W3C `bufferedAmount`: bytes of `stream` queued and not yet sent.
     pub fn buffered_amount(&self, stream: u16) -> usize {
         self.sender.stream_ref(stream).map_or(0, |s| s.buffered)

@@ -290,6 +290,16 @@ impl Jsep {
         self.current_remote.as_deref()
     }
 
+    /// The local offer or pranswer not yet answered.
+    pub fn pending_local_description(&self) -> Option<&Description> {
+        self.pending_local.as_deref()
+    }
+
+    /// The remote offer or pranswer not yet answered.
+    pub fn pending_remote_description(&self) -> Option<&Description> {
+        self.pending_remote.as_deref()
+    }
+
     /// Closes: every later command fails with [`SdpError::InvalidState`].
     pub fn close(&mut self) {
         self.state = SignalingState::Closed;

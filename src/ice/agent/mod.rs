@@ -627,6 +627,11 @@ impl IceAgent {
         true
     }
 
+    /// Whether the remote signalled end-of-candidates for the current generation.
+    pub fn remote_end_of_candidates(&self) -> bool {
+        self.remote_end_of_candidates
+    }
+
     /// The remote signalled end-of-candidates (RFC 8838 §4.4).
     pub fn end_of_remote_candidates(&mut self) {
         self.remote_end_of_candidates = true;
@@ -689,6 +694,8 @@ impl IceAgent {
         }
         self.gathering = true;
         self.gathering_announced = false;
+        // Without servers to ask, gathering is complete at once (as for a new address).
+        self.check_gathering_done();
         self.update_state();
     }
 
