@@ -112,6 +112,21 @@ impl IceCandidateInit {
     }
 }
 
+/// A STUN or TURN server failed us while gathering (W3C `RTCPeerConnectionIceErrorEvent`,
+/// `icecandidateerror`). Gathering goes on with the other servers and candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IceCandidateError {
+    /// W3C `address` and `port`: the local address the request went from.
+    pub local: std::net::SocketAddr,
+    /// W3C `url`: the server, as a `stun:` or `turn:` URI (RFC 7064, RFC 7065).
+    pub url: String,
+    /// W3C `errorCode`: the STUN error code (300-699), or 701 when the server did not answer.
+    pub error_code: u16,
+    /// W3C `errorText`: the server's reason phrase, or ours.
+    pub error_text: String,
+}
+
 /// W3C `RTCIceGatheringState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IceGatheringState {
@@ -179,6 +194,8 @@ pub enum Event {
     LocalCandidate(IceCandidateInit),
     /// W3C `icegatheringstatechange` ([`crate::Peer::ice_gathering_state`]).
     IceGatheringStateChange(IceGatheringState),
+    /// W3C `icecandidateerror`: a STUN or TURN server refused or did not answer.
+    IceCandidateError(IceCandidateError),
     /// W3C `iceconnectionstatechange`.
     IceConnectionStateChange(IceConnectionState),
     /// W3C `connectionstatechange`.

@@ -148,8 +148,8 @@ mod vecmap;
 pub use channel::{ChannelId, ChannelOptions};
 pub use config::{IceTransportPolicy, PeerConfig, PeerLimits, PeerSeed};
 pub use event::{
-    ChannelCloseReason, ChannelMessage, ChannelState, Event, IceCandidateInit, IceGatheringState,
-    PeerConnectionState, PeerFailure,
+    ChannelCloseReason, ChannelMessage, ChannelState, Event, IceCandidateError, IceCandidateInit,
+    IceGatheringState, PeerConnectionState, PeerFailure,
 };
 pub use net::{Datagram, DatagramBuf, PacketKind, Protocol, Transmit};
 pub use peer::{CandidateError, ChannelError, Peer, PeerDrops, PeerStats};

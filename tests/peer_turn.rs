@@ -14,7 +14,8 @@ use sansrtc::rng::{RngRoot, Stream};
 use sansrtc::sim::{HostId, Interface, Limits, LinkChange, LinkConfig, NatConfig, Network, Node};
 use sansrtc::turn::{RestCredentials, TurnConfig, TurnCredentials, TurnServer, TurnServerConfig};
 use sansrtc::{
-    ChannelOptions, Event, IceGatheringState, IceTransportPolicy, PeerConfig, PeerConnectionState,
+    ChannelOptions, Event, IceCandidateError, IceGatheringState, IceTransportPolicy, PeerConfig,
+    PeerConnectionState,
 };
 use sha2::Digest;
 use std::net::SocketAddr;
@@ -317,6 +318,18 @@ fn expired_credentials_are_refused() {
     for h in [a, b] {
         assert_eq!(app(&net, h).peer.stats().turn_failures, 1);
         assert_ne!(app(&net, h).state(), PeerConnectionState::Connected);
+        // W3C `icecandidateerror`: the server's 401, from the socket the Allocate left.
+        let errors: Vec<&IceCandidateError> = app(&net, h)
+            .log
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::IceCandidateError(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].error_code, 401);
+        assert!(errors[0].url.starts_with("turn:") && errors[0].url.ends_with("?transport=udp"));
     }
 }
 

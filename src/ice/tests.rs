@@ -493,3 +493,91 @@ fn check_rto_follows_the_checklist_length() {
     small.handle_timeout(now + Duration::from_millis(500));
     assert_eq!(small.poll_transmit().map(|t| t.contents), Some(first));
 }
+
+/// W3C `icecandidateerror` from a STUN server: an error response is reported with its code and
+/// reason; a server that never answers is reported as 701 once the transaction gives up. The
+/// requests of `add_local_address` go out at the next `handle_timeout` (a command carries no
+/// time to start their schedule from).
+#[test]
+fn gather_failures_are_reported() {
+    let now = base();
+    let refusing = a("192.0.2.1:3478");
+    let silent = a("192.0.2.2:3478");
+    let mut ag = IceAgent::new(
+        IceConfig {
+            stun_servers: vec![refusing, silent],
+            ..IceConfig::default()
+        },
+        &RngRoot::from_seed(3),
+        now,
+    );
+    ag.add_local_address(a(LOCAL));
+    assert!(ag.poll_transmit().is_none(), "nothing sent by the command");
+    assert_eq!(ag.poll_timeout(), Some(now), "due at once");
+    ag.handle_timeout(now);
+    let mut requests = Vec::new();
+    while let Some(t) = ag.poll_transmit() {
+        requests.push(t);
+    }
+    assert_eq!(requests.len(), 2);
+    let to_refusing = requests.iter().find(|t| t.destination == refusing).unwrap();
+    let tid = MessageView::parse(&to_refusing.contents)
+        .unwrap()
+        .transaction_id();
+    let mut m = Message::new(Class::ErrorResponse, Method::BINDING, tid);
+    m.attributes.push(Attribute::ErrorCode {
+        code: 420,
+        reason: "Unknown Attribute".into(),
+    });
+    ag.handle_receive(
+        now,
+        Datagram {
+            source: refusing,
+            destination: a(LOCAL),
+            protocol: Protocol::Udp,
+            contents: &m.to_bytes(),
+        },
+    );
+    let failures = |ag: &mut IceAgent| -> Vec<(SocketAddr, u16, String)> {
+        std::iter::from_fn(|| ag.poll_event())
+            .filter_map(|e| match e {
+                IceEvent::GatherFailed {
+                    local,
+                    server,
+                    code,
+                    reason,
+                } => {
+                    assert_eq!(local, a(LOCAL));
+                    Some((server, code, reason))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        failures(&mut ag),
+        [(refusing, 420, "Unknown Attribute".to_owned())]
+    );
+    // The silent one: retransmitted, then given up.
+    let mut reported = Vec::new();
+    let mut gathering_done = false;
+    while let Some(t) = ag.poll_timeout() {
+        if t > now + Duration::from_secs(120) {
+            break;
+        }
+        ag.handle_timeout(t);
+        while ag.poll_transmit().is_some() {}
+        for e in std::iter::from_fn(|| ag.poll_event()) {
+            match e {
+                IceEvent::GatherFailed { server, code, .. } => reported.push((server, code)),
+                IceEvent::GatheringComplete => gathering_done = true,
+                _ => {}
+            }
+        }
+        if gathering_done {
+            break;
+        }
+    }
+    assert_eq!(reported, [(silent, 701)]);
+    assert!(gathering_done);
+}

@@ -23,8 +23,8 @@ use crate::dtls::{
     FingerprintHash,
 };
 use crate::event::{
-    ChannelCloseReason, Event, IceCandidateInit, IceGatheringState, PeerConnectionState,
-    PeerFailure,
+    ChannelCloseReason, Event, IceCandidateError, IceCandidateInit, IceGatheringState,
+    PeerConnectionState, PeerFailure,
 };
 use crate::ice::{IceAgent, IceConfig, IceConnectionState, IceEvent, IceStats};
 use crate::net::{Datagram, DatagramBuf, PacketKind, Protocol, Transmit};
@@ -1276,6 +1276,21 @@ impl Peer {
                     self.ice_gathering_done = true;
                     self.maybe_gathering_complete();
                 }
+                IceEvent::GatherFailed {
+                    local,
+                    server,
+                    code,
+                    reason,
+                } => self.push_event(Event::IceCandidateError(IceCandidateError {
+                    local,
+                    url: format!("stun:{server}"),
+                    error_code: code,
+                    error_text: if reason.is_empty() && code == 701 {
+                        "STUN server did not answer".into()
+                    } else {
+                        reason
+                    },
+                })),
                 IceEvent::StateChange(_) => {} // summed up in update_states
                 IceEvent::SelectedPair { local, remote } => {
                     self.push_event(Event::SelectedPair { local, remote })
@@ -1323,7 +1338,17 @@ impl Peer {
                         self.ice
                             .add_relayed_candidate(relayed, mapped, host, server);
                     }
-                    TurnEvent::Failed(_) => self.stats.turn_failures += 1,
+                    TurnEvent::Failed(e) => {
+                        self.stats.turn_failures += 1;
+                        let c = &self.turn[i];
+                        let error = IceCandidateError {
+                            local: c.base(),
+                            url: format!("turn:{}?transport=udp", c.server()),
+                            error_code: e.code(),
+                            error_text: e.to_string(),
+                        };
+                        self.push_event(Event::IceCandidateError(error));
+                    }
                 }
             }
         }

@@ -956,7 +956,10 @@ fn transport_getters_and_remote_end_of_candidates() {
     w.b.set_remote_description(offer).unwrap();
     let answer = w.b.create_answer().unwrap();
     w.b.set_local_description(answer.clone()).unwrap();
-    let text = answer.sdp.to_string().replace("a=end-of-candidates\r\n", "");
+    let text = answer
+        .sdp
+        .to_string()
+        .replace("a=end-of-candidates\r\n", "");
     w.a.set_remote_sdp(SdpType::Answer, &text).unwrap();
     w.run_until(|w| {
         w.a.sctp.as_ref().is_some_and(Association::is_established)

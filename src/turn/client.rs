@@ -109,6 +109,24 @@ pub enum TurnError {
     BadPassword,
 }
 
+impl TurnError {
+    /// The STUN error code W3C's `icecandidateerror` reports for it: the server's (401, 437,
+    /// 441, 442, 486, 508, ...), 701 when the server did not answer (W3C's value for a server no
+    /// host candidate can reach), 401 for a password SASLprep refuses.
+    pub fn code(&self) -> u16 {
+        match self {
+            TurnError::Timeout => 701,
+            TurnError::Unauthorized | TurnError::BadPassword => 401,
+            TurnError::WrongCredentials => 441,
+            TurnError::UnsupportedTransport => 442,
+            TurnError::AllocationMismatch => 437,
+            TurnError::QuotaReached => 486,
+            TurnError::InsufficientCapacity => 508,
+            TurnError::Other(code) => *code,
+        }
+    }
+}
+
 /// What the client reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

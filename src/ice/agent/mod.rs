@@ -154,6 +154,19 @@ pub enum IceEvent {
         /// Whether we are now controlling.
         controlling: bool,
     },
+    /// A STUN server gave no reflexive address for `local` (W3C `icecandidateerror`): an error
+    /// response (its code and reason), or no answer at all (code 701, W3C's value for a server
+    /// no host candidate can reach, and an empty reason).
+    GatherFailed {
+        /// The local address the request went from.
+        local: SocketAddr,
+        /// The STUN server.
+        server: SocketAddr,
+        /// The STUN error code, or 701.
+        code: u16,
+        /// The server's reason phrase.
+        reason: String,
+    },
 }
 
 /// The state of a candidate pair (RFC 8445 §6.1.2.6).
@@ -775,6 +788,17 @@ impl IceAgent {
                 }
                 RetransmitAction::GiveUp => {
                     let tx = self.transactions.remove(&id).expect("present");
+                    if let TxKind::Gather { base, server } = tx.kind
+                        && let Some(l) = self.locals.get(base)
+                    {
+                        let local = l.cand.base;
+                        self.push_event(IceEvent::GatherFailed {
+                            local,
+                            server,
+                            code: 701,
+                            reason: String::new(),
+                        });
+                    }
                     if let TxKind::Check { pair, .. } = tx.kind
                         && !tx.cancelled
                         && tx.generation == self.generation

@@ -291,6 +291,23 @@ impl IceAgent {
         server: SocketAddr,
         symmetric: bool,
     ) {
+        let local = self.locals.get(base).map(|l| l.cand.base);
+        if view.class() == Class::ErrorResponse {
+            // W3C `icecandidateerror`: the server's error code and reason.
+            let (code, reason) = match view.decode(AttributeType::ERROR_CODE) {
+                Some(Ok(Attribute::ErrorCode { code, reason })) => (code, reason),
+                _ => (0, String::new()),
+            };
+            if let Some(local) = local {
+                self.push_event(IceEvent::GatherFailed {
+                    local,
+                    server,
+                    code,
+                    reason,
+                });
+            }
+            return;
+        }
         if !symmetric || view.class() != Class::SuccessResponse {
             return;
         }
