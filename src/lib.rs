@@ -141,6 +141,8 @@ pub mod turn;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 
+#[cfg(feature = "serde")]
+mod serde_impl;
 #[cfg(test)]
 mod test_util;
 mod vecmap;
