@@ -134,6 +134,7 @@ pub mod rng;
 pub mod sctp;
 pub mod sdp;
 pub mod sim;
+pub mod stats;
 pub mod stun;
 pub mod time;
 pub mod turn;

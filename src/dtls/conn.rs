@@ -141,6 +141,8 @@ pub(crate) enum ConnEvent {
     Connected {
         /// The SRTP profile, if use_srtp was negotiated.
         srtp: Option<(SrtpProfile, Vec<u8>)>,
+        /// The cipher suite's code point.
+        suite: u16,
     },
     /// Application data.
     Data(Bytes),
@@ -375,6 +377,10 @@ impl Conn {
 
     pub(crate) fn counters(&self) -> ConnCounters {
         self.counters
+    }
+
+    pub(crate) fn role(&self) -> DtlsRole {
+        self.role
     }
 
     pub(crate) fn is_connected(&self) -> bool {
@@ -1775,11 +1781,12 @@ impl Conn {
             );
             (p, material)
         });
+        let suite = hs.suite.expect("negotiated").id;
         self.connected = true;
         // Post-handshake memory: only the record layer stays (and a server's final flight).
         self.hs = None;
         self.id = None;
-        self.events.push_back(ConnEvent::Connected { srtp });
+        self.events.push_back(ConnEvent::Connected { srtp, suite });
     }
 }
 

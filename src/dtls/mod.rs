@@ -70,6 +70,16 @@ impl SrtpProfile {
         Self::Aes128CmSha1_32,
     ];
 
+    /// The IANA name (RFC 5764 §4.1.2, RFC 7714 §14.2; W3C `RTCTransportStats.srtpCipher`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AeadAes256Gcm => "AEAD_AES_256_GCM",
+            Self::AeadAes128Gcm => "AEAD_AES_128_GCM",
+            Self::Aes128CmSha1_80 => "AES_CM_128_HMAC_SHA1_80",
+            Self::Aes128CmSha1_32 => "AES_CM_128_HMAC_SHA1_32",
+        }
+    }
+
     /// The use_srtp code point.
     pub fn code(self) -> u16 {
         match self {
@@ -287,6 +297,10 @@ pub struct DtlsTransport {
     state: DtlsState,
     remote_fingerprints: Option<Vec<Fingerprint>>,
     peer_cert: Option<Vec<u8>>,
+    /// The negotiated cipher suite's code point.
+    cipher_suite: Option<u16>,
+    /// The negotiated DTLS-SRTP protection profile.
+    srtp_profile: Option<SrtpProfile>,
     handshake_done: bool,
     /// Events held back until the peer certificate is verified.
     held: VecDeque<DtlsEvent>,
@@ -323,6 +337,8 @@ impl DtlsTransport {
             state: DtlsState::Connecting,
             remote_fingerprints,
             peer_cert: None,
+            cipher_suite: None,
+            srtp_profile: None,
             handshake_done: false,
             held: VecDeque::new(),
             held_bytes: 0,
@@ -339,6 +355,31 @@ impl DtlsTransport {
         self.peer_cert
             .as_deref()
             .filter(|_| self.state == DtlsState::Connected)
+    }
+
+    /// The negotiated cipher suite's IANA name (W3C `RTCTransportStats.dtlsCipher`), once the
+    /// handshake completed.
+    pub fn cipher_suite(&self) -> Option<&'static str> {
+        Some(match self.cipher_suite? {
+            0xC02B => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            0xC02C => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            0xCCA9 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            0xC02F => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            0xC030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            0xCCA8 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            _ => return None,
+        })
+    }
+
+    /// The negotiated DTLS-SRTP protection profile (RFC 5764 §4.1.2), once the handshake
+    /// completed with one.
+    pub fn srtp_profile(&self) -> Option<SrtpProfile> {
+        self.srtp_profile
+    }
+
+    /// Our DTLS role.
+    pub fn role(&self) -> DtlsRole {
+        self.conn.role()
     }
 
     /// The state.
@@ -523,8 +564,10 @@ impl DtlsTransport {
                     self.peer_cert = Some(c);
                     self.verify();
                 }
-                ConnEvent::Connected { srtp } => {
+                ConnEvent::Connected { srtp, suite } => {
                     self.handshake_done = true;
+                    self.cipher_suite = Some(suite);
+                    self.srtp_profile = srtp.as_ref().map(|(p, _)| *p);
                     if let Some((profile, material)) = srtp {
                         self.report(DtlsEvent::KeyingMaterial { material, profile });
                     }

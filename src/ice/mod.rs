@@ -15,7 +15,8 @@ mod agent;
 pub mod candidate;
 
 pub use agent::{
-    Credentials, IceAgent, IceConfig, IceConnectionState, IceEvent, IceStats, PairState, PairView,
+    Credentials, IceAgent, IceConfig, IceConnectionState, IceEvent, IceStats, PairState, PairStats,
+    PairView,
 };
 pub use candidate::{Candidate, CandidateKind, candidate_priority, pair_priority};
 

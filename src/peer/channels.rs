@@ -67,6 +67,26 @@ struct Channel {
     low_threshold: usize,
     /// Deprecated PPID 52 / 54 pieces waiting for their final 51 / 53.
     partial: Option<BytesMut>,
+    counters: ChannelCounters,
+}
+
+/// W3C `RTCDataChannelStats` counters of one channel.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChannelCounters {
+    pub(crate) messages_sent: u64,
+    pub(crate) bytes_sent: u64,
+    pub(crate) messages_received: u64,
+    pub(crate) bytes_received: u64,
+}
+
+/// What the stats report says of one channel.
+pub(crate) struct ChannelReport<'a> {
+    pub(crate) id: ChannelId,
+    pub(crate) label: &'a str,
+    pub(crate) protocol: &'a str,
+    pub(crate) stream: Option<u16>,
+    pub(crate) state: ChannelState,
+    pub(crate) counters: ChannelCounters,
 }
 
 /// Every channel of one peer.
@@ -161,6 +181,7 @@ impl Channels {
                 remote_reset: false,
                 low_threshold: 0,
                 partial: None,
+                counters: ChannelCounters::default(),
             },
         );
         if let Some(s) = negotiated {
@@ -286,10 +307,33 @@ impl Channels {
             max_retransmits,
             lifetime,
         };
+        // W3C `bytesSent` counts the payload (an empty message is 0 bytes).
+        let payload = if ppid == ppid::STRING_EMPTY || ppid == ppid::BINARY_EMPTY {
+            0
+        } else {
+            data.len()
+        };
         sctp.send(stream, ppid, data, opts).map_err(|e| match e {
             SendError::TooLarge { len, max } => ChannelError::TooLarge { len, max },
             SendError::BufferFull => ChannelError::BufferFull,
             _ => ChannelError::NotOpen,
+        })?;
+        if let Some(c) = self.map.get_mut(&id) {
+            c.counters.messages_sent += 1;
+            c.counters.bytes_sent += payload as u64;
+        }
+        Ok(())
+    }
+
+    /// Every channel, for the stats report, in creation order.
+    pub(super) fn reports(&self) -> impl Iterator<Item = ChannelReport<'_>> {
+        self.map.iter().map(|(id, c)| ChannelReport {
+            id: *id,
+            label: &c.label,
+            protocol: &c.options.protocol,
+            stream: c.stream,
+            state: c.state,
+            counters: c.counters,
         })
     }
 
@@ -475,6 +519,8 @@ impl Channels {
                 return;
             }
         };
+        c.counters.messages_received += 1;
+        c.counters.bytes_received += data.len() as u64;
         events.push_back(Event::ChannelMessage(ChannelMessage { id, binary, data }));
     }
 
@@ -537,6 +583,7 @@ impl Channels {
                 remote_reset: false,
                 low_threshold: 0,
                 partial: None,
+                counters: ChannelCounters::default(),
             },
         );
         self.streams.insert(stream, id);

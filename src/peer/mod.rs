@@ -80,6 +80,9 @@ struct Counters {
     bytes_sent: u64,
     dropped: PeerDrops,
     turn_failures: u64,
+    channels_opened: u32,
+    channels_closed: u32,
+    selected_pair_changes: u32,
 }
 
 /// Counters and current values, cheap to read ([`Peer::stats`]).
@@ -421,6 +424,48 @@ impl Peer {
     /// The selected ICE pair (local, remote).
     pub fn selected_pair(&self) -> Option<(SocketAddr, SocketAddr)> {
         self.ice.selected_pair()
+    }
+
+    /// W3C `getStats()`: a report of typed entries (peer-connection, transport, candidate
+    /// pairs, local and remote candidates, certificates, data channels) with W3C ids and field
+    /// names, stamped `now`. It allocates; [`Peer::stats`] is the cheap flat read.
+    pub fn get_stats(&self, now: Instant) -> crate::stats::StatsReport {
+        let c = &self.stats;
+        let channels = self
+            .channels
+            .reports()
+            .map(|r| crate::stats::DataChannelStats {
+                id: crate::stats::channel_id(r.id),
+                channel: r.id,
+                label: r.label.to_owned(),
+                protocol: r.protocol.to_owned(),
+                data_channel_identifier: r.stream,
+                state: r.state,
+                messages_sent: r.counters.messages_sent,
+                bytes_sent: r.counters.bytes_sent,
+                messages_received: r.counters.messages_received,
+                bytes_received: r.counters.bytes_received,
+            })
+            .collect();
+        crate::stats::Sources {
+            now: now.max(self.now),
+            counters: (
+                c.datagrams_sent,
+                c.bytes_sent,
+                c.datagrams_received,
+                c.bytes_received,
+            ),
+            channels_opened: c.channels_opened,
+            channels_closed: c.channels_closed,
+            ice: &self.ice,
+            ice_state: self.ice_state,
+            dtls: self.dtls.as_ref(),
+            local_certificate: self.certificate.der(),
+            remote_ufrag: self.remote.as_ref().map(|r| r.credentials.ufrag.as_str()),
+            selected_pair_changes: c.selected_pair_changes,
+            channels,
+        }
+        .report()
     }
 
     /// Counters and current values.
@@ -1040,16 +1085,27 @@ impl Peer {
         // As in `route`: ICE sees the time (a DTLS datagram is never STUN).
         let _ = self.ice.handle_receive(self.now, d.as_datagram());
         let now = self.now;
-        self.receive_dtls(d.source, |dtls| dtls.handle_receive_buf(now, d.contents));
+        let (source, local, len) = (d.source, d.destination, d.contents.len());
+        self.receive_dtls(source, local, len, |dtls| {
+            dtls.handle_receive_buf(now, d.contents)
+        });
         self.update_states();
     }
 
-    /// A DTLS datagram from `source`, handed to the transport by `deliver`.
-    fn receive_dtls(&mut self, source: SocketAddr, deliver: impl FnOnce(&mut DtlsTransport)) {
+    /// A DTLS datagram from `source` to `local`, `len` bytes, handed to the transport by
+    /// `deliver`.
+    fn receive_dtls(
+        &mut self,
+        source: SocketAddr,
+        local: SocketAddr,
+        len: usize,
+        deliver: impl FnOnce(&mut DtlsTransport),
+    ) {
         if !self.known_source(source) {
             self.stats.dropped.dtls_unknown_source += 1;
             return;
         }
+        self.ice.count_data_received(local, source, len);
         let Some(dtls) = self.dtls.as_mut() else {
             self.stats.dropped.dtls_too_early += 1;
             return;
@@ -1069,7 +1125,9 @@ impl Peer {
         match PacketKind::of(d.contents) {
             Ok(PacketKind::Dtls) => {
                 let now = self.now;
-                self.receive_dtls(d.source, |dtls| dtls.handle_receive(now, d.contents));
+                self.receive_dtls(d.source, d.destination, d.contents.len(), |dtls| {
+                    dtls.handle_receive(now, d.contents)
+                });
             }
             _ => self.stats.dropped.unknown_protocol += 1,
         }
@@ -1175,6 +1233,7 @@ impl Peer {
         let dtls = self.dtls.as_mut()?;
         loop {
             if let Some(contents) = dtls.poll_transmit(self.now) {
+                self.ice.count_data_sent(contents.len());
                 return Some(Transmit {
                     source,
                     destination,
@@ -1205,6 +1264,11 @@ impl Peer {
     pub fn poll_event(&mut self) -> Option<Event> {
         loop {
             if let Some(e) = self.events.pop_front() {
+                match &e {
+                    Event::ChannelOpen(_) => self.stats.channels_opened += 1,
+                    Event::ChannelClosed { .. } => self.stats.channels_closed += 1,
+                    _ => {}
+                }
                 return Some(e);
             }
             let sctp = self.sctp.as_mut()?;
@@ -1293,6 +1357,7 @@ impl Peer {
                 })),
                 IceEvent::StateChange(_) => {} // summed up in update_states
                 IceEvent::SelectedPair { local, remote } => {
+                    self.stats.selected_pair_changes += 1;
                     self.push_event(Event::SelectedPair { local, remote })
                 }
                 _ => {}

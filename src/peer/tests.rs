@@ -982,3 +982,83 @@ fn transport_getters_and_remote_end_of_candidates() {
     assert_eq!(w.a.add_ice_candidate(&eoc), Ok(()));
     assert!(w.a.ice.remote_end_of_candidates());
 }
+
+/// `get_stats`: the W3C entries, linked by id, with the candidate pair's own counters (STUN
+/// round trips, checks, data bytes), both certificates and the channels' message counts.
+#[test]
+fn stats_report_has_the_w3c_entries() {
+    use crate::stats::{IceRole, Stats};
+    let mut w = Wire::new(31);
+    let chan = w.a.create_data_channel("chat", Default::default()).unwrap();
+    w.connect();
+    w.run_until(|w| w.a.channel_state(chan) == Some(crate::event::ChannelState::Open));
+    for _ in 0..3 {
+        w.a.send_text(chan, "hello").unwrap();
+    }
+    w.run_until(|w| {
+        w.events_b
+            .iter()
+            .filter(|e| matches!(e, Event::ChannelMessage(_)))
+            .count()
+            == 3
+    });
+    // Time for a consent check on the selected pair.
+    let until = w.now + Duration::from_secs(8);
+    w.run_until(|w| w.now >= until);
+    let r = w.a.get_stats(w.now);
+    let mut ids: Vec<&str> = r.iter().map(Stats::id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), r.len(), "ids are unique");
+    assert_eq!(r.peer_connection().unwrap().data_channels_opened, 1);
+    let t = r.transport().unwrap();
+    assert_eq!(t.ice_role, IceRole::Controlling, "the offerer controls");
+    assert_eq!(t.dtls_state, Some(DtlsState::Connected));
+    assert_eq!(t.tls_version.as_deref(), Some("FEFD"));
+    assert_eq!(
+        t.dtls_cipher.as_deref(),
+        Some("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
+    );
+    assert_eq!(t.bytes_sent, w.a.stats().bytes_sent);
+    assert_eq!(t.selected_candidate_pair_changes, 1);
+    // The selected pair: what its candidates and counters say.
+    let p = r.selected_candidate_pair().expect("a selected pair");
+    assert!(p.nominated);
+    assert_eq!(p.state, crate::ice::PairState::Succeeded);
+    assert!(p.requests_sent >= 1 && p.responses_received >= 1, "{p:?}");
+    assert!(p.consent_requests_sent >= 1, "{p:?}");
+    assert!(p.current_round_trip_time.is_some());
+    assert!(p.packets_sent > 0 && p.bytes_received > 0, "{p:?}");
+    let local = r
+        .local_candidates()
+        .find(|c| c.id == p.local_candidate_id)
+        .expect("the pair's local candidate has an entry");
+    assert_eq!(
+        std::net::SocketAddr::new(local.address, local.port),
+        w.a.selected_pair().unwrap().0
+    );
+    assert!(r.remote_candidates().any(|c| c.id == p.remote_candidate_id));
+    // Certificates: ours as in our SDP fingerprint, the remote's once verified.
+    let ours = r
+        .certificates()
+        .find(|c| c.id == t.local_certificate_id)
+        .unwrap();
+    let fp = w.a.certificate().fingerprint(FingerprintHash::Sha256);
+    let hex: Vec<String> = fp.bytes.iter().map(|b| format!("{b:02X}")).collect();
+    assert_eq!(ours.fingerprint, hex.join(":"));
+    let theirs = r
+        .certificates()
+        .find(|c| Some(&c.id) == t.remote_certificate_id.as_ref())
+        .unwrap();
+    assert_eq!(
+        theirs,
+        &crate::stats::certificate_stats(w.b.certificate().der())
+    );
+    assert_ne!(theirs.id, ours.id);
+    let d = r.data_channels().next().unwrap();
+    assert_eq!((d.label.as_str(), d.messages_sent, d.bytes_sent), ("chat", 3, 15));
+    let rb = w.b.get_stats(w.now);
+    let db = rb.data_channels().next().unwrap();
+    assert_eq!((db.messages_received, db.bytes_received), (3, 15));
+    assert_eq!(rb.transport().unwrap().ice_role, IceRole::Controlled);
+}

@@ -184,8 +184,22 @@ pub enum PairState {
     Failed,
 }
 
+impl PairState {
+    /// The W3C `RTCStatsIceCandidatePairState` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PairState::Frozen => "frozen",
+            PairState::Waiting => "waiting",
+            PairState::InProgress => "in-progress",
+            PairState::Succeeded => "succeeded",
+            PairState::Failed => "failed",
+        }
+    }
+}
+
 /// A read-only view of a pair, for tests and stats.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PairView {
     /// Local address (the base).
     pub local: SocketAddr,
@@ -197,6 +211,45 @@ pub struct PairView {
     pub state: PairState,
     /// Whether it is nominated.
     pub nominated: bool,
+    /// The local candidate.
+    pub local_candidate: Candidate,
+    /// The remote candidate.
+    pub remote_candidate: Candidate,
+    /// Whether data goes over it now.
+    pub selected: bool,
+    /// Its counters (W3C `RTCIceCandidatePairStats`).
+    pub stats: PairStats,
+}
+
+/// Counters of one candidate pair, with W3C `RTCIceCandidatePairStats`' meanings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PairStats {
+    /// Connectivity checks sent (first transmissions, not retransmissions).
+    pub requests_sent: u64,
+    /// Authenticated connectivity checks received on it.
+    pub requests_received: u64,
+    /// Success responses sent to them.
+    pub responses_sent: u64,
+    /// Success responses received to our checks and consent requests.
+    pub responses_received: u64,
+    /// Consent freshness requests sent (RFC 7675).
+    pub consent_requests_sent: u64,
+    /// The last STUN round trip measured on it (a request answered without a retransmission,
+    /// Karn's rule).
+    pub current_round_trip_time: Option<Duration>,
+    /// The sum of every round trip measured (`total / responses measured` is the mean).
+    pub total_round_trip_time: Duration,
+    /// Round trips measured.
+    pub round_trip_time_measurements: u64,
+    /// Data datagrams sent on it (not counting ICE's own STUN).
+    pub packets_sent: u64,
+    /// Their bytes.
+    pub bytes_sent: u64,
+    /// Data datagrams received on it.
+    pub packets_received: u64,
+    /// Their bytes.
+    pub bytes_received: u64,
 }
 
 /// Counters.
@@ -247,6 +300,7 @@ struct Pair {
     nominated: bool,
     /// Controlled: USE-CANDIDATE arrived before our own check on the pair succeeded (§7.3.1.5).
     nominate_on_success: bool,
+    stats: PairStats,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,6 +323,8 @@ struct Tx {
     /// RFC 8445 §7.3.1.4: a cancelled check is not retransmitted and its timeout does not fail
     /// the pair, but a response to it still counts.
     cancelled: bool,
+    /// When it was first sent (for the round trip of an answer to the first transmission).
+    sent_at: Instant,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,16 +471,59 @@ impl IceAgent {
 
     /// The checklist, for inspection.
     pub fn pairs(&self) -> Vec<PairView> {
+        let selected = self.selected.and_then(|s| s.pair);
         self.pairs
             .iter()
-            .map(|p| PairView {
+            .enumerate()
+            .map(|(i, p)| PairView {
                 local: self.locals[p.local].cand.base,
                 remote: self.remotes[p.remote].address,
                 priority: p.priority,
                 state: p.state,
                 nominated: p.nominated,
+                local_candidate: self.locals[p.local].cand.clone(),
+                remote_candidate: self.remotes[p.remote].clone(),
+                selected: selected == Some(i),
+                stats: p.stats,
             })
             .collect()
+    }
+
+    /// Counts a data datagram sent on the selected pair (the `Peer` sends data nowhere else).
+    pub fn count_data_sent(&mut self, bytes: usize) {
+        if let Some(p) = self
+            .selected
+            .and_then(|s| s.pair)
+            .and_then(|i| self.pairs.get_mut(i))
+        {
+            p.stats.packets_sent += 1;
+            p.stats.bytes_sent += bytes as u64;
+        }
+    }
+
+    /// Counts a data datagram received from `remote` on `local`.
+    pub fn count_data_received(&mut self, local: SocketAddr, remote: SocketAddr, bytes: usize) {
+        let i = match self.selected {
+            Some(s) if s.local == local && s.remote == remote => s.pair,
+            _ => self.find_pair(local, remote),
+        };
+        if let Some(p) = i.and_then(|i| self.pairs.get_mut(i)) {
+            p.stats.packets_received += 1;
+            p.stats.bytes_received += bytes as u64;
+        }
+    }
+
+    /// A STUN round trip measured on pair `i` (an answer to a first transmission).
+    fn sample_rtt(&mut self, i: usize, tx: &Tx) {
+        let rtt = self.now.saturating_duration_since(tx.sent_at);
+        if let Some(p) = self.pairs.get_mut(i) {
+            p.stats.responses_received += 1;
+            if tx.retransmit.transmissions() == 1 {
+                p.stats.current_round_trip_time = Some(rtt);
+                p.stats.total_round_trip_time += rtt;
+                p.stats.round_trip_time_measurements += 1;
+            }
+        }
     }
 
     /// Releases idle capacity: emptied transaction map, empty queues, and the spare room in the
@@ -975,6 +1074,7 @@ impl IceAgent {
                 valid_priority: None,
                 nominated: false,
                 nominate_on_success: false,
+                stats: PairStats::default(),
             };
             return;
         }
@@ -987,6 +1087,7 @@ impl IceAgent {
             valid_priority: None,
             nominated: false,
             nominate_on_success: false,
+            stats: PairStats::default(),
         });
     }
 
@@ -1140,6 +1241,7 @@ impl IceAgent {
             .clone();
         let bytes = Bytes::from(msg.to_bytes_with_key(key.as_bytes()));
         self.pairs[pair].state = PairState::InProgress;
+        self.pairs[pair].stats.requests_sent += 1;
         self.stats.checks_sent += 1;
         // RFC 8445 §14.3: RTO = MAX(500 ms, Ta·(Num-Waiting + Num-In-Progress)), so that with a
         // long checklist the retransmissions do not crowd out first checks of other pairs.
@@ -1168,6 +1270,7 @@ impl IceAgent {
                 priority,
                 generation: self.generation,
                 cancelled: false,
+                sent_at: now,
             },
         );
         self.push_transmit(Transmit {
@@ -1209,8 +1312,12 @@ impl IceAgent {
                 priority,
                 generation: self.generation,
                 cancelled: false,
+                sent_at: now,
             },
         );
+        if let Some(p) = sel.pair.and_then(|i| self.pairs.get_mut(i)) {
+            p.stats.consent_requests_sent += 1;
+        }
         self.push_transmit(Transmit {
             source: sel.local,
             destination: sel.remote,
@@ -1244,6 +1351,7 @@ impl IceAgent {
             Tx {
                 kind: TxKind::Gather { base, server },
                 retransmit: Retransmit::new(self.now, self.config.gather_retransmit),
+                sent_at: self.now,
                 source,
                 destination: server,
                 bytes: bytes.clone(),

@@ -172,6 +172,8 @@ impl IceAgent {
             self.stats.dropped_other += 1;
             return;
         };
+        self.pairs[pair].stats.requests_received += 1;
+        self.pairs[pair].stats.responses_sent += 1;
         if self.config.lite {
             // A lite agent selects what the controlling agent nominates (§8.2).
             if use_candidate {
@@ -247,6 +249,9 @@ impl IceAgent {
                 if symmetric && view.class() == Class::SuccessResponse {
                     self.consent_last_ok = Some(self.now);
                     self.consent_pending_since = None;
+                    if let Some(i) = self.find_pair(tx.source, tx.destination) {
+                        self.sample_rtt(i, &tx);
+                    }
                 }
             }
             TxKind::Check {
@@ -279,6 +284,7 @@ impl IceAgent {
                     }
                     return;
                 }
+                self.sample_rtt(pair, &tx);
                 self.on_check_success(view, pair, use_candidate, tx.priority);
             }
         }
