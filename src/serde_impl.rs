@@ -136,3 +136,197 @@ impl<'de> Deserialize<'de> for IceCandidateInit {
         })
     }
 }
+
+// ----- stats: W3C webrtc-stats JSON -----
+
+use crate::stats::{IceRole, Stats, StatsReport};
+use serde::ser::SerializeMap;
+
+/// W3C `RTCIceTransportState` names.
+fn ice_state_name(s: crate::ice::IceConnectionState) -> &'static str {
+    use crate::ice::IceConnectionState as I;
+    match s {
+        I::New => "new",
+        I::Checking => "checking",
+        I::Connected => "connected",
+        I::Completed => "completed",
+        I::Disconnected => "disconnected",
+        I::Failed => "failed",
+        I::Closed => "closed",
+    }
+}
+
+/// W3C `RTCDtlsTransportState` names (no transport yet: `new`).
+fn dtls_state_name(s: Option<crate::dtls::DtlsState>) -> &'static str {
+    use crate::dtls::DtlsState as D;
+    match s {
+        None => "new",
+        Some(D::Connecting) => "connecting",
+        Some(D::Connected) => "connected",
+        Some(D::Closed) => "closed",
+        Some(D::Failed) => "failed",
+    }
+}
+
+fn channel_state_name(s: crate::event::ChannelState) -> &'static str {
+    use crate::event::ChannelState as C;
+    match s {
+        C::Connecting => "connecting",
+        C::Open => "open",
+        C::Closing => "closing",
+        C::Closed => "closed",
+    }
+}
+
+/// Seconds, as W3C gives round-trip times.
+fn secs(d: std::time::Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// An entry only when there is a value (browsers leave out what they do not know).
+fn opt<M: SerializeMap, T: Serialize + ?Sized>(
+    m: &mut M,
+    key: &'static str,
+    value: Option<&T>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(v) => m.serialize_entry(key, v),
+        None => Ok(()),
+    }
+}
+
+/// One entry as `JSON.stringify` of a browser's stats object gives it: `id`, `type` and the
+/// W3C members in camelCase (round-trip times in seconds), members without a value left out.
+/// There is no `timestamp` member: the report's time is an `Instant`, which has no epoch.
+impl Serialize for Stats {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", self.id())?;
+        m.serialize_entry("type", self.type_name())?;
+        match self {
+            Stats::PeerConnection(p) => {
+                m.serialize_entry("dataChannelsOpened", &p.data_channels_opened)?;
+                m.serialize_entry("dataChannelsClosed", &p.data_channels_closed)?;
+            }
+            Stats::Transport(t) => {
+                m.serialize_entry("packetsSent", &t.packets_sent)?;
+                m.serialize_entry("packetsReceived", &t.packets_received)?;
+                m.serialize_entry("bytesSent", &t.bytes_sent)?;
+                m.serialize_entry("bytesReceived", &t.bytes_received)?;
+                m.serialize_entry(
+                    "iceRole",
+                    match t.ice_role {
+                        IceRole::Controlling => "controlling",
+                        IceRole::Controlled => "controlled",
+                    },
+                )?;
+                m.serialize_entry("iceLocalUsernameFragment", &t.ice_local_username_fragment)?;
+                m.serialize_entry("iceState", ice_state_name(t.ice_state))?;
+                m.serialize_entry("dtlsState", dtls_state_name(t.dtls_state))?;
+                opt(
+                    &mut m,
+                    "dtlsRole",
+                    t.dtls_role.map(|r| match r {
+                        crate::dtls::DtlsRole::Client => "client",
+                        crate::dtls::DtlsRole::Server => "server",
+                    }),
+                )?;
+                opt(&mut m, "tlsVersion", t.tls_version.as_ref())?;
+                opt(&mut m, "dtlsCipher", t.dtls_cipher.as_ref())?;
+                opt(&mut m, "srtpCipher", t.srtp_cipher.as_ref())?;
+                opt(
+                    &mut m,
+                    "selectedCandidatePairId",
+                    t.selected_candidate_pair_id.as_ref(),
+                )?;
+                m.serialize_entry(
+                    "selectedCandidatePairChanges",
+                    &t.selected_candidate_pair_changes,
+                )?;
+                m.serialize_entry("localCertificateId", &t.local_certificate_id)?;
+                opt(
+                    &mut m,
+                    "remoteCertificateId",
+                    t.remote_certificate_id.as_ref(),
+                )?;
+            }
+            Stats::CandidatePair(p) => {
+                m.serialize_entry("transportId", &p.transport_id)?;
+                m.serialize_entry("localCandidateId", &p.local_candidate_id)?;
+                m.serialize_entry("remoteCandidateId", &p.remote_candidate_id)?;
+                m.serialize_entry("state", p.state.as_str())?;
+                m.serialize_entry("nominated", &p.nominated)?;
+                m.serialize_entry("priority", &p.priority)?;
+                m.serialize_entry("packetsSent", &p.packets_sent)?;
+                m.serialize_entry("packetsReceived", &p.packets_received)?;
+                m.serialize_entry("bytesSent", &p.bytes_sent)?;
+                m.serialize_entry("bytesReceived", &p.bytes_received)?;
+                m.serialize_entry("totalRoundTripTime", &secs(p.total_round_trip_time))?;
+                opt(
+                    &mut m,
+                    "currentRoundTripTime",
+                    p.current_round_trip_time.map(secs).as_ref(),
+                )?;
+                m.serialize_entry("requestsReceived", &p.requests_received)?;
+                m.serialize_entry("requestsSent", &p.requests_sent)?;
+                m.serialize_entry("responsesReceived", &p.responses_received)?;
+                m.serialize_entry("responsesSent", &p.responses_sent)?;
+                m.serialize_entry("consentRequestsSent", &p.consent_requests_sent)?;
+            }
+            Stats::LocalCandidate(c) | Stats::RemoteCandidate(c) => {
+                m.serialize_entry("transportId", &c.transport_id)?;
+                m.serialize_entry("isRemote", &matches!(self, Stats::RemoteCandidate(_)))?;
+                m.serialize_entry("address", &c.address)?;
+                m.serialize_entry("ip", &c.address)?;
+                m.serialize_entry("port", &c.port)?;
+                m.serialize_entry(
+                    "protocol",
+                    match c.protocol {
+                        crate::net::Protocol::Udp => "udp",
+                        crate::net::Protocol::Tcp => "tcp",
+                    },
+                )?;
+                m.serialize_entry(
+                    "candidateType",
+                    crate::stats::candidate_type_name(c.candidate_type),
+                )?;
+                m.serialize_entry("priority", &c.priority)?;
+                m.serialize_entry("foundation", &c.foundation)?;
+                opt(&mut m, "relatedAddress", c.related_address.as_ref())?;
+                opt(&mut m, "relatedPort", c.related_port.as_ref())?;
+                opt(&mut m, "usernameFragment", c.username_fragment.as_ref())?;
+            }
+            Stats::Certificate(c) => {
+                m.serialize_entry("fingerprint", &c.fingerprint)?;
+                m.serialize_entry("fingerprintAlgorithm", &c.fingerprint_algorithm)?;
+                m.serialize_entry("base64Certificate", &c.base64_certificate)?;
+            }
+            Stats::DataChannel(d) => {
+                m.serialize_entry("label", &d.label)?;
+                m.serialize_entry("protocol", &d.protocol)?;
+                opt(
+                    &mut m,
+                    "dataChannelIdentifier",
+                    d.data_channel_identifier.as_ref(),
+                )?;
+                m.serialize_entry("state", channel_state_name(d.state))?;
+                m.serialize_entry("messagesSent", &d.messages_sent)?;
+                m.serialize_entry("bytesSent", &d.bytes_sent)?;
+                m.serialize_entry("messagesReceived", &d.messages_received)?;
+                m.serialize_entry("bytesReceived", &d.bytes_received)?;
+            }
+        }
+        m.end()
+    }
+}
+
+/// The report as an object of entries by id (`Object.fromEntries(await pc.getStats())`).
+impl Serialize for StatsReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.len()))?;
+        for e in self.iter() {
+            m.serialize_entry(e.id(), e)?;
+        }
+        m.end()
+    }
+}

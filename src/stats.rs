@@ -457,10 +457,7 @@ impl Sources<'_> {
             dtls_state: self.dtls.map(|d| d.state()),
             dtls_role: self.dtls.map(|d| d.role()),
             tls_version: connected.then(|| "FEFD".into()),
-            dtls_cipher: self
-                .dtls
-                .and_then(|d| d.cipher_suite())
-                .map(str::to_owned),
+            dtls_cipher: self.dtls.and_then(|d| d.cipher_suite()).map(str::to_owned),
             srtp_cipher: self
                 .dtls
                 .and_then(|d| d.srtp_profile())
@@ -511,7 +508,11 @@ impl Sources<'_> {
 }
 
 fn pair_id(local: &crate::ice::Candidate, remote: &crate::ice::Candidate) -> String {
-    format!("CP{}_{}", candidate_id(true, local), candidate_id(false, remote))
+    format!(
+        "CP{}_{}",
+        candidate_id(true, local),
+        candidate_id(false, remote)
+    )
 }
 
 /// The id of a data channel's entry.

@@ -3,9 +3,13 @@
 //! they are, and what we write has their shape.
 #![cfg(feature = "serde")]
 
+mod common;
+
+use common::pair::Pair;
 use sansrtc::IceCandidateInit;
 use sansrtc::sdp::{CandidateAddress, Description, SdpType};
 use serde_json::Value;
+use std::time::Duration;
 
 fn fixture(name: &str) -> String {
     let path = format!(
@@ -107,4 +111,92 @@ fn browser_candidates_parse_and_ours_are_byte_identical() {
     assert!(
         serde_json::from_str::<IceCandidateInit>(r#"{"candidate":"candidate:garbage"}"#).is_err()
     );
+}
+
+/// Our stats entries in JSON have the member names (and JSON types) of the same entries in
+/// Chromium's `getStats()`, every one of them; Chromium has more (timestamps, counters we do not
+/// keep yet) and those are listed, not silently ignored.
+#[test]
+fn stats_entries_have_the_browser_member_names() {
+    let mut p = Pair::with_seed(9, common::base());
+    p.a.send_text(p.channel, "hello").unwrap();
+    p.run_for(Duration::from_secs(8));
+    let ours: Value = serde_json::to_value(p.a.get_stats(p.now)).unwrap();
+    let ours = ours.as_object().unwrap();
+    for (ty, file, chrome_only) in [
+        (
+            "peer-connection",
+            "chrome_stats_peer_connection.json",
+            &["timestamp"][..],
+        ),
+        (
+            "transport",
+            "chrome_stats_transport.json",
+            &["timestamp", "srtpCipher"][..],
+        ),
+        (
+            "candidate-pair",
+            "chrome_stats_candidate_pair.json",
+            &[
+                "timestamp",
+                "bytesDiscardedOnSend",
+                "packetsDiscardedOnSend",
+                "lastPacketReceivedTimestamp",
+                "lastPacketSentTimestamp",
+                "writable",
+            ][..],
+        ),
+        (
+            "local-candidate",
+            "chrome_stats_local_candidate.json",
+            &["timestamp", "networkType"][..],
+        ),
+        (
+            "remote-candidate",
+            "chrome_stats_remote_candidate.json",
+            &["timestamp"][..],
+        ),
+        (
+            "certificate",
+            "chrome_stats_certificate.json",
+            &["timestamp"][..],
+        ),
+        (
+            "data-channel",
+            "chrome_stats_data_channel.json",
+            &["timestamp"][..],
+        ),
+    ] {
+        let chrome: Value = serde_json::from_str(&fixture(file)).unwrap();
+        let chrome = chrome.as_object().unwrap();
+        assert_eq!(chrome["type"], ty);
+        let entry = ours
+            .values()
+            .find(|e| e["type"] == ty)
+            .unwrap_or_else(|| panic!("no {ty} entry: {ours:?}"))
+            .as_object()
+            .unwrap();
+        assert_eq!(
+            entry["id"],
+            *ours.iter().find(|(_, e)| e["type"] == ty).unwrap().0
+        );
+        for (k, v) in entry {
+            let Some(theirs) = chrome.get(k) else {
+                panic!("{ty}: member {k} is not in Chromium's entry {chrome:?}");
+            };
+            let same_kind = matches!(
+                (v, theirs),
+                (Value::String(_), Value::String(_))
+                    | (Value::Number(_), Value::Number(_))
+                    | (Value::Bool(_), Value::Bool(_))
+            );
+            assert!(same_kind, "{ty}.{k}: ours {v}, Chromium's {theirs}");
+        }
+        for k in chrome.keys() {
+            assert!(
+                entry.contains_key(k) || chrome_only.contains(&k.as_str()),
+                "{ty}: Chromium's member {k} is missing from ours {entry:?}"
+            );
+        }
+    }
 }

@@ -1056,7 +1056,10 @@ fn stats_report_has_the_w3c_entries() {
     );
     assert_ne!(theirs.id, ours.id);
     let d = r.data_channels().next().unwrap();
-    assert_eq!((d.label.as_str(), d.messages_sent, d.bytes_sent), ("chat", 3, 15));
+    assert_eq!(
+        (d.label.as_str(), d.messages_sent, d.bytes_sent),
+        ("chat", 3, 15)
+    );
     let rb = w.b.get_stats(w.now);
     let db = rb.data_channels().next().unwrap();
     assert_eq!((db.messages_received, db.bytes_received), (3, 15));
