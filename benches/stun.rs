@@ -2,7 +2,7 @@
 //! FINGERPRINT checked), the full decode, and encode. `cargo bench --bench stun`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sansrtc::stun::{Message, MessageView};
+use sansrtc::stun::{MessageView, StunMessage};
 use std::hint::black_box;
 
 /// RFC 5769 §2.1.
@@ -27,14 +27,14 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("decode_rfc5769_request", |b| {
-        b.iter(|| Message::parse(black_box(&REQUEST)).expect("valid"))
+        b.iter(|| StunMessage::parse(black_box(&REQUEST)).expect("valid"))
     });
-    let msg = Message::parse(&REQUEST).expect("valid");
+    let msg = StunMessage::parse(&REQUEST).expect("valid");
     let mut out = Vec::with_capacity(256);
     g.bench_function("encode_rfc5769_request", |b| {
         b.iter(|| {
             out.clear();
-            black_box(&msg).encode(&mut out);
+            black_box(&msg).encode(&mut out).unwrap();
             out.len()
         })
     });

@@ -35,7 +35,7 @@
 )]
 
 use bytes::{Bytes, BytesMut};
-use sansrtc::sdp::{Attribute, SdpType, SessionDescription};
+use sansrtc::sdp::{SdpAttribute, SdpType, SessionDescription};
 use sansrtc::{
     ChannelId, ChannelOptions, DatagramBuf, Event, IceGatheringState, Peer, PeerConfig, Protocol,
 };
@@ -143,7 +143,7 @@ fn remote_sdp(text: &str, loopback_only: bool) -> Result<String, String> {
     let mut sdp = SessionDescription::parse(text).map_err(|e| format!("remote SDP: {e}"))?;
     for m in &mut sdp.media {
         m.attributes.retain(|a| match a {
-            Attribute::Candidate(c) => c.to_ice().is_some_and(|c| c.address.ip().is_loopback()),
+            SdpAttribute::Candidate(c) => c.to_ice().is_some_and(|c| c.address.ip().is_loopback()),
             _ => true,
         });
     }
@@ -615,11 +615,11 @@ fn setup(args: Args) -> Result<App, String> {
                     .map_err(|e| format!("create chat: {e}"))?,
             );
             if app.args.full {
-                let o = |ordered, max_retransmits, life: Option<u64>| ChannelOptions {
-                    ordered,
-                    max_retransmits,
-                    max_packet_life_time: life.map(Duration::from_millis),
-                    ..ChannelOptions::default()
+                let o = |ordered, max_retransmits, life: Option<u64>| {
+                    let mut o = ChannelOptions::new().ordered(ordered);
+                    o.max_retransmits = max_retransmits;
+                    o.max_packet_life_time = life.map(Duration::from_millis);
+                    o
                 };
                 for (label, opts) in [
                     ("kinds", o(true, None, None)),

@@ -73,6 +73,7 @@ impl std::fmt::Debug for PeerSeed {
 /// How a [`crate::Peer`] is set up. `PeerConfig::default()` is a full ICE agent without STUN
 /// servers, seeded from the operating system; [`PeerConfig::seed`] makes it reproducible.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct PeerConfig {
     /// Seed of every random draw (ICE credentials, transaction ids, DTLS randoms and keys, the
     /// certificate, SCTP tags): the same seed and inputs give the same bytes. `None` (the

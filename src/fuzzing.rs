@@ -6,7 +6,7 @@
 use crate::ice::{Candidate, CandidateKind, Credentials, IceAgent, IceConfig};
 use crate::net::{Datagram, Protocol};
 use crate::rng::RngRoot;
-use crate::stun::{Attribute, Class, Message, MessageView, Method, TransactionId};
+use crate::stun::{Class, MessageView, Method, StunAttribute, StunMessage, TransactionId};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ pub fn stun(data: &[u8]) {
     let Ok(view) = view else {
         // Nothing the view rejects may decode.
         assert!(
-            Message::parse(data).is_err(),
+            StunMessage::parse(data).is_err(),
             "view rejects what decode accepts"
         );
         return;
@@ -25,15 +25,15 @@ pub fn stun(data: &[u8]) {
     let _ = view.unknown_comprehension_required();
     let _ = view.verify_integrity(b"fuzz");
     if let Ok(message) = view.to_message() {
-        let bytes = message.to_bytes();
+        let bytes = message.to_bytes().unwrap();
         assert_eq!(
             bytes.len(),
             message.encoded_len(),
             "encoded_len agrees with encode"
         );
-        let again = Message::parse(&bytes).expect("what we encode parses");
+        let again = StunMessage::parse(&bytes).expect("what we encode parses");
         assert_eq!(again, message, "round trip");
-        assert_eq!(again.to_bytes(), bytes, "encoding is canonical");
+        assert_eq!(again.to_bytes().unwrap(), bytes, "encoding is canonical");
     }
 }
 
@@ -121,31 +121,31 @@ pub fn ice_agent(data: &[u8]) {
             3 => {
                 // An authenticated request, with fuzzed role and nomination.
                 let b = take(&mut rest, 3);
-                let mut m = Message::new(
+                let mut m = StunMessage::new(
                     Class::Request,
                     Method::BINDING,
                     TransactionId([b.first().copied().unwrap_or(0); 12]),
                 );
-                m.attributes.push(Attribute::Username(format!(
+                m.attributes.push(StunAttribute::Username(format!(
                     "{}:rf",
                     agent.local_credentials().ufrag
                 )));
-                m.attributes.push(Attribute::Priority(
+                m.attributes.push(StunAttribute::Priority(
                     u32::from(b.get(1).copied().unwrap_or(0)) << 20,
                 ));
                 let tb = u64::from(b.get(2).copied().unwrap_or(0));
                 m.attributes.push(if tb & 1 == 0 {
-                    Attribute::IceControlling(tb)
+                    StunAttribute::IceControlling(tb)
                 } else {
-                    Attribute::IceControlled(tb)
+                    StunAttribute::IceControlled(tb)
                 });
                 if tb & 2 != 0 {
-                    m.attributes.push(Attribute::UseCandidate);
+                    m.attributes.push(StunAttribute::UseCandidate);
                 }
-                m.attributes.push(Attribute::MessageIntegrity([0; 20]));
-                m.attributes.push(Attribute::Fingerprint);
+                m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
+                m.attributes.push(StunAttribute::Fingerprint);
                 let pwd = agent.local_credentials().pwd.clone();
-                let bytes = m.to_bytes_with_key(pwd.as_bytes());
+                let bytes = m.to_bytes_with_key(pwd.as_bytes()).unwrap();
                 agent.handle_receive(
                     now,
                     Datagram {
@@ -167,14 +167,14 @@ pub fn ice_agent(data: &[u8]) {
                     if view.class() != Class::Request {
                         continue;
                     }
-                    let mut r = Message::new(
+                    let mut r = StunMessage::new(
                         Class::SuccessResponse,
                         Method::BINDING,
                         view.transaction_id(),
                     );
-                    r.attributes.push(Attribute::XorMappedAddress(t.source));
-                    r.attributes.push(Attribute::MessageIntegrity([0; 20]));
-                    let bytes = r.to_bytes_with_key(b"remote-pwd");
+                    r.attributes.push(StunAttribute::XorMappedAddress(t.source));
+                    r.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
+                    let bytes = r.to_bytes_with_key(b"remote-pwd").unwrap();
                     let source = if op & 8 == 0 { t.destination } else { peer(op) };
                     agent.handle_receive(
                         now,

@@ -112,7 +112,8 @@
 //! - [`sctp`]: the SCTP association for data channels (RFC 9260 over DTLS, RFC 8261), with
 //!   partial reliability, stream reset, I-DATA and zero checksum.
 //! - [`sim`]: hosts, links, NATs (RFC 4787), virtual time, a hashable trace.
-//! - [`rng`], [`time`]: the seeded randomness and the timer table every layer uses.
+//! - [`rng`]: the seeded randomness every layer draws from.
+//! - [`stats`]: the W3C webrtc-stats report.
 //!
 //! ## Errors and panics
 //!
@@ -136,7 +137,7 @@ pub mod sdp;
 pub mod sim;
 pub mod stats;
 pub mod stun;
-pub mod time;
+pub(crate) mod time;
 pub mod turn;
 
 #[cfg(any(test, feature = "fuzzing"))]

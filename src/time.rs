@@ -11,7 +11,7 @@ use std::time::Instant;
 /// An enum of timer kinds usable as a [`TimerTable`] key.
 ///
 /// `index` must map the `COUNT` kinds onto `0..COUNT` one to one, and `from_index` must invert it.
-pub trait TimerKey: Copy + Eq + fmt::Debug {
+pub(crate) trait TimerKey: Copy + Eq + fmt::Debug {
     /// How many kinds there are.
     const COUNT: usize;
     /// The slot of this kind, in `0..COUNT`.
@@ -22,8 +22,8 @@ pub trait TimerKey: Copy + Eq + fmt::Debug {
 
 /// Declares a timer enum and implements [`TimerKey`] for it.
 ///
-/// ```
-/// sansrtc::timer_key! {
+/// ```text
+/// crate::time::timer_key! {
 ///     /// The timers of a small protocol.
 ///     pub enum Timer {
 ///         /// Retransmit the last request.
@@ -32,12 +32,11 @@ pub trait TimerKey: Copy + Eq + fmt::Debug {
 ///         Idle,
 ///     }
 /// }
-/// let mut t = sansrtc::time::TimerTable::<Timer>::new();
+/// let mut t = TimerTable::<Timer>::new();
 /// let now = std::time::Instant::now();
 /// t.set(Timer::Idle, now);
 /// assert_eq!(t.next(), Some((Timer::Idle, now)));
 /// ```
-#[macro_export]
 macro_rules! timer_key {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
         $(#[$meta])*
@@ -57,9 +56,11 @@ macro_rules! timer_key {
     };
 }
 
+pub(crate) use timer_key;
+
 /// One optional deadline per timer kind.
 #[derive(Clone)]
-pub struct TimerTable<K: TimerKey> {
+pub(crate) struct TimerTable<K: TimerKey> {
     slots: Box<[Option<Instant>]>,
     _key: PhantomData<K>,
 }
@@ -85,7 +86,7 @@ impl<K: TimerKey> fmt::Debug for TimerTable<K> {
 
 impl<K: TimerKey> TimerTable<K> {
     /// A table with every timer stopped.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             slots: vec![None; K::COUNT].into_boxed_slice(),
             _key: PhantomData,
@@ -93,32 +94,34 @@ impl<K: TimerKey> TimerTable<K> {
     }
 
     /// Arms (or re-arms) `key` to fire at `deadline`.
-    pub fn set(&mut self, key: K, deadline: Instant) {
+    pub(crate) fn set(&mut self, key: K, deadline: Instant) {
         self.slots[key.index()] = Some(deadline);
     }
 
     /// Stops `key`.
-    pub fn stop(&mut self, key: K) {
+    pub(crate) fn stop(&mut self, key: K) {
         self.slots[key.index()] = None;
     }
 
     /// Stops every timer.
-    pub fn stop_all(&mut self) {
+    pub(crate) fn stop_all(&mut self) {
         self.slots.iter_mut().for_each(|s| *s = None);
     }
 
     /// The deadline of `key`, if armed.
-    pub fn get(&self, key: K) -> Option<Instant> {
+    #[cfg(test)]
+    pub(crate) fn get(&self, key: K) -> Option<Instant> {
         self.slots[key.index()]
     }
 
     /// Whether `key` is armed.
-    pub fn is_armed(&self, key: K) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_armed(&self, key: K) -> bool {
         self.get(key).is_some()
     }
 
     /// The earliest armed timer; ties go to the lowest index, so the order is deterministic.
-    pub fn next(&self) -> Option<(K, Instant)> {
+    pub(crate) fn next(&self) -> Option<(K, Instant)> {
         let mut best: Option<(usize, Instant)> = None;
         for (i, slot) in self.slots.iter().enumerate() {
             if let Some(d) = *slot
@@ -131,14 +134,14 @@ impl<K: TimerKey> TimerTable<K> {
     }
 
     /// The earliest deadline, if any timer is armed.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
         self.next().map(|(_, d)| d)
     }
 
     /// Stops and returns the earliest timer whose deadline is at or before `now`.
     ///
     /// Call in a loop to fire every expired timer in deadline order.
-    pub fn pop_expired(&mut self, now: Instant) -> Option<K> {
+    pub(crate) fn pop_expired(&mut self, now: Instant) -> Option<K> {
         let (key, deadline) = self.next()?;
         if deadline > now {
             return None;
@@ -153,7 +156,7 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    crate::timer_key! {
+    crate::time::timer_key! {
         enum T { A, B, C }
     }
 

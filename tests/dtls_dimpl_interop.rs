@@ -16,8 +16,8 @@ mod common;
 use dimpl::crypto::{Dtls12CipherSuite, NamedGroup};
 use dimpl::{Output, SecurityError};
 use sansrtc::dtls::{
-    Certificate, DtlsConfig, DtlsContext, DtlsEvent, DtlsFailure, DtlsRole, DtlsState,
-    DtlsTransport, FingerprintHash, FingerprintMismatch, SendError, SrtpProfile,
+    Certificate, DtlsConfig, DtlsContext, DtlsEvent, DtlsFailure, DtlsRole, DtlsSendError,
+    DtlsState, DtlsTransport, FingerprintHash, FingerprintMismatch, SrtpProfile,
 };
 use sansrtc::rng::{Rng, RngRoot, Stream};
 use sansrtc::sdp::Fingerprint;
@@ -707,7 +707,7 @@ fn handshake_keying_material_data_and_close_both_roles() {
                 w.settle(Duration::from_secs(1));
                 assert_eq!(w.our_events, [DtlsEvent::Closed], "{we_are:?}");
                 assert_eq!(w.ours.state(), DtlsState::Closed);
-                assert_eq!(w.ours.send(b"late"), Err(SendError::NotConnected));
+                assert_eq!(w.ours.send(b"late"), Err(DtlsSendError::NotConnected));
                 assert_eq!(w.dimpl.error, None);
                 // Our reciprocal close_notify (RFC 5246 §7.2.1) reaches dimpl.
                 assert_eq!(w.dimpl.close_notify, 1);
@@ -893,7 +893,7 @@ fn wrong_fingerprint(we_are: DtlsRole) {
         "{log}"
     );
     assert_eq!(w.ours.state(), DtlsState::Failed);
-    assert_eq!(w.ours.send(b"secret"), Err(SendError::NotConnected));
+    assert_eq!(w.ours.send(b"secret"), Err(DtlsSendError::NotConnected));
     assert_eq!(w.dimpl.connected, 0, "{log}");
     assert_eq!(w.dimpl.keying, None);
     assert_eq!(w.dimpl.data, Vec::<Vec<u8>>::new());

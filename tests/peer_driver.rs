@@ -48,11 +48,9 @@ impl Net {
         net.create(
             0,
             "lifetime",
-            ChannelOptions {
-                ordered: false,
-                max_packet_life_time: Some(LIFETIME),
-                ..Default::default()
-            },
+            ChannelOptions::new()
+                .ordered(false)
+                .max_packet_life_time(LIFETIME),
         );
         let [a, b] = &mut net.peers;
         let offer = a.create_offer().unwrap();

@@ -107,12 +107,10 @@ fn channels_from_both_roles_carry_text_binary_and_empty() {
 #[test]
 fn negotiated_channels_need_no_dcep() {
     let (mut net, a, b) = lan(common::seed(2), link());
-    let opts = ChannelOptions {
-        negotiated: Some(7),
-        ordered: false,
-        max_retransmits: Some(2),
-        ..ChannelOptions::default()
-    };
+    let opts = ChannelOptions::new()
+        .negotiated(7)
+        .ordered(false)
+        .max_retransmits(2);
     let ca = app_mut(&mut net, a).create("n", opts.clone());
     let cb = app_mut(&mut net, b).create("n", opts);
     negotiate(&mut net, a, b);
@@ -124,13 +122,7 @@ fn negotiated_channels_need_no_dcep() {
     assert!(
         app_mut(&mut net, a)
             .peer
-            .create_data_channel(
-                "dup",
-                ChannelOptions {
-                    negotiated: Some(7),
-                    ..Default::default()
-                }
-            )
+            .create_data_channel("dup", ChannelOptions::new().negotiated(7))
             .is_err()
     );
     app_mut(&mut net, a).peer.send_text(ca, "over 7").unwrap();
@@ -196,13 +188,11 @@ fn fifty_channels_of_mixed_types_at_once() {
     run(&mut net, 30, |n| connected(n, &[a, b]));
     let mut ids = Vec::new();
     for i in 0..50u16 {
-        let opts = ChannelOptions {
-            ordered: i % 2 == 0,
-            max_retransmits: (i % 5 == 1).then_some(3),
-            max_packet_life_time: (i % 5 == 2).then_some(Duration::from_millis(500)),
-            protocol: format!("p{i}"),
-            ..ChannelOptions::default()
-        };
+        let mut opts = ChannelOptions::new()
+            .ordered(i % 2 == 0)
+            .protocol(format!("p{i}"));
+        opts.max_retransmits = (i % 5 == 1).then_some(3);
+        opts.max_packet_life_time = (i % 5 == 2).then_some(Duration::from_millis(500));
         let side = if i % 3 == 0 { b } else { a };
         ids.push((side, app_mut(&mut net, side).create(&format!("c{i}"), opts)));
     }

@@ -366,16 +366,10 @@ fn interop(offerer: Offerer, seed: u64) {
     ];
     let mut ours = Vec::new();
     for (label, ordered, rexmit, life) in kinds {
-        let id = app_mut(&mut net, s).create(
-            label,
-            ChannelOptions {
-                ordered,
-                max_retransmits: rexmit,
-                max_packet_life_time: life.map(Duration::from_millis),
-                protocol: "proto-x".into(),
-                ..Default::default()
-            },
-        );
+        let mut options = ChannelOptions::new().ordered(ordered).protocol("proto-x");
+        options.max_retransmits = rexmit;
+        options.max_packet_life_time = life.map(Duration::from_millis);
+        let id = app_mut(&mut net, s).create(label, options);
         ours.push((label, id));
     }
     for (label, ordered, reliability) in [

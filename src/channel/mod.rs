@@ -65,6 +65,7 @@ impl Reliability {
 
 /// What `create_data_channel` takes (W3C `RTCDataChannelInit`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ChannelOptions {
     /// Deliver in order (default true).
     pub ordered: bool,
@@ -96,6 +97,53 @@ impl Default for ChannelOptions {
 }
 
 impl ChannelOptions {
+    /// The defaults: ordered, reliable, no subprotocol, announced with DCEP, priority low.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// W3C `ordered`.
+    #[must_use]
+    pub fn ordered(mut self, ordered: bool) -> Self {
+        self.ordered = ordered;
+        self
+    }
+
+    /// W3C `maxRetransmits`: partial reliability by count.
+    #[must_use]
+    pub fn max_retransmits(mut self, n: u16) -> Self {
+        self.max_retransmits = Some(n);
+        self
+    }
+
+    /// W3C `maxPacketLifeTime`: partial reliability by time.
+    #[must_use]
+    pub fn max_packet_life_time(mut self, lifetime: Duration) -> Self {
+        self.max_packet_life_time = Some(lifetime);
+        self
+    }
+
+    /// W3C `protocol`: the subprotocol name.
+    #[must_use]
+    pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.protocol = protocol.into();
+        self
+    }
+
+    /// W3C `negotiated: true` with `id`: created on both sides out of band on stream `id`.
+    #[must_use]
+    pub fn negotiated(mut self, id: u16) -> Self {
+        self.negotiated = Some(id);
+        self
+    }
+
+    /// W3C `priority` (RFC 8831 §6.4): 128 very-low, 256 low, 512 medium, 1024 high.
+    #[must_use]
+    pub fn priority(mut self, priority: u16) -> Self {
+        self.priority = priority;
+        self
+    }
+
     /// The reliability these options ask for, or `None` when both limits are set (W3C: a
     /// `TypeError`).
     pub fn reliability(&self) -> Option<Reliability> {

@@ -21,8 +21,14 @@
 //! - every random draw (hello randoms, ECDHE shares, the cookie secret, the certificate) comes
 //!   from the peer's DTLS sub-stream and signatures are RFC 6979, so a seed replays the records
 //!   byte for byte;
-//! - time only enters through `handle_receive`/`handle_timeout`, and the retransmission
-//!   deadline is surfaced by `poll_timeout`.
+//! - time only enters through `handle_receive`/`handle_timeout`/`poll_transmit(now)` (a
+//!   flight's retransmission timer starts when its first datagram is taken), and the
+//!   retransmission deadline is surfaced by `poll_timeout`.
+//!
+//! Used alone (DTLS for something other than the `Peer`): one [`DtlsContext`] per process, a
+//! [`DtlsTransport`] per connection with our [`Certificate`] and the remote's fingerprints;
+//! application data with `send` / `send_with`, keying material for SRTP in
+//! [`DtlsEvent::KeyingMaterial`].
 
 mod cert;
 mod conn;
@@ -222,7 +228,7 @@ pub enum DtlsEvent {
 /// Misuse of [`DtlsTransport::send`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SendError {
+pub enum DtlsSendError {
     /// Not connected (yet, or any more).
     #[error("DTLS transport not connected")]
     NotConnected,
@@ -458,15 +464,15 @@ impl DtlsTransport {
     }
 
     /// Encrypts and queues application data.
-    pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
+    pub fn send(&mut self, data: &[u8]) -> Result<(), DtlsSendError> {
         if data.len() > record::MAX_PLAINTEXT {
-            return Err(SendError::TooLarge {
+            return Err(DtlsSendError::TooLarge {
                 len: data.len(),
                 max: record::MAX_PLAINTEXT,
             });
         }
         if self.state != DtlsState::Connected || !self.conn.send(data) {
-            return Err(SendError::NotConnected);
+            return Err(DtlsSendError::NotConnected);
         }
         Ok(())
     }
@@ -477,14 +483,14 @@ impl DtlsTransport {
     /// sends SCTP packets (RFC 8261 §5: one per record). `fill` returns false when it has
     /// nothing to send, leaving the buffer as it was (then no record is made and `Ok(false)`
     /// comes back). More than 2^14 bytes (RFC 5246 §6.2.1) written is
-    /// [`SendError::TooLarge`] and nothing is sent.
+    /// [`DtlsSendError::TooLarge`] and nothing is sent.
     pub fn send_with(
         &mut self,
         max_len: usize,
         fill: impl FnOnce(&mut BytesMut) -> bool,
-    ) -> Result<bool, SendError> {
+    ) -> Result<bool, DtlsSendError> {
         if self.state != DtlsState::Connected || !self.conn.is_connected() {
-            return Err(SendError::NotConnected);
+            return Err(DtlsSendError::NotConnected);
         }
         let mut written = 0;
         let mut filled = false;
@@ -496,7 +502,7 @@ impl DtlsTransport {
         });
         match (sent, filled) {
             (true, _) => Ok(true),
-            (false, true) if written > record::MAX_PLAINTEXT => Err(SendError::TooLarge {
+            (false, true) if written > record::MAX_PLAINTEXT => Err(DtlsSendError::TooLarge {
                 len: written,
                 max: record::MAX_PLAINTEXT,
             }),

@@ -131,7 +131,7 @@ fn handshake_verifies_fingerprints_and_carries_data() {
     p.run(Duration::from_millis(10));
     assert_eq!(p.client.state(), DtlsState::Closed);
     assert_eq!(events(&mut p.server), [DtlsEvent::Closed]);
-    assert_eq!(p.client.send(b"late"), Err(SendError::NotConnected));
+    assert_eq!(p.client.send(b"late"), Err(DtlsSendError::NotConnected));
 }
 
 #[test]
@@ -171,7 +171,7 @@ fn wrong_fingerprint_fails_without_data() {
             FingerprintMismatch::Mismatch { hash: "sha-256" }
         ))]
     );
-    assert_eq!(p.client.send(b"secret"), Err(SendError::NotConnected));
+    assert_eq!(p.client.send(b"secret"), Err(DtlsSendError::NotConnected));
     assert!(p.client.poll_timeout().is_none());
     // The client refused before sending its ChangeCipherSpec, so its bad_certificate alert went
     // out in plaintext, where the server can read it: the server fails at once too, never
@@ -458,7 +458,7 @@ fn send_with_seals_where_the_plaintext_was_written() {
             buf.extend_from_slice(&vec![0; (1 << 14) + 1]);
             true
         }),
-        Err(SendError::TooLarge {
+        Err(DtlsSendError::TooLarge {
             len: (1 << 14) + 1,
             max: 1 << 14
         })
@@ -481,7 +481,7 @@ fn record_plaintext_limit() {
     assert_eq!(p.client.send(&vec![7; 1 << 14]), Ok(()));
     assert_eq!(
         p.client.send(&vec![7; (1 << 14) + 1]),
-        Err(SendError::TooLarge {
+        Err(DtlsSendError::TooLarge {
             len: (1 << 14) + 1,
             max: 1 << 14
         })

@@ -10,6 +10,11 @@
 //!
 //! Timers and randomness come only from `now` and the `Ice`/`Stun` sub-streams of the peer's
 //! [`RngRoot`](crate::rng::RngRoot).
+//!
+//! Used alone (ICE without the rest of WebRTC): create an [`IceAgent`], give it local
+//! addresses, the remote's credentials and candidates, and drive it like any layer; data goes
+//! out on [`IceAgent::selected_pair`]. [`IceAgent::pairs`] shows the checklist with per-pair
+//! counters ([`PairStats`]).
 
 mod agent;
 pub mod candidate;

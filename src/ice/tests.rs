@@ -1,7 +1,9 @@
 use super::*;
 use crate::net::{Datagram, Protocol, Transmit};
 use crate::rng::RngRoot;
-use crate::stun::{Attribute, AttributeType, Class, Message, MessageView, Method, TransactionId};
+use crate::stun::{
+    AttributeType, Class, MessageView, Method, StunAttribute, StunMessage, TransactionId,
+};
 use crate::test_util::base;
 use proptest::prelude::*;
 use std::net::SocketAddr;
@@ -33,17 +35,17 @@ fn agent(controlling: bool, now: Instant) -> IceAgent {
 }
 
 /// A Binding request from the remote, as the remote would build it.
-fn request(ag: &IceAgent, pwd: &str, extra: Vec<Attribute>) -> Vec<u8> {
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([9; 12]));
-    m.attributes.push(Attribute::Username(format!(
+fn request(ag: &IceAgent, pwd: &str, extra: Vec<StunAttribute>) -> Vec<u8> {
+    let mut m = StunMessage::new(Class::Request, Method::BINDING, TransactionId([9; 12]));
+    m.attributes.push(StunAttribute::Username(format!(
         "{}:rfrag",
         ag.local_credentials().ufrag
     )));
-    m.attributes.push(Attribute::Priority(1_862_270_975));
+    m.attributes.push(StunAttribute::Priority(1_862_270_975));
     m.attributes.extend(extra);
-    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
-    m.attributes.push(Attribute::Fingerprint);
-    m.to_bytes_with_key(pwd.as_bytes())
+    m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
+    m.attributes.push(StunAttribute::Fingerprint);
+    m.to_bytes_with_key(pwd.as_bytes()).unwrap()
 }
 
 fn deliver(ag: &mut IceAgent, now: Instant, from: &str, bytes: &[u8]) -> Vec<Transmit> {
@@ -60,11 +62,11 @@ fn deliver(ag: &mut IceAgent, now: Instant, from: &str, bytes: &[u8]) -> Vec<Tra
 }
 
 fn error_code(t: &Transmit) -> Option<u16> {
-    match Message::parse(&t.contents)
+    match StunMessage::parse(&t.contents)
         .ok()?
         .get(AttributeType::ERROR_CODE)
     {
-        Some(Attribute::ErrorCode { code, .. }) => Some(*code),
+        Some(StunAttribute::ErrorCode { code, .. }) => Some(*code),
         _ => None,
     }
 }
@@ -77,7 +79,10 @@ fn wrong_credentials_are_rejected_and_change_nothing() {
     let bad = request(
         &ag,
         "not-the-password",
-        vec![Attribute::IceControlling(1), Attribute::UseCandidate],
+        vec![
+            StunAttribute::IceControlling(1),
+            StunAttribute::UseCandidate,
+        ],
     );
     let out = deliver(&mut ag, now, "10.9.9.9:1", &bad);
     assert_eq!(out.iter().map(error_code).collect::<Vec<_>>(), [Some(401)]);
@@ -88,25 +93,25 @@ fn wrong_credentials_are_rejected_and_change_nothing() {
     assert_eq!(ag.stats().dropped_unauthenticated, 1);
 
     // No MESSAGE-INTEGRITY at all: 400.
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([1; 12]));
-    m.attributes.push(Attribute::Username(format!(
+    let mut m = StunMessage::new(Class::Request, Method::BINDING, TransactionId([1; 12]));
+    m.attributes.push(StunAttribute::Username(format!(
         "{}:rfrag",
         ag.local_credentials().ufrag
     )));
     // It is smaller than the 400 would be: no answer (no amplification), counted.
-    let out = deliver(&mut ag, now, "10.9.9.9:1", &m.to_bytes());
+    let out = deliver(&mut ag, now, "10.9.9.9:1", &m.to_bytes().unwrap());
     assert!(out.is_empty());
     assert_eq!(ag.stats().error_responses_suppressed, 1);
     // The same, padded past the answer's size: 400.
-    m.attributes.push(Attribute::Software("x".repeat(40)));
-    let out = deliver(&mut ag, now, "10.9.9.9:1", &m.to_bytes());
+    m.attributes.push(StunAttribute::Software("x".repeat(40)));
+    let out = deliver(&mut ag, now, "10.9.9.9:1", &m.to_bytes().unwrap());
     assert_eq!(out.iter().map(error_code).collect::<Vec<_>>(), [Some(400)]);
     // Another agent's ufrag: 401, and `accepts` says it is not ours.
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([1; 12]));
+    let mut m = StunMessage::new(Class::Request, Method::BINDING, TransactionId([1; 12]));
     m.attributes
-        .push(Attribute::Username("someone:else".into()));
-    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
-    let bytes = m.to_bytes_with_key(b"x");
+        .push(StunAttribute::Username("someone:else".into()));
+    m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
+    let bytes = m.to_bytes_with_key(b"x").unwrap();
     assert!(!ag.accepts(&Datagram {
         source: a(REMOTE),
         destination: a(LOCAL),
@@ -128,13 +133,13 @@ fn valid_request_learns_peer_reflexive_and_answers() {
     let now = base();
     let mut ag = agent(false, now);
     let pwd = ag.local_credentials().pwd.clone();
-    let good = request(&ag, &pwd, vec![Attribute::IceControlling(5)]);
+    let good = request(&ag, &pwd, vec![StunAttribute::IceControlling(5)]);
     let out = deliver(&mut ag, now, REMOTE, &good);
-    let resp = Message::parse(&out[0].contents).unwrap();
+    let resp = StunMessage::parse(&out[0].contents).unwrap();
     assert_eq!(resp.class, Class::SuccessResponse);
     assert_eq!(
         resp.get(AttributeType::XOR_MAPPED_ADDRESS),
-        Some(&Attribute::XorMappedAddress(a(REMOTE)))
+        Some(&StunAttribute::XorMappedAddress(a(REMOTE)))
     );
     // The response is protected with our password.
     assert!(
@@ -158,24 +163,28 @@ fn role_conflicts_follow_the_tie_breaker() {
     // (RFC 8445 §7.3.1.1), answering with success.
     let mut ag = agent(true, now);
     let pwd = ag.local_credentials().pwd.clone();
-    let req = request(&ag, &pwd, vec![Attribute::IceControlling(u64::MAX)]);
+    let req = request(&ag, &pwd, vec![StunAttribute::IceControlling(u64::MAX)]);
     let out = deliver(&mut ag, now, REMOTE, &req);
     assert_eq!(error_code(&out[0]), None);
     assert!(!ag.is_controlling());
     // They claim controlling with tie-breaker 0 while we are controlling: 487.
     let mut ag = agent(true, now);
-    let req = request(&ag, &pwd_of(&ag), vec![Attribute::IceControlling(0)]);
+    let req = request(&ag, &pwd_of(&ag), vec![StunAttribute::IceControlling(0)]);
     let out = deliver(&mut ag, now, REMOTE, &req);
     assert_eq!(error_code(&out[0]), Some(487));
     assert!(ag.is_controlling());
     // Controlled vs controlled: the larger tie-breaker becomes controlling.
     let mut ag = agent(false, now);
-    let req = request(&ag, &pwd_of(&ag), vec![Attribute::IceControlled(0)]);
+    let req = request(&ag, &pwd_of(&ag), vec![StunAttribute::IceControlled(0)]);
     let out = deliver(&mut ag, now, REMOTE, &req);
     assert_eq!(error_code(&out[0]), None);
     assert!(ag.is_controlling());
     let mut ag = agent(false, now);
-    let req = request(&ag, &pwd_of(&ag), vec![Attribute::IceControlled(u64::MAX)]);
+    let req = request(
+        &ag,
+        &pwd_of(&ag),
+        vec![StunAttribute::IceControlled(u64::MAX)],
+    );
     let out = deliver(&mut ag, now, REMOTE, &req);
     assert_eq!(error_code(&out[0]), Some(487));
     assert!(!ag.is_controlling());
@@ -198,14 +207,18 @@ fn a_response_from_elsewhere_fails_the_pair() {
     ag.handle_timeout(now);
     let check = ag.poll_transmit().expect("check");
     let req = MessageView::parse(&check.contents).unwrap();
-    let mut resp = Message::new(
+    let mut resp = StunMessage::new(
         Class::SuccessResponse,
         Method::BINDING,
         req.transaction_id(),
     );
-    resp.attributes.push(Attribute::XorMappedAddress(a(LOCAL)));
-    resp.attributes.push(Attribute::MessageIntegrity([0; 20]));
-    let bytes = resp.to_bytes_with_key(b"remote-password-0123456789");
+    resp.attributes
+        .push(StunAttribute::XorMappedAddress(a(LOCAL)));
+    resp.attributes
+        .push(StunAttribute::MessageIntegrity([0; 20]));
+    let bytes = resp
+        .to_bytes_with_key(b"remote-password-0123456789")
+        .unwrap();
     // RFC 8445 §7.2.5.2.1: not from the address the request went to.
     deliver(&mut ag, now, "10.0.0.99:6000", &bytes);
     assert_eq!(ag.pairs()[0].state, PairState::Failed);
@@ -226,10 +239,17 @@ fn unauthenticated_responses_do_not_complete_checks() {
     let tid = MessageView::parse(&check.contents)
         .unwrap()
         .transaction_id();
-    let mut resp = Message::new(Class::SuccessResponse, Method::BINDING, tid);
-    resp.attributes.push(Attribute::XorMappedAddress(a(LOCAL)));
-    resp.attributes.push(Attribute::MessageIntegrity([0; 20]));
-    deliver(&mut ag, now, REMOTE, &resp.to_bytes_with_key(b"guess"));
+    let mut resp = StunMessage::new(Class::SuccessResponse, Method::BINDING, tid);
+    resp.attributes
+        .push(StunAttribute::XorMappedAddress(a(LOCAL)));
+    resp.attributes
+        .push(StunAttribute::MessageIntegrity([0; 20]));
+    deliver(
+        &mut ag,
+        now,
+        REMOTE,
+        &resp.to_bytes_with_key(b"guess").unwrap(),
+    );
     assert_eq!(ag.pairs()[0].state, PairState::InProgress);
     assert_eq!(ag.stats().dropped_unauthenticated, 1);
     // The genuine response still completes it.
@@ -237,7 +257,9 @@ fn unauthenticated_responses_do_not_complete_checks() {
         &mut ag,
         now,
         REMOTE,
-        &resp.to_bytes_with_key(b"remote-password-0123456789"),
+        &resp
+            .to_bytes_with_key(b"remote-password-0123456789")
+            .unwrap(),
     );
     assert_eq!(ag.pairs()[0].state, PairState::Succeeded);
 }
@@ -335,8 +357,8 @@ proptest! {
                 Op::Close => ag.close(),
                 Op::Garbage(bytes) => { ag.handle_receive(now, Datagram { source: a(REMOTE), destination: a(LOCAL), protocol: Protocol::Udp, contents: &bytes }); }
                 Op::ValidRequest(i, controlling_attr, use_candidate) => {
-                    let mut extra = vec![if controlling_attr { Attribute::IceControlling(3) } else { Attribute::IceControlled(3) }];
-                    if use_candidate { extra.push(Attribute::UseCandidate); }
+                    let mut extra = vec![if controlling_attr { StunAttribute::IceControlling(3) } else { StunAttribute::IceControlled(3) }];
+                    if use_candidate { extra.push(StunAttribute::UseCandidate); }
                     let bytes = request(&ag, &pwd_of(&ag), extra);
                     ag.handle_receive(now, Datagram { source: a(&format!("10.1.0.{}:6000", i + 1)), destination: a(LOCAL), protocol: Protocol::Udp, contents: &bytes });
                 }
@@ -370,17 +392,19 @@ fn unknown_comprehension_required_attribute_gets_420() {
     let req = request(
         &ag,
         &pwd_of(&ag),
-        vec![Attribute::Other {
+        vec![StunAttribute::Other {
             typ: AttributeType(0x7ABC),
             value: vec![1, 2, 3, 4],
         }],
     );
     let out = deliver(&mut ag, now, REMOTE, &req);
     assert_eq!(error_code(&out[0]), Some(420));
-    let m = Message::parse(&out[0].contents).unwrap();
+    let m = StunMessage::parse(&out[0].contents).unwrap();
     assert_eq!(
         m.get(AttributeType::UNKNOWN_ATTRIBUTES),
-        Some(&Attribute::UnknownAttributes(vec![AttributeType(0x7ABC)]))
+        Some(&StunAttribute::UnknownAttributes(vec![AttributeType(
+            0x7ABC
+        )]))
     );
     assert!(
         ag.remote_candidates().is_empty(),
@@ -397,7 +421,10 @@ fn aggressive_nomination_from_an_older_peer_is_accepted() {
     let req = request(
         &ag,
         &pwd_of(&ag),
-        vec![Attribute::IceControlling(1), Attribute::UseCandidate],
+        vec![
+            StunAttribute::IceControlling(1),
+            StunAttribute::UseCandidate,
+        ],
     );
     deliver(&mut ag, now, REMOTE, &req);
     assert_eq!(ag.selected_pair(), None, "not before our check succeeds");
@@ -406,14 +433,18 @@ fn aggressive_nomination_from_an_older_peer_is_accepted() {
     let tid = MessageView::parse(&check.contents)
         .unwrap()
         .transaction_id();
-    let mut resp = Message::new(Class::SuccessResponse, Method::BINDING, tid);
-    resp.attributes.push(Attribute::XorMappedAddress(a(LOCAL)));
-    resp.attributes.push(Attribute::MessageIntegrity([0; 20]));
+    let mut resp = StunMessage::new(Class::SuccessResponse, Method::BINDING, tid);
+    resp.attributes
+        .push(StunAttribute::XorMappedAddress(a(LOCAL)));
+    resp.attributes
+        .push(StunAttribute::MessageIntegrity([0; 20]));
     deliver(
         &mut ag,
         now,
         REMOTE,
-        &resp.to_bytes_with_key(b"remote-password-0123456789"),
+        &resp
+            .to_bytes_with_key(b"remote-password-0123456789")
+            .unwrap(),
     );
     assert_eq!(ag.selected_pair(), Some((a(LOCAL), a(REMOTE))));
 }
@@ -524,8 +555,8 @@ fn gather_failures_are_reported() {
     let tid = MessageView::parse(&to_refusing.contents)
         .unwrap()
         .transaction_id();
-    let mut m = Message::new(Class::ErrorResponse, Method::BINDING, tid);
-    m.attributes.push(Attribute::ErrorCode {
+    let mut m = StunMessage::new(Class::ErrorResponse, Method::BINDING, tid);
+    m.attributes.push(StunAttribute::ErrorCode {
         code: 420,
         reason: "Unknown Attribute".into(),
     });
@@ -535,7 +566,7 @@ fn gather_failures_are_reported() {
             source: refusing,
             destination: a(LOCAL),
             protocol: Protocol::Udp,
-            contents: &m.to_bytes(),
+            contents: &m.to_bytes().unwrap(),
         },
     );
     let failures = |ag: &mut IceAgent| -> Vec<(SocketAddr, u16, String)> {

@@ -5,7 +5,7 @@ use crate::channel::{ChannelId, ChannelOptions, DcepMessage, DcepOpen, ppid};
 use crate::config::PeerLimits;
 use crate::event::{ChannelCloseReason, ChannelMessage, ChannelState, Event};
 use crate::peer::PeerDrops;
-use crate::sctp::{Association, Message, SendError, SendOptions};
+use crate::sctp::{Association, SctpMessage, SctpSendError, SendOptions};
 use crate::vecmap::SortedVec;
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
@@ -314,8 +314,8 @@ impl Channels {
             data.len()
         };
         sctp.send(stream, ppid, data, opts).map_err(|e| match e {
-            SendError::TooLarge { len, max } => ChannelError::TooLarge { len, max },
-            SendError::BufferFull => ChannelError::BufferFull,
+            SctpSendError::TooLarge { len, max } => ChannelError::TooLarge { len, max },
+            SctpSendError::BufferFull => ChannelError::BufferFull,
             _ => ChannelError::NotOpen,
         })?;
         if let Some(c) = self.map.get_mut(&id) {
@@ -457,7 +457,7 @@ impl Channels {
     pub(super) fn on_message(
         &mut self,
         sctp: &mut Association,
-        m: Message,
+        m: SctpMessage,
         events: &mut VecDeque<Event>,
         drops: &mut PeerDrops,
     ) {

@@ -45,6 +45,7 @@ pub use channels::ChannelError;
 
 /// Inputs and events the peer dropped, by reason.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PeerDrops {
     /// Datagrams whose first byte matches no protocol we run (RFC 7983), or media before media
     /// is supported.
@@ -87,6 +88,7 @@ struct Counters {
 
 /// Counters and current values, cheap to read ([`Peer::stats`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PeerStats {
     /// Datagrams handed to `handle_receive`.
     pub datagrams_received: u64,
@@ -360,7 +362,7 @@ impl Peer {
     /// end-of-candidates once gathering is complete, in the transport section (JSEP
     /// RFC 9429 §4.1.9: the local description reflects the candidates gathered so far).
     fn with_gathered(&self, d: &Description) -> Description {
-        use crate::sdp::Attribute;
+        use crate::sdp::SdpAttribute as Attribute;
         let mut d = d.clone();
         let ufrag = &self.ice.local_credentials().ufrag;
         let Some(m) = d.sdp.media.iter_mut().find(|m| m.port != 0) else {

@@ -917,7 +917,7 @@ fn description_getters_follow_the_w3c_attributes() {
     assert_eq!(m.candidates().count(), 1);
     assert!(
         m.attributes
-            .contains(&crate::sdp::Attribute::EndOfCandidates)
+            .contains(&crate::sdp::SdpAttribute::EndOfCandidates)
     );
     // Asked twice: nothing added twice.
     assert_eq!(a.local_description(), Some(pending.clone()));

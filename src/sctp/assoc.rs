@@ -12,8 +12,8 @@ use super::chunk::{
     cause, param, reconfig_result, typ, write_chunk, write_param,
 };
 use super::packet::{COMMON_HEADER_LEN, ChunkView, Packet, UnknownChunkAction, checksum};
-use super::recv::{Message, Receiver, RecvLimits, Refused};
-use super::send::{SendError, SendOptions, SendParams, SendStats, Sender};
+use super::recv::{Receiver, RecvLimits, Refused, SctpMessage};
+use super::send::{SctpSendError, SendOptions, SendParams, SendStats, Sender};
 use crate::rng::Rng;
 use crate::time::TimerTable;
 use bytes::{Bytes, BytesMut};
@@ -163,7 +163,7 @@ pub enum SctpEvent {
     /// The association is established.
     Connected,
     /// A complete message arrived.
-    Message(Message),
+    Message(SctpMessage),
     /// A stream's buffered amount fell to its low threshold.
     BufferedAmountLow {
         /// The stream.
@@ -195,6 +195,7 @@ pub enum SctpEvent {
 
 /// Inputs dropped, by reason.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SctpDrops {
     /// Packet framing, checksum or port errors.
     pub malformed: u64,
@@ -225,6 +226,7 @@ pub struct SctpDrops {
 
 /// Counters and current values, cheap to read.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SctpStats {
     /// Packets received and accepted.
     pub packets_received: u64,
@@ -250,7 +252,7 @@ pub struct SctpStats {
     pub peer_rwnd: usize,
 }
 
-crate::timer_key! {
+crate::time::timer_key! {
     /// The association's timers (the data path's T3-rtx is the sender's).
     enum Timer {
         T1Init,
@@ -709,22 +711,22 @@ impl Association {
         ppid: u32,
         data: Bytes,
         opts: SendOptions,
-    ) -> Result<(), SendError> {
+    ) -> Result<(), SctpSendError> {
         match self.state {
             AssociationState::Closed
             | AssociationState::CookieWait
             | AssociationState::CookieEchoed
             | AssociationState::Established => {}
-            _ => return Err(SendError::Closed),
+            _ => return Err(SctpSendError::Closed),
         }
         if self.is_established() && stream >= self.outbound_streams {
-            return Err(SendError::InvalidStream {
+            return Err(SctpSendError::InvalidStream {
                 stream,
                 max: self.outbound_streams,
             });
         }
         if data.len() > self.cfg.max_send_message_bytes {
-            return Err(SendError::TooLarge {
+            return Err(SctpSendError::TooLarge {
                 len: data.len(),
                 max: self.cfg.max_send_message_bytes,
             });

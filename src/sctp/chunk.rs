@@ -220,7 +220,7 @@ impl Data<'_> {
     }
 
     /// Writes a DATA (or, with `i_data`, I-DATA) chunk header for a payload of `payload_len`
-    /// bytes; the caller appends the payload and then [`pad`].
+    /// bytes; the caller appends the payload and then pads the chunk to a multiple of 4.
     #[allow(clippy::too_many_arguments)]
     pub fn write_header(
         out: &mut BytesMut,
@@ -288,7 +288,7 @@ impl<'a> Init<'a> {
         })
     }
 
-    /// Writes the fixed part; the caller then writes parameters with [`write_param`].
+    /// Writes the fixed part; the caller then writes the parameters (RFC 9260 §3.2.1 TLVs).
     pub fn write_fixed(&self, out: &mut BytesMut) {
         out.extend_from_slice(&self.initiate_tag.to_be_bytes());
         out.extend_from_slice(&self.a_rwnd.to_be_bytes());
@@ -364,7 +364,7 @@ fn split_param(b: &[u8]) -> Result<(Param<'_>, &[u8]), ChunkError> {
 }
 
 /// Writes one parameter (or error cause) with its padding.
-pub fn write_param(out: &mut BytesMut, typ: u16, value: &[u8]) {
+pub(crate) fn write_param(out: &mut BytesMut, typ: u16, value: &[u8]) {
     let len = u16::try_from(4 + value.len()).expect("invariant: parameter fits a packet");
     out.extend_from_slice(&typ.to_be_bytes());
     out.extend_from_slice(&len.to_be_bytes());
@@ -376,7 +376,7 @@ pub fn write_param(out: &mut BytesMut, typ: u16, value: &[u8]) {
 /// payload after its 4-aligned header) to a multiple of 4 bytes (RFC 9260 §3.2). Relative to the
 /// item, not to `out`: a packet may be written after a prefix of any length (the DTLS record
 /// header).
-pub fn pad(out: &mut BytesMut, len: usize) {
+pub(crate) fn pad(out: &mut BytesMut, len: usize) {
     out.resize(out.len() + (len.next_multiple_of(4) - len), 0);
 }
 
@@ -823,14 +823,14 @@ impl<'a> Chunk<'a> {
 }
 
 /// Writes a chunk header for a value of `value_len` bytes.
-pub fn write_chunk_header(out: &mut BytesMut, typ: u8, flags: u8, value_len: usize) {
+pub(crate) fn write_chunk_header(out: &mut BytesMut, typ: u8, flags: u8, value_len: usize) {
     let len = u16::try_from(4 + value_len).expect("invariant: chunk fits a packet");
     out.extend_from_slice(&[typ, flags]);
     out.extend_from_slice(&len.to_be_bytes());
 }
 
 /// Writes a chunk whose value is produced by `f`, fixing up the length afterwards and padding.
-pub fn write_chunk(out: &mut BytesMut, typ: u8, flags: u8, f: impl FnOnce(&mut BytesMut)) {
+pub(crate) fn write_chunk(out: &mut BytesMut, typ: u8, flags: u8, f: impl FnOnce(&mut BytesMut)) {
     let start = out.len();
     out.extend_from_slice(&[typ, flags, 0, 0]);
     f(out);

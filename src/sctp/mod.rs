@@ -2,6 +2,11 @@
 //! chunks (`chunk`), and the association (`assoc`) with its sending (`send`) and receiving
 //! (`recv`) halves. Extensions: partial reliability (RFC 3758), stream reset (RFC 6525), I-DATA
 //! (RFC 8260), zero checksum (RFC 9653).
+//!
+//! Used alone (SCTP over some other secure datagram transport): an [`Association`] takes the
+//! packets the peer sent (`handle_packet`) and gives packets to send
+//! (`poll_transmit(now)`), messages ([`SctpMessage`]) and events; [`Packet`] and [`Chunk`] parse
+//! the wire format for tools and tests.
 
 mod assoc;
 pub mod chunk;
@@ -14,8 +19,8 @@ pub use assoc::{
 };
 pub use chunk::{Chunk, ChunkError};
 pub use packet::{COMMON_HEADER_LEN, ChunkView, Packet, PacketError, UnknownChunkAction, checksum};
-pub use recv::Message;
-pub use send::{SendError, SendOptions, SendStats};
+pub use recv::SctpMessage;
+pub use send::{SctpSendError, SendOptions, SendStats};
 
 #[cfg(test)]
 mod tests;

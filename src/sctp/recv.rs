@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// A message delivered to the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
+pub struct SctpMessage {
     /// Stream identifier.
     pub stream: u16,
     /// Payload protocol identifier.
@@ -175,12 +175,12 @@ impl Partial {
     }
 
     /// The assembled message (only once complete), and the payload bytes it held.
-    fn assemble(self, stream: u16, unordered: bool) -> Option<(Message, usize)> {
+    fn assemble(self, stream: u16, unordered: bool) -> Option<(SctpMessage, usize)> {
         if !self.is_complete() {
             return None;
         }
         Some((
-            Message {
+            SctpMessage {
                 stream,
                 ppid: self.ppid,
                 data: self.prefix.freeze(),
@@ -233,7 +233,7 @@ pub(super) struct Receiver {
     /// Fragments held (partial messages and unordered DATA runs), each charged
     /// `FRAGMENT_OVERHEAD` against the window.
     fragments: usize,
-    ready: VecDeque<Message>,
+    ready: VecDeque<SctpMessage>,
     ready_bytes: usize,
     external_bytes: usize,
     /// Messages discarded because they exceeded the size limit.
@@ -302,7 +302,7 @@ impl Receiver {
         self.buffered + self.fragments * FRAGMENT_OVERHEAD + self.ready_bytes + self.external_bytes
     }
 
-    /// Message bytes moved to the association's event queue, still unread.
+    /// SctpMessage bytes moved to the association's event queue, still unread.
     pub(super) fn hold_external(&mut self, n: usize) {
         self.external_bytes += n;
     }
@@ -326,7 +326,7 @@ impl Receiver {
         self.dups.clear();
     }
 
-    pub(super) fn poll_message(&mut self) -> Option<Message> {
+    pub(super) fn poll_message(&mut self) -> Option<SctpMessage> {
         let m = self.ready.pop_front()?;
         self.ready_bytes -= m.data.len();
         Some(m)
@@ -432,7 +432,7 @@ impl Receiver {
         // Fast path: a whole message in one chunk.
         if frag.begin && frag.end {
             if unordered {
-                self.push_ready(Message {
+                self.push_ready(SctpMessage {
                     stream: d.stream,
                     ppid: d.ppid,
                     data: own(),
@@ -443,7 +443,7 @@ impl Receiver {
             let next = self.streams.entry(d.stream).or_default().next_ordered;
             if d.mid == next && !self.partials.contains_key(&(d.stream, false, d.mid)) {
                 self.advance_ordered(d.stream);
-                self.push_ready(Message {
+                self.push_ready(SctpMessage {
                     stream: d.stream,
                     ppid: d.ppid,
                     data: own(),
@@ -563,7 +563,7 @@ impl Receiver {
         }
     }
 
-    fn push_ready(&mut self, m: Message) {
+    fn push_ready(&mut self, m: SctpMessage) {
         self.ready_bytes += m.data.len();
         self.ready.push_back(m);
     }

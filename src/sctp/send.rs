@@ -254,6 +254,7 @@ pub(super) struct Sender {
 
 /// Counters of the sending half.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SendStats {
     /// DATA / I-DATA chunks sent the first time.
     pub data_chunks: u64,
@@ -272,7 +273,7 @@ pub struct SendStats {
 /// Why a message was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SendError {
+pub enum SctpSendError {
     /// The stream id is not below the negotiated number of outbound streams.
     #[error("stream {stream} is not open (negotiated {max} outbound streams)")]
     InvalidStream {
@@ -417,19 +418,19 @@ impl Sender {
         ppid: u32,
         data: Bytes,
         opts: SendOptions,
-    ) -> Result<(), SendError> {
+    ) -> Result<(), SctpSendError> {
         if data.is_empty() {
-            return Err(SendError::Empty);
+            return Err(SctpSendError::Empty);
         }
         if self.queued_bytes + data.len() > self.p.max_buffer_bytes {
-            return Err(SendError::BufferFull);
+            return Err(SctpSendError::BufferFull);
         }
         let id = self.next_msg_id;
         self.next_msg_id += 1;
         let len = data.len();
         let s = self.streams.get_or_default(stream);
         if s.resetting {
-            return Err(SendError::StreamResetting { stream });
+            return Err(SctpSendError::StreamResetting { stream });
         }
         s.buffered += len;
         s.queue.push_back(OutMessage {

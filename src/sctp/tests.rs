@@ -183,7 +183,7 @@ impl Pair {
         }
     }
 
-    pub(super) fn b_messages(&self) -> Vec<&Message> {
+    pub(super) fn b_messages(&self) -> Vec<&SctpMessage> {
         self.b_events
             .iter()
             .filter_map(|e| match e {
@@ -250,7 +250,7 @@ fn transfer(
     i_data: bool,
     sizes: &[usize],
     opts: SendOptions,
-) -> (Pair, Vec<Message>) {
+) -> (Pair, Vec<SctpMessage>) {
     let cfg = SctpConfig {
         i_data,
         max_send_message_bytes: 1 << 20,
@@ -283,7 +283,7 @@ fn transfer(
     (p, msgs)
 }
 
-fn check_reliable_ordered(sizes: &[usize], msgs: &[Message]) {
+fn check_reliable_ordered(sizes: &[usize], msgs: &[SctpMessage]) {
     assert_eq!(msgs.len(), sizes.len(), "every message exactly once");
     for s in 0..3u16 {
         let sent: Vec<Bytes> = sizes
@@ -594,7 +594,7 @@ fn stream_reset_both_directions() {
     p.a.reset_streams(&[3]);
     assert_eq!(
         p.a.send(3, 51, Bytes::from_static(b"y"), SendOptions::default()),
-        Err(SendError::StreamResetting { stream: 3 })
+        Err(SctpSendError::StreamResetting { stream: 3 })
     );
     p.run_until(Duration::from_secs(5), |p| {
         p.a_events
@@ -673,7 +673,7 @@ fn graceful_shutdown_and_abort() {
     p.a.shutdown(p.now);
     assert_eq!(
         p.a.send(0, 51, Bytes::from_static(b"late"), SendOptions::default()),
-        Err(SendError::Closed)
+        Err(SctpSendError::Closed)
     );
     p.run_until(Duration::from_secs(10), |p| {
         p.a.state() == AssociationState::Closed && p.b.state() == AssociationState::Closed
@@ -1610,7 +1610,7 @@ proptest! {
         let count = |ev: &Vec<SctpEvent>| ev.iter().filter(|e| matches!(e, SctpEvent::Message(_))).count();
         p.run_until(Duration::from_secs(3600), |p| count(&p.a_events) == want && count(&p.b_events) == want);
         check_reliable_ordered(&sizes, &p.b_messages().into_iter().cloned().collect::<Vec<_>>());
-        let at_a: Vec<Message> = p.a_events.iter().filter_map(|e| match e {
+        let at_a: Vec<SctpMessage> = p.a_events.iter().filter_map(|e| match e {
             SctpEvent::Message(m) => Some(m.clone()),
             _ => None,
         }).collect();

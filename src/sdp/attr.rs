@@ -1,6 +1,6 @@
 //! Typed SDP attributes as WebRTC uses them (RFC 8866 §6 and the RFCs named per variant).
 //!
-//! Every attribute sansrtc does not model is kept as [`Attribute::Other`], name and value
+//! Every attribute sansrtc does not model is kept as [`SdpAttribute::Other`], name and value
 //! verbatim, so a description re-writes as it came.
 
 use super::candidate::SdpCandidate;
@@ -158,7 +158,7 @@ pub struct Simulcast {
 /// A decoded SDP attribute (the part after `a=`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Attribute {
+pub enum SdpAttribute {
     /// `a=group:<semantics> <mid>...` (RFC 5888, BUNDLE per RFC 8843).
     Group {
         /// `BUNDLE`, `LS`, ...
@@ -206,7 +206,7 @@ pub enum Attribute {
     },
     /// `a=rtpmap:`.
     Rtpmap(Rtpmap),
-    /// `a=fmtp:<format> <parameters>` (parameters verbatim; see [`Attribute::fmtp_params`]).
+    /// `a=fmtp:<format> <parameters>` (parameters verbatim; see [`SdpAttribute::fmtp_params`]).
     Fmtp {
         /// The format (payload type).
         format: String,
@@ -300,7 +300,7 @@ fn parse_hex_pairs(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-impl Attribute {
+impl SdpAttribute {
     /// Parses the text after `a=`.
     pub(super) fn parse(text: &str) -> Result<Self, BadAttribute> {
         let (name, value) = match text.split_once(':') {
@@ -529,7 +529,7 @@ fn parse_simulcast(v: &str) -> Option<Simulcast> {
     (!directions.is_empty()).then_some(Simulcast { directions })
 }
 
-impl fmt::Display for Attribute {
+impl fmt::Display for SdpAttribute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())?;
         match self {

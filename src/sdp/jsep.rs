@@ -8,7 +8,7 @@
 //! transition is an error that changes nothing.
 
 use super::{
-    Attribute, Connection, Fingerprint, MediaDescription, Origin, ParseError, SdpCandidate,
+    Connection, Fingerprint, MediaDescription, Origin, ParseError, SdpAttribute, SdpCandidate,
     SdpLimits, SessionDescription, Setup, Timing,
 };
 use crate::ice::Credentials;
@@ -386,11 +386,11 @@ impl Jsep {
         // RFC 8843 §7.3: the answer's BUNDLE group holds the accepted mids the offer bundled.
         let offered = offer.bundle_group().unwrap_or_default();
         sdp.attributes
-            .retain(|a| !matches!(a, Attribute::Group { .. }));
+            .retain(|a| !matches!(a, SdpAttribute::Group { .. }));
         if let Some(mid) = accepted.flatten().filter(|m| offered.contains(m)) {
             sdp.attributes.insert(
                 0,
-                Attribute::Group {
+                SdpAttribute::Group {
                     semantics: "BUNDLE".into(),
                     mids: vec![mid],
                 },
@@ -408,13 +408,13 @@ impl Jsep {
             .filter_map(|m| m.mid().map(str::to_owned))
             .collect();
         if !bundled.is_empty() {
-            attributes.push(Attribute::Group {
+            attributes.push(SdpAttribute::Group {
                 semantics: "BUNDLE".into(),
                 mids: bundled,
             });
         }
         if self.config.ice_lite {
-            attributes.push(Attribute::IceLite);
+            attributes.push(SdpAttribute::IceLite);
         }
         let mut sdp = SessionDescription::new(
             Origin {
@@ -469,28 +469,28 @@ impl Jsep {
             ),
             None => (9, Connection::placeholder()),
         };
-        let mut a: Vec<Attribute> = local
+        let mut a: Vec<SdpAttribute> = local
             .candidates
             .iter()
-            .map(|c| Attribute::Candidate(Box::new(c.clone())))
+            .map(|c| SdpAttribute::Candidate(Box::new(c.clone())))
             .collect();
-        a.push(Attribute::IceUfrag(local.credentials.ufrag.clone()));
-        a.push(Attribute::IcePwd(local.credentials.pwd.clone()));
-        a.push(Attribute::IceOptions(vec!["trickle".into()]));
+        a.push(SdpAttribute::IceUfrag(local.credentials.ufrag.clone()));
+        a.push(SdpAttribute::IcePwd(local.credentials.pwd.clone()));
+        a.push(SdpAttribute::IceOptions(vec!["trickle".into()]));
         a.extend(
             local
                 .fingerprints
                 .iter()
                 .cloned()
-                .map(Attribute::Fingerprint),
+                .map(SdpAttribute::Fingerprint),
         );
-        a.push(Attribute::Setup(setup));
+        a.push(SdpAttribute::Setup(setup));
         // A section without a mid (an offer from a peer without BUNDLE) is answered without.
-        a.extend(mid.map(|m| Attribute::Mid(m.to_owned())));
-        a.push(Attribute::SctpPort(self.config.sctp_port));
-        a.push(Attribute::MaxMessageSize(self.config.max_message_size));
+        a.extend(mid.map(|m| SdpAttribute::Mid(m.to_owned())));
+        a.push(SdpAttribute::SctpPort(self.config.sctp_port));
+        a.push(SdpAttribute::MaxMessageSize(self.config.max_message_size));
         if local.end_of_candidates {
-            a.push(Attribute::EndOfCandidates);
+            a.push(SdpAttribute::EndOfCandidates);
         }
         let mut m =
             MediaDescription::new("application", port, DATA_PROTOCOL, vec![DATA_FORMAT.into()]);
@@ -641,20 +641,20 @@ fn rejected(m: &MediaDescription) -> MediaDescription {
     let mut r = MediaDescription::new(m.kind.clone(), 0, m.protocol.clone(), m.formats.clone());
     r.connection = Some(Connection::placeholder());
     r.attributes
-        .extend(m.mid().map(|mid| Attribute::Mid(mid.to_owned())));
+        .extend(m.mid().map(|mid| SdpAttribute::Mid(mid.to_owned())));
     r
 }
 
 fn attr_setup(m: &MediaDescription) -> Option<Setup> {
     m.attributes.iter().find_map(|a| match a {
-        Attribute::Setup(s) => Some(*s),
+        SdpAttribute::Setup(s) => Some(*s),
         _ => None,
     })
 }
 
 fn session_setup(sd: &SessionDescription) -> Option<Setup> {
     sd.attributes.iter().find_map(|a| match a {
-        Attribute::Setup(s) => Some(*s),
+        SdpAttribute::Setup(s) => Some(*s),
         _ => None,
     })
 }
@@ -677,7 +677,7 @@ fn transport_section(sd: &SessionDescription) -> Option<(usize, &MediaDescriptio
 fn find_attr<'a, T>(
     m: &'a MediaDescription,
     sd: &'a SessionDescription,
-    f: impl Fn(&'a Attribute) -> Option<T>,
+    f: impl Fn(&'a SdpAttribute) -> Option<T>,
 ) -> Option<T> {
     m.attributes
         .iter()
@@ -688,11 +688,11 @@ fn find_attr<'a, T>(
 fn transport_of(sd: &SessionDescription) -> Option<RemoteTransport> {
     let (_, m) = transport_section(sd)?;
     let ufrag = find_attr(m, sd, |a| match a {
-        Attribute::IceUfrag(u) => Some(u.clone()),
+        SdpAttribute::IceUfrag(u) => Some(u.clone()),
         _ => None,
     })?;
     let pwd = find_attr(m, sd, |a| match a {
-        Attribute::IcePwd(p) => Some(p.clone()),
+        SdpAttribute::IcePwd(p) => Some(p.clone()),
         _ => None,
     })?;
     let mut fingerprints: Vec<Fingerprint> = m.fingerprints().cloned().collect();
@@ -701,7 +701,7 @@ fn transport_of(sd: &SessionDescription) -> Option<RemoteTransport> {
             .attributes
             .iter()
             .filter_map(|a| match a {
-                Attribute::Fingerprint(f) => Some(f.clone()),
+                SdpAttribute::Fingerprint(f) => Some(f.clone()),
                 _ => None,
             })
             .collect();
@@ -715,12 +715,12 @@ fn transport_of(sd: &SessionDescription) -> Option<RemoteTransport> {
         credentials: Credentials { ufrag, pwd },
         ice_lite: sd.is_ice_lite(),
         ice_options: find_attr(m, sd, |a| match a {
-            Attribute::IceOptions(o) => Some(o.clone()),
+            SdpAttribute::IceOptions(o) => Some(o.clone()),
             _ => None,
         })
         .unwrap_or_default(),
         candidates: m.candidates().cloned().collect(),
-        end_of_candidates: m.attributes.contains(&Attribute::EndOfCandidates),
+        end_of_candidates: m.attributes.contains(&SdpAttribute::EndOfCandidates),
         fingerprints,
         setup: attr_setup(m)
             .or_else(|| session_setup(sd))
@@ -729,7 +729,7 @@ fn transport_of(sd: &SessionDescription) -> Option<RemoteTransport> {
             d.attributes
                 .iter()
                 .find_map(|a| match a {
-                    Attribute::SctpPort(p) => Some(*p),
+                    SdpAttribute::SctpPort(p) => Some(*p),
                     _ => None,
                 })
                 .unwrap_or(5000)
@@ -738,7 +738,7 @@ fn transport_of(sd: &SessionDescription) -> Option<RemoteTransport> {
         max_message_size: data
             .and_then(|d| {
                 d.attributes.iter().find_map(|a| match a {
-                    Attribute::MaxMessageSize(s) => Some(*s),
+                    SdpAttribute::MaxMessageSize(s) => Some(*s),
                     _ => None,
                 })
             })

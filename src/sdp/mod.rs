@@ -1,7 +1,7 @@
 //! SDP (RFC 8866) as WebRTC uses it, and JSEP offer/answer (RFC 9429).
 //!
 //! - [`SessionDescription`] is the typed model: origin, session lines, media sections and typed
-//!   [`Attribute`]s, every attribute sansrtc does not model kept verbatim and in order.
+//!   [`SdpAttribute`]s, every attribute sansrtc does not model kept verbatim and in order.
 //!   [`SessionDescription::parse`] accepts CRLF or LF line ends and enforces [`SdpLimits`];
 //!   `to_string()` writes CRLF. What a browser wrote round-trips line for line.
 //! - [`Jsep`] is the signaling state machine and the offer/answer rules for the data-channel
@@ -15,7 +15,8 @@ mod parse;
 mod tests;
 
 pub use attr::{
-    Attribute, Direction, Extmap, Fingerprint, RidDirection, Rtpmap, Setup, Simulcast, SimulcastRid,
+    Direction, Extmap, Fingerprint, RidDirection, Rtpmap, SdpAttribute, Setup, Simulcast,
+    SimulcastRid,
 };
 pub use candidate::{CandidateAddress, CandidateExtensions, CandidateParseError, SdpCandidate};
 pub use jsep::{
@@ -91,7 +92,7 @@ pub enum ParseErrorKind {
     Malformed(char),
     /// A typed attribute's value is malformed.
     #[error("malformed a={0} attribute")]
-    Attribute(&'static str),
+    SdpAttribute(&'static str),
 }
 
 /// A parse failure: the 1-based line (0 for the whole input) and what is wrong.
@@ -185,7 +186,7 @@ pub struct MediaDescription {
     /// `k=` (obsolete, kept).
     pub key: Option<String>,
     /// `a=` lines, in order.
-    pub attributes: Vec<Attribute>,
+    pub attributes: Vec<SdpAttribute>,
 }
 
 /// A session description (RFC 8866 §5).
@@ -214,7 +215,7 @@ pub struct SessionDescription {
     /// `k=` (obsolete, kept).
     pub key: Option<String>,
     /// Session-level attributes, in order.
-    pub attributes: Vec<Attribute>,
+    pub attributes: Vec<SdpAttribute>,
     /// Media sections, in order.
     pub media: Vec<MediaDescription>,
 }
@@ -266,19 +267,19 @@ impl SessionDescription {
     }
 
     /// The first session-level attribute named `name`.
-    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+    pub fn attribute(&self, name: &str) -> Option<&SdpAttribute> {
         self.attributes.iter().find(|a| a.name() == name)
     }
 
     /// Whether the session is ICE-lite (`a=ice-lite`, RFC 8839 §5.3).
     pub fn is_ice_lite(&self) -> bool {
-        self.attributes.contains(&Attribute::IceLite)
+        self.attributes.contains(&SdpAttribute::IceLite)
     }
 
     /// The mids of the first BUNDLE group (RFC 8843), if any.
     pub fn bundle_group(&self) -> Option<&[String]> {
         self.attributes.iter().find_map(|a| match a {
-            Attribute::Group { semantics, mids } if semantics == "BUNDLE" => Some(&mids[..]),
+            SdpAttribute::Group { semantics, mids } if semantics == "BUNDLE" => Some(&mids[..]),
             _ => None,
         })
     }
@@ -312,14 +313,14 @@ impl MediaDescription {
     }
 
     /// The first attribute named `name`.
-    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+    pub fn attribute(&self, name: &str) -> Option<&SdpAttribute> {
         self.attributes.iter().find(|a| a.name() == name)
     }
 
     /// `a=mid`.
     pub fn mid(&self) -> Option<&str> {
         self.attributes.iter().find_map(|a| match a {
-            Attribute::Mid(m) => Some(m.as_str()),
+            SdpAttribute::Mid(m) => Some(m.as_str()),
             _ => None,
         })
     }
@@ -339,15 +340,15 @@ impl MediaDescription {
 
     /// `a=bundle-only` (RFC 8843 §6).
     pub fn is_bundle_only(&self) -> bool {
-        self.attributes
-            .iter()
-            .any(|a| matches!(a, Attribute::Other { name, value: None } if name == "bundle-only"))
+        self.attributes.iter().any(
+            |a| matches!(a, SdpAttribute::Other { name, value: None } if name == "bundle-only"),
+        )
     }
 
     /// The candidates in this section.
     pub fn candidates(&self) -> impl Iterator<Item = &SdpCandidate> {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Candidate(c) => Some(&**c),
+            SdpAttribute::Candidate(c) => Some(&**c),
             _ => None,
         })
     }
@@ -355,7 +356,7 @@ impl MediaDescription {
     /// The fingerprints in this section.
     pub fn fingerprints(&self) -> impl Iterator<Item = &Fingerprint> {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Fingerprint(f) => Some(f),
+            SdpAttribute::Fingerprint(f) => Some(f),
             _ => None,
         })
     }

@@ -2,7 +2,7 @@
 //! mistake would change meaning: `v=`, `o=`, `s=` first, single-valued lines at most once, no
 //! unknown line types (RFC 8866 §5: "MUST completely ignore or reject"; we reject).
 
-use super::attr::{Attribute, BadAttribute};
+use super::attr::{BadAttribute, SdpAttribute};
 use super::{
     Bandwidth, Connection, MediaDescription, Origin, ParseError, ParseErrorKind as K, SdpLimits,
     SessionDescription, Timing,
@@ -88,8 +88,9 @@ pub(super) fn parse(text: &str, limits: &SdpLimits) -> Result<SessionDescription
             Ok(())
         }
     };
-    let attribute =
-        |n, v: &str| Attribute::parse(v).map_err(|BadAttribute(name)| err(n, K::Attribute(name)));
+    let attribute = |n, v: &str| {
+        SdpAttribute::parse(v).map_err(|BadAttribute(name)| err(n, K::SdpAttribute(name)))
+    };
     let mut last_t_line = 0;
     while let Some((n, t, v)) = next()? {
         match (t, sd.media.last_mut()) {

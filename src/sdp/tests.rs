@@ -49,9 +49,9 @@ fn browser_descriptions_round_trip_line_for_line() {
             .iter()
             .chain(sd.media.iter().flat_map(|m| &m.attributes))
         {
-            if let Attribute::Other { name: n, .. } = a {
+            if let SdpAttribute::Other { name: n, .. } = a {
                 assert!(
-                    Attribute::parse(n).is_ok_and(|p| matches!(p, Attribute::Other { .. })),
+                    SdpAttribute::parse(n).is_ok_and(|p| matches!(p, SdpAttribute::Other { .. })),
                     "{name}: {n} should be typed"
                 );
             }
@@ -87,7 +87,7 @@ fn typed_attributes_of_real_descriptions() {
     assert_eq!(c[2].to_ice(), None, "an mDNS name needs resolving first");
     assert_eq!(c[4].to_ice(), None, "TCP candidates are not used");
     assert!(audio.attributes.iter().any(|a| *a
-        == Attribute::Rtpmap(Rtpmap {
+        == SdpAttribute::Rtpmap(Rtpmap {
             payload_type: 111,
             encoding: "opus".into(),
             clock_rate: 48000,
@@ -96,7 +96,7 @@ fn typed_attributes_of_real_descriptions() {
     let fmtp = audio
         .attributes
         .iter()
-        .find(|a| matches!(a, Attribute::Fmtp { format, .. } if format == "111"))
+        .find(|a| matches!(a, SdpAttribute::Fmtp { format, .. } if format == "111"))
         .unwrap();
     assert_eq!(
         fmtp.fmtp_params().collect::<Vec<_>>(),
@@ -106,37 +106,41 @@ fn typed_attributes_of_real_descriptions() {
     assert!(video.port == 0 && video.is_bundle_only() && !video.is_rejected());
     assert!(
         video.attributes.iter().any(|a| matches!(a,
-        Attribute::Simulcast(s) if s.directions[0].1.len() == 3 && s.directions[0].1[2][0].paused))
+        SdpAttribute::Simulcast(s) if s.directions[0].1.len() == 3 && s.directions[0].1[2][0].paused))
     );
     assert!(
         video
             .attributes
-            .contains(&Attribute::Direction(Direction::SendOnly))
+            .contains(&SdpAttribute::Direction(Direction::SendOnly))
     );
     let data = &sd.media[2];
     assert!(data.is_data_channel());
     assert_eq!(
         data.attribute("max-message-size"),
-        Some(&Attribute::MaxMessageSize(262_144))
+        Some(&SdpAttribute::MaxMessageSize(262_144))
     );
     assert_eq!(data.fingerprints().next().unwrap().bytes.len(), 32);
 
     // Firefox writes the fingerprint and ice-options at session level.
     let ff = SessionDescription::parse(fixture("firefox-av-data-offer.sdp")).unwrap();
     assert!(
-        matches!(ff.attribute("fingerprint"), Some(Attribute::Fingerprint(f)) if f.hash == "sha-256")
+        matches!(ff.attribute("fingerprint"), Some(SdpAttribute::Fingerprint(f)) if f.hash == "sha-256")
     );
-    assert!(ff.media[2].attributes.contains(&Attribute::EndOfCandidates));
+    assert!(
+        ff.media[2]
+            .attributes
+            .contains(&SdpAttribute::EndOfCandidates)
+    );
     assert!(ff.media[0].attributes.iter().any(|a| matches!(
         a,
-        Attribute::Extmap(Extmap {
+        SdpAttribute::Extmap(Extmap {
             id: 2,
             direction: Some(Direction::RecvOnly),
             ..
         })
     )));
     assert!(ff.media[1].attributes.iter().any(|a| matches!(a,
-        Attribute::SsrcGroup { semantics, ssrcs } if semantics == "FID" && ssrcs.len() == 2)));
+        SdpAttribute::SsrcGroup { semantics, ssrcs } if semantics == "FID" && ssrcs.len() == 2)));
 }
 
 #[test]
@@ -161,7 +165,10 @@ fn errors_name_the_line_and_the_kind() {
     let e = err(&good.replacen("t=0 0\r\n", "", 1));
     assert_eq!(e.kind, ParseErrorKind::Missing('t'));
     let e = err(&good.replacen("a=setup:actpass", "a=setup:sideways", 1));
-    assert_eq!((e.line, e.kind), (16, ParseErrorKind::Attribute("setup")));
+    assert_eq!(
+        (e.line, e.kind),
+        (16, ParseErrorKind::SdpAttribute("setup"))
+    );
     let e = err(&good.replacen("a=mid:0", "mid:0", 1));
     assert_eq!((e.line, e.kind), (17, ParseErrorKind::Syntax));
     let e = err(&good.replacen("a=mid:0", "x=0", 1));
@@ -169,10 +176,10 @@ fn errors_name_the_line_and_the_kind() {
     let e = err(&good.replacen("typ host generation", "typ hots generation", 1));
     assert_eq!(
         (e.line, e.kind),
-        (10, ParseErrorKind::Attribute("candidate"))
+        (10, ParseErrorKind::SdpAttribute("candidate"))
     );
     let e = err(&good.replacen("a=fingerprint:sha-256 D1:", "a=fingerprint:sha-256 D1:G", 1));
-    assert_eq!(e.kind, ParseErrorKind::Attribute("fingerprint"));
+    assert_eq!(e.kind, ParseErrorKind::SdpAttribute("fingerprint"));
     let e = err(&good.replacen(
         "c=IN IP4 127.0.0.1",
         "c=IN IP4 127.0.0.1\r\nc=IN IP4 127.0.0.1",
@@ -301,7 +308,7 @@ fn arb_candidate() -> impl Strategy<Value = SdpCandidate> {
         )
 }
 
-fn arb_attribute() -> impl Strategy<Value = Attribute> {
+fn arb_attribute() -> impl Strategy<Value = SdpAttribute> {
     let dir = prop_oneof![
         Just(Direction::SendRecv),
         Just(Direction::SendOnly),
@@ -310,31 +317,31 @@ fn arb_attribute() -> impl Strategy<Value = Attribute> {
     ];
     prop_oneof![
         (tok(), proptest::collection::vec(tok(), 0..4))
-            .prop_map(|(semantics, mids)| Attribute::Group { semantics, mids }),
-        tok().prop_map(Attribute::Mid),
-        tok().prop_map(Attribute::IceUfrag),
-        tok().prop_map(Attribute::IcePwd),
-        proptest::collection::vec(tok(), 1..3).prop_map(Attribute::IceOptions),
-        Just(Attribute::IceLite),
-        arb_candidate().prop_map(|c| Attribute::Candidate(Box::new(c))),
-        Just(Attribute::EndOfCandidates),
+            .prop_map(|(semantics, mids)| SdpAttribute::Group { semantics, mids }),
+        tok().prop_map(SdpAttribute::Mid),
+        tok().prop_map(SdpAttribute::IceUfrag),
+        tok().prop_map(SdpAttribute::IcePwd),
+        proptest::collection::vec(tok(), 1..3).prop_map(SdpAttribute::IceOptions),
+        Just(SdpAttribute::IceLite),
+        arb_candidate().prop_map(|c| SdpAttribute::Candidate(Box::new(c))),
+        Just(SdpAttribute::EndOfCandidates),
         (tok(), proptest::collection::vec(any::<u8>(), 1..64))
-            .prop_map(|(hash, bytes)| Attribute::Fingerprint(Fingerprint { hash, bytes })),
+            .prop_map(|(hash, bytes)| SdpAttribute::Fingerprint(Fingerprint { hash, bytes })),
         prop_oneof![
             Just(Setup::ActPass),
             Just(Setup::Active),
             Just(Setup::Passive),
             Just(Setup::HoldConn)
         ]
-        .prop_map(Attribute::Setup),
-        any::<u16>().prop_map(Attribute::SctpPort),
-        any::<u64>().prop_map(Attribute::MaxMessageSize),
-        Just(Attribute::RtcpMux),
-        Just(Attribute::RtcpMuxOnly),
-        Just(Attribute::RtcpRsize),
-        dir.clone().prop_map(Attribute::Direction),
+        .prop_map(SdpAttribute::Setup),
+        any::<u16>().prop_map(SdpAttribute::SctpPort),
+        any::<u64>().prop_map(SdpAttribute::MaxMessageSize),
+        Just(SdpAttribute::RtcpMux),
+        Just(SdpAttribute::RtcpMuxOnly),
+        Just(SdpAttribute::RtcpRsize),
+        dir.clone().prop_map(SdpAttribute::Direction),
         (tok(), proptest::option::of(tok()))
-            .prop_map(|(stream, track)| Attribute::Msid { stream, track }),
+            .prop_map(|(stream, track)| SdpAttribute::Msid { stream, track }),
         (
             any::<u8>(),
             tok(),
@@ -342,16 +349,16 @@ fn arb_attribute() -> impl Strategy<Value = Attribute> {
             proptest::option::of(tok())
         )
             .prop_map(|(payload_type, encoding, clock_rate, encoding_params)| {
-                Attribute::Rtpmap(Rtpmap {
+                SdpAttribute::Rtpmap(Rtpmap {
                     payload_type,
                     encoding: encoding.replace('/', "_"),
                     clock_rate,
                     encoding_params: encoding_params.map(|p| p.replace('/', "_")),
                 })
             }),
-        (tok(), text()).prop_map(|(format, parameters)| Attribute::Fmtp { format, parameters }),
+        (tok(), text()).prop_map(|(format, parameters)| SdpAttribute::Fmtp { format, parameters }),
         (tok(), tok(), proptest::option::of(text())).prop_map(|(format, kind, parameter)| {
-            Attribute::RtcpFb {
+            SdpAttribute::RtcpFb {
                 format,
                 kind,
                 parameter,
@@ -364,7 +371,7 @@ fn arb_attribute() -> impl Strategy<Value = Attribute> {
             proptest::option::of(text())
         )
             .prop_map(
-                |(id, direction, uri, attributes)| Attribute::Extmap(Extmap {
+                |(id, direction, uri, attributes)| SdpAttribute::Extmap(Extmap {
                     id,
                     direction,
                     uri,
@@ -376,19 +383,19 @@ fn arb_attribute() -> impl Strategy<Value = Attribute> {
             "[A-Za-z0-9_-]{1,10}",
             proptest::option::of(text())
         )
-            .prop_map(|(ssrc, attribute, value)| Attribute::Ssrc {
+            .prop_map(|(ssrc, attribute, value)| SdpAttribute::Ssrc {
                 ssrc,
                 attribute,
                 value
             }),
         (tok(), proptest::collection::vec(any::<u32>(), 0..4))
-            .prop_map(|(semantics, ssrcs)| Attribute::SsrcGroup { semantics, ssrcs }),
+            .prop_map(|(semantics, ssrcs)| SdpAttribute::SsrcGroup { semantics, ssrcs }),
         (
             tok(),
             prop_oneof![Just(RidDirection::Send), Just(RidDirection::Recv)],
             proptest::option::of(text())
         )
-            .prop_map(|(id, direction, restrictions)| Attribute::Rid {
+            .prop_map(|(id, direction, restrictions)| SdpAttribute::Rid {
                 id,
                 direction,
                 restrictions
@@ -407,9 +414,9 @@ fn arb_attribute() -> impl Strategy<Value = Attribute> {
             ),
             1..3
         )
-        .prop_map(|directions| Attribute::Simulcast(Simulcast { directions })),
+        .prop_map(|directions| SdpAttribute::Simulcast(Simulcast { directions })),
         ("x-[a-z-]{0,10}", proptest::option::of(text()))
-            .prop_map(|(name, value)| Attribute::Other { name, value }),
+            .prop_map(|(name, value)| SdpAttribute::Other { name, value }),
     ]
 }
 
@@ -922,7 +929,7 @@ fn invalid_operations_change_nothing() {
     let mut other = jsep(2);
     other.set_remote_description(wire(&o)).unwrap();
     let good = other.create_answer(&params("bbbb", false)).unwrap();
-    let strip = |f: &dyn Fn(&Attribute) -> bool| {
+    let strip = |f: &dyn Fn(&SdpAttribute) -> bool| {
         let mut s = good.clone();
         s.media[0].attributes.retain(|a| !f(a));
         Description {
@@ -931,16 +938,16 @@ fn invalid_operations_change_nothing() {
         }
     };
     assert_eq!(
-        j.set_remote_description(strip(&|a| matches!(a, Attribute::IcePwd(_)))),
+        j.set_remote_description(strip(&|a| matches!(a, SdpAttribute::IcePwd(_)))),
         Err(SdpError::MissingIceCredentials { index: 0 })
     );
     assert_eq!(
-        j.set_remote_description(strip(&|a| matches!(a, Attribute::Fingerprint(_)))),
+        j.set_remote_description(strip(&|a| matches!(a, SdpAttribute::Fingerprint(_)))),
         Err(SdpError::MissingFingerprint { index: 0 })
     );
     let mut actpass = good.clone();
     for a in &mut actpass.media[0].attributes {
-        if let Attribute::Setup(s) = a {
+        if let SdpAttribute::Setup(s) = a {
             *s = Setup::ActPass;
         }
     }

@@ -112,11 +112,11 @@ pub struct PasswordAlgorithm {
 
 /// A decoded STUN attribute.
 ///
-/// Attributes sansrtc does not model are kept as [`Attribute::Other`] with their raw value, so
+/// Attributes sansrtc does not model are kept as [`StunAttribute::Other`] with their raw value, so
 /// a message re-encodes as it came.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Attribute {
+pub enum StunAttribute {
     /// MAPPED-ADDRESS: the reflexive address, in the clear (RFC 3489 servers).
     MappedAddress(SocketAddr),
     /// XOR-MAPPED-ADDRESS: the reflexive address, obfuscated (RFC 8489 §14.2).
@@ -196,10 +196,10 @@ const MAX_TEXT_CHARS: usize = 127;
 const FAMILY_V4: u8 = 0x01;
 const FAMILY_V6: u8 = 0x02;
 
-impl Attribute {
+impl StunAttribute {
     /// The attribute's type code.
     pub fn typ(&self) -> AttributeType {
-        use Attribute::*;
+        use StunAttribute::*;
         match self {
             MappedAddress(_) => AttributeType::MAPPED_ADDRESS,
             XorMappedAddress(_) => AttributeType::XOR_MAPPED_ADDRESS,
@@ -234,7 +234,7 @@ impl Attribute {
 
     /// Length of the value, before padding.
     pub fn value_len(&self) -> usize {
-        use Attribute::*;
+        use StunAttribute::*;
         match self {
             MappedAddress(a) | XorMappedAddress(a) | AlternateServer(a) | XorPeerAddress(a)
             | XorRelayedAddress(a) => address_len(a),
@@ -267,12 +267,11 @@ impl Attribute {
     /// Appends type, length, value and zero padding. `fingerprint` is written as zero here; the
     /// message encoder fills it in.
     pub(crate) fn encode(&self, tid: &TransactionId, out: &mut Vec<u8>) {
-        use Attribute::*;
+        use StunAttribute::*;
         let len = self.value_len();
         out.extend_from_slice(&self.typ().0.to_be_bytes());
-        // Every value's length is bounded by the parser; a caller-built value over 65535 bytes
-        // cannot be represented and is truncated in the length field (documented on encode).
-        out.extend_from_slice(&(len.min(0xFFFF) as u16).to_be_bytes());
+        // The message encoder refused bodies over 65535 bytes, so every value fits.
+        out.extend_from_slice(&u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes());
         let start = out.len();
         match self {
             MappedAddress(a) | AlternateServer(a) => encode_address(*a, None, out),
@@ -316,8 +315,8 @@ impl Attribute {
         typ: AttributeType,
         value: &[u8],
         tid: &TransactionId,
-    ) -> Result<Attribute, StunError> {
-        use Attribute::*;
+    ) -> Result<StunAttribute, StunError> {
+        use StunAttribute::*;
         let bad = || StunError::BadAttribute { typ: typ.0 };
         Ok(match typ {
             AttributeType::MAPPED_ADDRESS => {
@@ -446,7 +445,7 @@ fn exact<const N: usize>(v: &[u8]) -> Option<[u8; N]> {
     v.try_into().ok()
 }
 
-fn empty(v: &[u8], a: Attribute) -> Option<Attribute> {
+fn empty(v: &[u8], a: StunAttribute) -> Option<StunAttribute> {
     v.is_empty().then_some(a)
 }
 
@@ -533,7 +532,12 @@ fn decode_address(v: &[u8], xor: Option<&TransactionId>) -> Option<SocketAddr> {
 
 fn encode_password_algorithm(a: &PasswordAlgorithm, out: &mut Vec<u8>) {
     out.extend_from_slice(&a.algorithm.to_be_bytes());
-    out.extend_from_slice(&(a.parameters.len().min(0xFFFF) as u16).to_be_bytes());
+    // Inside a body that fits 16 bits (the message encoder checked), the parameters fit too.
+    out.extend_from_slice(
+        &u16::try_from(a.parameters.len())
+            .unwrap_or(u16::MAX)
+            .to_be_bytes(),
+    );
     out.extend_from_slice(&a.parameters);
     out.resize(
         out.len() + padded(a.parameters.len()) - a.parameters.len(),

@@ -3,21 +3,29 @@
 //! - [`MessageView`] validates the header (RFC 8489 §5: leading zero bits, magic cookie, length a
 //!   multiple of 4 that matches the datagram) and the attribute TLVs without allocating, and gives
 //!   access to the raw attribute values. The hot path (ICE checks, the STUN server) uses it.
-//! - [`Message`] is the decoded value: class, method, transaction id and typed [`Attribute`]s.
-//!   `Message::parse` → `Message::encode` reproduces the message (padding zeroed).
+//! - [`StunMessage`] is the decoded value: class, method, transaction id and typed [`StunAttribute`]s.
+//!   `StunMessage::parse` → `StunMessage::encode` reproduces the message (padding zeroed).
 //! - FINGERPRINT (RFC 8489 §14.7) is verified while parsing whenever present, and computed while
 //!   encoding.
+//!
+//! Used alone (a STUN client or server of your own): [`MessageView`] to check and read what
+//! arrives, [`StunMessage`] to build what you send (`encode` refuses what STUN's length fields
+//! cannot hold), [`LongTermKey`] for long-term credentials, [`server::StunServer`] for a
+//! ready Binding server. The retransmission schedule's parameters are [`RetransmitConfig`].
 
 mod attr;
 mod credentials;
 mod integrity;
 pub mod server;
-pub mod transaction;
+pub(crate) mod transaction;
 
 use attr::padded;
-pub use attr::{Attribute, AttributeType, MAX_TEXT_BYTES, MAX_USERNAME_BYTES, PasswordAlgorithm};
+pub use attr::{
+    AttributeType, MAX_TEXT_BYTES, MAX_USERNAME_BYTES, PasswordAlgorithm, StunAttribute,
+};
 pub use credentials::{CredentialError, LongTermKey, PasswordAlgorithmKind};
 pub use integrity::IntegrityError;
+pub use transaction::RetransmitConfig;
 
 use std::fmt;
 
@@ -183,6 +191,19 @@ pub enum StunError {
     FingerprintMismatch,
 }
 
+/// Why a message cannot be encoded: STUN's 16-bit length fields (RFC 8489 §5, §14) cannot
+/// hold it. Nothing is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StunEncodeError {
+    /// The attributes take more than 65535 bytes (or one value does).
+    #[error("STUN message body of {len} bytes is over 65535")]
+    TooLong {
+        /// The body length it would have.
+        len: usize,
+    },
+}
+
 /// One raw attribute in a [`MessageView`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawAttribute<'a> {
@@ -311,9 +332,9 @@ impl<'a> MessageView<'a> {
     }
 
     /// Decodes the first attribute of type `typ`.
-    pub fn decode(&self, typ: AttributeType) -> Option<Result<Attribute, StunError>> {
+    pub fn decode(&self, typ: AttributeType) -> Option<Result<StunAttribute, StunError>> {
         self.get(typ)
-            .map(|a| Attribute::decode(a.typ, a.value, &self.transaction_id))
+            .map(|a| StunAttribute::decode(a.typ, a.value, &self.transaction_id))
     }
 
     /// The comprehension-required attribute types that sansrtc does not understand
@@ -372,7 +393,7 @@ fn fingerprint(before: &[u8]) -> u32 {
 
 /// A decoded STUN message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
+pub struct StunMessage {
     /// The class.
     pub class: Class,
     /// The method.
@@ -380,10 +401,10 @@ pub struct Message {
     /// The transaction id.
     pub transaction_id: TransactionId,
     /// The attributes, in order.
-    pub attributes: Vec<Attribute>,
+    pub attributes: Vec<StunAttribute>,
 }
 
-impl Message {
+impl StunMessage {
     /// A message with no attributes.
     pub fn new(class: Class, method: Method, transaction_id: TransactionId) -> Self {
         Self {
@@ -401,51 +422,58 @@ impl Message {
     }
 
     /// The first attribute of type `typ`.
-    pub fn get(&self, typ: AttributeType) -> Option<&Attribute> {
+    pub fn get(&self, typ: AttributeType) -> Option<&StunAttribute> {
         self.attributes.iter().find(|a| a.typ() == typ)
     }
 
-    /// Bytes [`Message::encode`] will write.
+    /// Bytes [`StunMessage::encode`] will write.
     pub fn encoded_len(&self) -> usize {
         HEADER_LEN
             + self
                 .attributes
                 .iter()
-                .map(Attribute::encoded_len)
+                .map(StunAttribute::encoded_len)
                 .sum::<usize>()
     }
 
     /// Appends the encoded message to `out`. A FINGERPRINT attribute gets its CRC computed here
-    /// (it must be the last attribute to be meaningful). Values longer than a STUN length field
-    /// can hold are the caller's error and encode truncated lengths.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    /// (it must be the last attribute to be meaningful). A message whose attributes do not fit
+    /// STUN's 16-bit length fields is refused and nothing is written.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), StunEncodeError> {
         self.encode_with_key(None, out)
     }
 
-    /// Like [`Message::encode`], and with `key` computes MESSAGE-INTEGRITY and
+    /// Like [`StunMessage::encode`], and with `key` computes MESSAGE-INTEGRITY and
     /// MESSAGE-INTEGRITY-SHA256 attributes over what precedes them (RFC 8489 §14.5-6); without a
     /// key their stored values are written as they are.
-    pub fn encode_with_key(&self, key: Option<&[u8]>, out: &mut Vec<u8>) {
+    pub fn encode_with_key(
+        &self,
+        key: Option<&[u8]>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), StunEncodeError> {
         let start = out.len();
         let body_len = self.encoded_len() - HEADER_LEN;
+        // Every attribute's value is part of the body, so a body that fits has values that fit.
+        let len =
+            u16::try_from(body_len).map_err(|_| StunEncodeError::TooLong { len: body_len })?;
         out.reserve(HEADER_LEN + body_len);
         out.extend_from_slice(&message_type(self.class, self.method).to_be_bytes());
-        out.extend_from_slice(&(body_len.min(0xFFFF) as u16).to_be_bytes());
+        out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
         out.extend_from_slice(&self.transaction_id.0);
         for a in &self.attributes {
             let attr_start = out.len();
             a.encode(&self.transaction_id, out);
             match (a, key) {
-                (Attribute::Fingerprint, _) => {
+                (StunAttribute::Fingerprint, _) => {
                     let crc = fingerprint(&out[start..attr_start]);
                     out[attr_start + 4..attr_start + 8].copy_from_slice(&crc.to_be_bytes());
                 }
-                (Attribute::MessageIntegrity(_), Some(key)) => {
+                (StunAttribute::MessageIntegrity(_), Some(key)) => {
                     let mac = integrity::hmac_sha1(key, &out[start..], attr_start - start);
                     out[attr_start + 4..attr_start + 24].copy_from_slice(&mac);
                 }
-                (Attribute::MessageIntegritySha256(v), Some(key)) => {
+                (StunAttribute::MessageIntegritySha256(v), Some(key)) => {
                     let mac =
                         integrity::hmac_sha256(key, &out[start..], attr_start - start, v.len());
                     let n = v.len().min(32);
@@ -454,31 +482,32 @@ impl Message {
                 _ => {}
             }
         }
+        Ok(())
     }
 
-    /// The encoded message as a new vector.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The encoded message as a new vector (refused as [`StunMessage::encode`] refuses).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, StunEncodeError> {
         let mut v = Vec::with_capacity(self.encoded_len());
-        self.encode(&mut v);
-        v
+        self.encode(&mut v)?;
+        Ok(v)
     }
 
     /// The encoded message with integrity computed under `key`.
-    pub fn to_bytes_with_key(&self, key: &[u8]) -> Vec<u8> {
+    pub fn to_bytes_with_key(&self, key: &[u8]) -> Result<Vec<u8>, StunEncodeError> {
         let mut v = Vec::with_capacity(self.encoded_len());
-        self.encode_with_key(Some(key), &mut v);
-        v
+        self.encode_with_key(Some(key), &mut v)?;
+        Ok(v)
     }
 }
 
 impl MessageView<'_> {
-    /// Decodes every attribute into an owned [`Message`].
-    pub fn to_message(&self) -> Result<Message, StunError> {
+    /// Decodes every attribute into an owned [`StunMessage`].
+    pub fn to_message(&self) -> Result<StunMessage, StunError> {
         let attributes = self
             .attributes()
-            .map(|a| a.and_then(|a| Attribute::decode(a.typ, a.value, &self.transaction_id)))
+            .map(|a| a.and_then(|a| StunAttribute::decode(a.typ, a.value, &self.transaction_id)))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Message {
+        Ok(StunMessage {
             class: self.class,
             method: self.method,
             transaction_id: self.transaction_id,

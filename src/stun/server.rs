@@ -13,7 +13,7 @@
 //!   its request is not sent (counted), SOFTWARE only where it fits within the request's size.
 //!   A Binding success always goes out: 32–44 bytes against a bare 20-byte request.
 
-use super::{Attribute, Class, Message, MessageView, Method};
+use super::{Class, MessageView, Method, StunAttribute, StunMessage};
 use crate::net::{Datagram, Transmit};
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -99,36 +99,36 @@ impl StunServer {
         let mut response;
         if !unknown.is_empty() {
             // RFC 8489 §6.3.1: 420 (Unknown Attribute) listing the offending types.
-            response = Message::new(Class::ErrorResponse, view.method(), view.transaction_id());
-            response.attributes.push(Attribute::ErrorCode {
+            response = StunMessage::new(Class::ErrorResponse, view.method(), view.transaction_id());
+            response.attributes.push(StunAttribute::ErrorCode {
                 code: 420,
                 reason: "Unknown Attribute".into(),
             });
             response
                 .attributes
-                .push(Attribute::UnknownAttributes(unknown));
+                .push(StunAttribute::UnknownAttributes(unknown));
             self.stats.error_responses += 1;
         } else if view.method() != Method::BINDING {
-            response = Message::new(Class::ErrorResponse, view.method(), view.transaction_id());
-            response.attributes.push(Attribute::ErrorCode {
+            response = StunMessage::new(Class::ErrorResponse, view.method(), view.transaction_id());
+            response.attributes.push(StunAttribute::ErrorCode {
                 code: 400,
                 reason: "Bad Request".into(),
             });
             self.stats.error_responses += 1;
         } else {
             // RFC 8489 §6.3.1.1: the reflexive transport address is the request's source.
-            response = Message::new(
+            response = StunMessage::new(
                 Class::SuccessResponse,
                 Method::BINDING,
                 view.transaction_id(),
             );
             response
                 .attributes
-                .push(Attribute::XorMappedAddress(datagram.source));
+                .push(StunAttribute::XorMappedAddress(datagram.source));
             self.stats.binding_responses += 1;
         }
         if with_fingerprint {
-            response.attributes.push(Attribute::Fingerprint);
+            response.attributes.push(StunAttribute::Fingerprint);
         }
         // No amplification from us beyond what the protocol needs (RFC 8489 §16.1.3): an error
         // response larger than its request is not sent, and SOFTWARE (optional) goes only
@@ -147,13 +147,17 @@ impl StunServer {
             let at = response.attributes.len() - usize::from(with_fingerprint);
             response
                 .attributes
-                .insert(at, Attribute::Software(s.clone()));
+                .insert(at, StunAttribute::Software(s.clone()));
         }
         self.queue.push_back(Transmit {
             source: datagram.destination,
             destination: datagram.source,
             protocol: datagram.protocol,
-            contents: Bytes::from(response.to_bytes()),
+            contents: Bytes::from(
+                response
+                    .to_bytes()
+                    .expect("invariant: a Binding response is a few dozen bytes"),
+            ),
         });
     }
 
@@ -177,13 +181,13 @@ mod tests {
     use crate::net::Protocol;
     use crate::stun::{AttributeType, TransactionId};
 
-    fn request(attrs: Vec<Attribute>, method: Method) -> Vec<u8> {
-        let mut m = Message::new(Class::Request, method, TransactionId([5; 12]));
+    fn request(attrs: Vec<StunAttribute>, method: Method) -> Vec<u8> {
+        let mut m = StunMessage::new(Class::Request, method, TransactionId([5; 12]));
         m.attributes = attrs;
-        m.to_bytes()
+        m.to_bytes().unwrap()
     }
 
-    fn ask(server: &mut StunServer, bytes: &[u8]) -> Option<Message> {
+    fn ask(server: &mut StunServer, bytes: &[u8]) -> Option<StunMessage> {
         server.handle_receive(
             crate::test_util::base(),
             Datagram {
@@ -196,7 +200,7 @@ mod tests {
         server.poll_transmit().map(|t| {
             assert_eq!(t.destination, "198.51.100.7:4242".parse().unwrap());
             assert_eq!(t.source, "192.0.2.1:3478".parse().unwrap());
-            Message::parse(&t.contents).unwrap()
+            StunMessage::parse(&t.contents).unwrap()
         })
     }
 
@@ -205,42 +209,45 @@ mod tests {
         let mut s = StunServer::new().with_software("sansrtc");
         let r = ask(
             &mut s,
-            &request(vec![Attribute::Fingerprint], Method::BINDING),
+            &request(vec![StunAttribute::Fingerprint], Method::BINDING),
         )
         .unwrap();
         assert_eq!(r.class, Class::SuccessResponse);
         assert_eq!(r.transaction_id, TransactionId([5; 12]));
         assert_eq!(
             r.get(AttributeType::XOR_MAPPED_ADDRESS),
-            Some(&Attribute::XorMappedAddress(
+            Some(&StunAttribute::XorMappedAddress(
                 "198.51.100.7:4242".parse().unwrap()
             ))
         );
-        assert!(matches!(r.attributes.last(), Some(Attribute::Fingerprint)));
+        assert!(matches!(
+            r.attributes.last(),
+            Some(StunAttribute::Fingerprint)
+        ));
         assert_eq!(s.stats().binding_responses, 1);
         // SOFTWARE would make this small request's answer larger still: left out. A larger
         // request gets it.
         assert!(r.get(AttributeType::SOFTWARE).is_none());
-        let padding = Attribute::Other {
+        let padding = StunAttribute::Other {
             typ: AttributeType(0xC002),
             value: vec![0; 40],
         };
         let r = ask(&mut s, &request(vec![padding], Method::BINDING)).unwrap();
         assert_eq!(
             r.get(AttributeType::SOFTWARE),
-            Some(&Attribute::Software("sansrtc".into()))
+            Some(&StunAttribute::Software("sansrtc".into()))
         );
     }
 
     #[test]
     fn unknown_required_attribute_gets_420() {
         let mut s = StunServer::new();
-        let unknown = Attribute::Other {
+        let unknown = StunAttribute::Other {
             typ: AttributeType(0x7001),
             value: vec![],
         };
         // Answered when the request is at least as large as the answer (a real client's is)...
-        let padding = Attribute::Other {
+        let padding = StunAttribute::Other {
             typ: AttributeType(0xC002),
             value: vec![0; 40],
         };
@@ -252,17 +259,19 @@ mod tests {
         assert_eq!(r.class, Class::ErrorResponse);
         assert_eq!(
             r.get(AttributeType::ERROR_CODE),
-            Some(&Attribute::ErrorCode {
+            Some(&StunAttribute::ErrorCode {
                 code: 420,
                 reason: "Unknown Attribute".into()
             })
         );
         assert_eq!(
             r.get(AttributeType::UNKNOWN_ATTRIBUTES),
-            Some(&Attribute::UnknownAttributes(vec![AttributeType(0x7001)]))
+            Some(&StunAttribute::UnknownAttributes(vec![AttributeType(
+                0x7001
+            )]))
         );
         // An unknown comprehension-optional attribute is ignored.
-        let optional = Attribute::Other {
+        let optional = StunAttribute::Other {
             typ: AttributeType(0xC001),
             value: vec![],
         };
@@ -276,7 +285,7 @@ mod tests {
     #[test]
     fn other_methods_get_400_and_junk_is_dropped() {
         let mut s = StunServer::new();
-        let padding = Attribute::Other {
+        let padding = StunAttribute::Other {
             typ: AttributeType(0xC002),
             value: vec![0; 40],
         };
@@ -286,10 +295,10 @@ mod tests {
         assert!(ask(&mut s, &request(vec![], Method::ALLOCATE)).is_none());
         assert_eq!(s.stats().dropped_amplification, 1);
         assert!(ask(&mut s, b"hello").is_none());
-        let mut ind = Message::new(Class::Indication, Method::BINDING, TransactionId([1; 12]));
-        assert!(ask(&mut s, &ind.to_bytes()).is_none());
+        let mut ind = StunMessage::new(Class::Indication, Method::BINDING, TransactionId([1; 12]));
+        assert!(ask(&mut s, &ind.to_bytes().unwrap()).is_none());
         ind.class = Class::SuccessResponse;
-        assert!(ask(&mut s, &ind.to_bytes()).is_none());
+        assert!(ask(&mut s, &ind.to_bytes().unwrap()).is_none());
         let st = s.stats();
         assert_eq!(
             (

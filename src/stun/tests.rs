@@ -41,7 +41,7 @@ pub(crate) fn rfc5769_response_v6() -> Vec<u8> {
 
 #[test]
 fn rfc5769_sample_request() {
-    let m = Message::parse(&rfc5769_request()).expect("vector parses, FINGERPRINT verified");
+    let m = StunMessage::parse(&rfc5769_request()).expect("vector parses, FINGERPRINT verified");
     assert_eq!(m.class, Class::Request);
     assert_eq!(m.method, Method::BINDING);
     assert_eq!(
@@ -50,48 +50,51 @@ fn rfc5769_sample_request() {
     );
     assert_eq!(
         m.get(AttributeType::SOFTWARE),
-        Some(&Attribute::Software("STUN test client".into()))
+        Some(&StunAttribute::Software("STUN test client".into()))
     );
     assert_eq!(
         m.get(AttributeType::PRIORITY),
-        Some(&Attribute::Priority(0x6e0001ff))
+        Some(&StunAttribute::Priority(0x6e0001ff))
     );
     assert_eq!(
         m.get(AttributeType::ICE_CONTROLLED),
-        Some(&Attribute::IceControlled(0x932ff9b151263b36))
+        Some(&StunAttribute::IceControlled(0x932ff9b151263b36))
     );
     assert_eq!(
         m.get(AttributeType::USERNAME),
-        Some(&Attribute::Username("evtj:h6vY".into()))
+        Some(&StunAttribute::Username("evtj:h6vY".into()))
     );
-    assert!(matches!(m.attributes.last(), Some(Attribute::Fingerprint)));
+    assert!(matches!(
+        m.attributes.last(),
+        Some(StunAttribute::Fingerprint)
+    ));
     // Re-encoding keeps every byte: this vector pads USERNAME with spaces, which we rewrite as
     // zeros, so compare semantically after a second parse instead.
-    let again = Message::parse(&m.to_bytes()).unwrap();
+    let again = StunMessage::parse(&m.to_bytes().unwrap()).unwrap();
     assert_eq!(again, m);
 }
 
 #[test]
 fn rfc5769_sample_responses() {
-    let v4 = Message::parse(&rfc5769_response_v4()).unwrap();
+    let v4 = StunMessage::parse(&rfc5769_response_v4()).unwrap();
     assert_eq!(v4.class, Class::SuccessResponse);
     let want: SocketAddr = "192.0.2.1:32853".parse().unwrap();
     assert_eq!(
         v4.get(AttributeType::XOR_MAPPED_ADDRESS),
-        Some(&Attribute::XorMappedAddress(want))
+        Some(&StunAttribute::XorMappedAddress(want))
     );
     assert_eq!(
         v4.get(AttributeType::SOFTWARE),
-        Some(&Attribute::Software("test vector".into()))
+        Some(&StunAttribute::Software("test vector".into()))
     );
 
-    let v6 = Message::parse(&rfc5769_response_v6()).unwrap();
+    let v6 = StunMessage::parse(&rfc5769_response_v6()).unwrap();
     let want: SocketAddr = "[2001:db8:1234:5678:11:2233:4455:6677]:32853"
         .parse()
         .unwrap();
     assert_eq!(
         v6.get(AttributeType::XOR_MAPPED_ADDRESS),
-        Some(&Attribute::XorMappedAddress(want))
+        Some(&StunAttribute::XorMappedAddress(want))
     );
 }
 
@@ -100,14 +103,17 @@ fn fingerprint_rules() {
     let mut bytes = rfc5769_response_v4();
     // Flip a bit in the SOFTWARE value: the CRC no longer matches.
     bytes[24] ^= 1;
-    assert_eq!(Message::parse(&bytes), Err(StunError::FingerprintMismatch));
+    assert_eq!(
+        StunMessage::parse(&bytes),
+        Err(StunError::FingerprintMismatch)
+    );
 
     // FINGERPRINT followed by another attribute is rejected (RFC 8489 §14.7).
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([1; 12]));
-    m.attributes.push(Attribute::Fingerprint);
-    m.attributes.push(Attribute::Priority(1));
+    let mut m = StunMessage::new(Class::Request, Method::BINDING, TransactionId([1; 12]));
+    m.attributes.push(StunAttribute::Fingerprint);
+    m.attributes.push(StunAttribute::Priority(1));
     assert_eq!(
-        Message::parse(&m.to_bytes()),
+        StunMessage::parse(&m.to_bytes().unwrap()),
         Err(StunError::FingerprintNotLast)
     );
 }
@@ -144,7 +150,9 @@ fn header_rules() {
 #[test]
 fn truncated_attribute_and_bad_values() {
     // A header declaring 4 bytes of attributes holding a TLV that claims 8 bytes of value.
-    let mut b = Message::new(Class::Request, Method::BINDING, TransactionId([0; 12])).to_bytes();
+    let mut b = StunMessage::new(Class::Request, Method::BINDING, TransactionId([0; 12]))
+        .to_bytes()
+        .unwrap();
     b[3] = 4;
     b.extend_from_slice(&[0x00, 0x24, 0x00, 0x08]);
     assert_eq!(
@@ -153,13 +161,13 @@ fn truncated_attribute_and_bad_values() {
     );
 
     // PRIORITY with 3 bytes is malformed.
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([0; 12]));
-    m.attributes.push(Attribute::Other {
+    let mut m = StunMessage::new(Class::Request, Method::BINDING, TransactionId([0; 12]));
+    m.attributes.push(StunAttribute::Other {
         typ: AttributeType::PRIORITY,
         value: vec![1, 2, 3],
     });
     assert_eq!(
-        Message::parse(&m.to_bytes()),
+        StunMessage::parse(&m.to_bytes().unwrap()),
         Err(StunError::BadAttribute { typ: 0x0024 })
     );
 }
@@ -189,23 +197,23 @@ fn message_type_bits() {
 
 #[test]
 fn unknown_comprehension_required() {
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([0; 12]));
-    m.attributes.push(Attribute::Other {
+    let mut m = StunMessage::new(Class::Request, Method::BINDING, TransactionId([0; 12]));
+    m.attributes.push(StunAttribute::Other {
         typ: AttributeType(0x7777),
         value: vec![],
     });
-    m.attributes.push(Attribute::Other {
+    m.attributes.push(StunAttribute::Other {
         typ: AttributeType(0xC001),
         value: vec![9],
     });
-    let bytes = m.to_bytes();
+    let bytes = m.to_bytes().unwrap();
     let v = MessageView::parse(&bytes).unwrap();
     assert_eq!(
         v.unknown_comprehension_required(),
         vec![AttributeType(0x7777)]
     );
     // Comprehension-optional unknowns are kept verbatim.
-    assert_eq!(Message::parse(&bytes).unwrap(), m);
+    assert_eq!(StunMessage::parse(&bytes).unwrap(), m);
 }
 
 fn arb_addr() -> impl Strategy<Value = SocketAddr> {
@@ -231,8 +239,8 @@ fn arb_password_algorithm() -> impl Strategy<Value = PasswordAlgorithm> {
 }
 
 /// Every attribute kind except FINGERPRINT (which is placed last separately).
-pub(crate) fn arb_attribute() -> impl Strategy<Value = Attribute> {
-    use Attribute::*;
+pub(crate) fn arb_attribute() -> impl Strategy<Value = StunAttribute> {
+    use StunAttribute::*;
     prop_oneof![
         arb_addr().prop_map(MappedAddress),
         arb_addr().prop_map(XorMappedAddress),
@@ -275,7 +283,7 @@ pub(crate) fn arb_attribute() -> impl Strategy<Value = Attribute> {
     ]
 }
 
-pub(crate) fn arb_message() -> impl Strategy<Value = Message> {
+pub(crate) fn arb_message() -> impl Strategy<Value = StunMessage> {
     let class = prop_oneof![
         Just(Class::Request),
         Just(Class::Indication),
@@ -291,9 +299,9 @@ pub(crate) fn arb_message() -> impl Strategy<Value = Message> {
     )
         .prop_map(|(class, method, tid, mut attributes, fp)| {
             if fp {
-                attributes.push(Attribute::Fingerprint);
+                attributes.push(StunAttribute::Fingerprint);
             }
-            Message {
+            StunMessage {
                 class,
                 method: Method::new(method).unwrap(),
                 transaction_id: TransactionId(tid),
@@ -305,16 +313,16 @@ pub(crate) fn arb_message() -> impl Strategy<Value = Message> {
 proptest! {
     #[test]
     fn roundtrip(m in arb_message()) {
-        let bytes = m.to_bytes();
+        let bytes = m.to_bytes().unwrap();
         prop_assert_eq!(bytes.len(), m.encoded_len());
-        let back = Message::parse(&bytes).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        let back = StunMessage::parse(&bytes).map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert_eq!(&back, &m);
-        prop_assert_eq!(back.to_bytes(), bytes);
+        prop_assert_eq!(back.to_bytes().unwrap(), bytes);
     }
 
     #[test]
     fn parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let _ = Message::parse(&bytes);
+        let _ = StunMessage::parse(&bytes);
     }
 
     #[test]
@@ -324,8 +332,8 @@ proptest! {
         b[2..4].copy_from_slice(&(body.len() as u16).to_be_bytes());
         b.extend_from_slice(&[7; 12]);
         b.extend_from_slice(&body);
-        if let Ok(m) = Message::parse(&b) {
-            prop_assert_eq!(Message::parse(&m.to_bytes()).unwrap(), m);
+        if let Ok(m) = StunMessage::parse(&b) {
+            prop_assert_eq!(StunMessage::parse(&m.to_bytes().unwrap()).unwrap(), m);
         }
     }
 }
@@ -345,10 +353,10 @@ fn rfc5769_message_integrity() {
         assert_eq!(v.verify_integrity(b"wrong"), Err(IntegrityError::Mismatch));
     }
     // A flipped bit under the HMAC fails even with the FINGERPRINT recomputed.
-    let mut m = Message::parse(&rfc5769_request()).unwrap();
+    let mut m = StunMessage::parse(&rfc5769_request()).unwrap();
     m.attributes
-        .retain(|a| !matches!(a, Attribute::MessageIntegrity(_)));
-    let bytes = m.to_bytes();
+        .retain(|a| !matches!(a, StunAttribute::MessageIntegrity(_)));
+    let bytes = m.to_bytes().unwrap();
     assert_eq!(
         MessageView::parse(&bytes)
             .unwrap()
@@ -359,11 +367,11 @@ fn rfc5769_message_integrity() {
 
 #[test]
 fn integrity_we_compute_verifies_both_hashes() {
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([3; 12]));
-    m.attributes.push(Attribute::Username("a:b".into()));
-    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
-    m.attributes.push(Attribute::Fingerprint);
-    let bytes = m.to_bytes_with_key(b"secret");
+    let mut m = StunMessage::new(Class::Request, Method::BINDING, TransactionId([3; 12]));
+    m.attributes.push(StunAttribute::Username("a:b".into()));
+    m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
+    m.attributes.push(StunAttribute::Fingerprint);
+    let bytes = m.to_bytes_with_key(b"secret").unwrap();
     assert_eq!(
         MessageView::parse(&bytes)
             .unwrap()
@@ -377,10 +385,10 @@ fn integrity_we_compute_verifies_both_hashes() {
         Err(IntegrityError::Mismatch)
     );
 
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([3; 12]));
+    let mut m = StunMessage::new(Class::Request, Method::BINDING, TransactionId([3; 12]));
     m.attributes
-        .push(Attribute::MessageIntegritySha256(vec![0; 16]));
-    let bytes = m.to_bytes_with_key(b"secret");
+        .push(StunAttribute::MessageIntegritySha256(vec![0; 16]));
+    let bytes = m.to_bytes_with_key(b"secret").unwrap();
     assert_eq!(
         MessageView::parse(&bytes)
             .unwrap()
@@ -393,11 +401,11 @@ fn integrity_we_compute_verifies_both_hashes() {
 fn attributes_after_message_integrity_are_ignored() {
     // RFC 8489 §14.5: an attacker can append attributes after MESSAGE-INTEGRITY without breaking
     // it; they must not be seen.
-    let mut m = Message::new(Class::Request, Method::BINDING, TransactionId([4; 12]));
-    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
-    m.attributes.push(Attribute::UseCandidate);
-    m.attributes.push(Attribute::Fingerprint);
-    let bytes = m.to_bytes_with_key(b"k");
+    let mut m = StunMessage::new(Class::Request, Method::BINDING, TransactionId([4; 12]));
+    m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
+    m.attributes.push(StunAttribute::UseCandidate);
+    m.attributes.push(StunAttribute::Fingerprint);
+    let bytes = m.to_bytes_with_key(b"k").unwrap();
     let v = MessageView::parse(&bytes).unwrap();
     assert!(v.get(AttributeType::USE_CANDIDATE).is_none());
     assert!(v.get(AttributeType::FINGERPRINT).is_some());
@@ -417,21 +425,21 @@ fn rfc5769_long_term_request() -> Vec<u8> {
 #[test]
 fn rfc5769_long_term_authentication() {
     let bytes = rfc5769_long_term_request();
-    let m = Message::parse(&bytes).unwrap();
+    let m = StunMessage::parse(&bytes).unwrap();
     // "マトリックス", and the password as the RFC gives it: with a soft hyphen (mapped to nothing),
     // a feminine ordinal (NFKC: "a") and ROMAN NUMERAL NINE (NFKC: "IX").
     let username = "\u{30DE}\u{30C8}\u{30EA}\u{30C3}\u{30AF}\u{30B9}";
     assert_eq!(
         m.get(AttributeType::USERNAME),
-        Some(&Attribute::Username(username.into()))
+        Some(&StunAttribute::Username(username.into()))
     );
     assert_eq!(
         m.get(AttributeType::NONCE),
-        Some(&Attribute::Nonce("f//499k954d6OL34oL9FSTvy64sA".into()))
+        Some(&StunAttribute::Nonce("f//499k954d6OL34oL9FSTvy64sA".into()))
     );
     assert_eq!(
         m.get(AttributeType::REALM),
-        Some(&Attribute::Realm("example.org".into()))
+        Some(&StunAttribute::Realm("example.org".into()))
     );
     let password = "The\u{00AD}M\u{00AA}tr\u{2168}";
     let key = LongTermKey::new(
@@ -454,7 +462,7 @@ fn rfc5769_long_term_authentication() {
     let view = MessageView::parse(&bytes).unwrap();
     assert_eq!(view.verify_integrity(key.as_bytes()), Ok(()));
     // Computing it ourselves reproduces the vector byte for byte.
-    assert_eq!(m.to_bytes_with_key(key.as_bytes()), bytes);
+    assert_eq!(m.to_bytes_with_key(key.as_bytes()).unwrap(), bytes);
     // Without SASLprep (hashing the raw password) the integrity fails.
     let mut raw = md5::Md5::default();
     md5::Digest::update(
@@ -475,4 +483,31 @@ fn rfc5769_long_term_authentication() {
         assert_eq!(PasswordAlgorithmKind::from_number(k.number()), Some(k));
     }
     assert_eq!(PasswordAlgorithmKind::from_number(3), None);
+}
+
+/// STUN's 16-bit length fields: the largest body that fits encodes (and parses back); one
+/// byte more is refused with nothing written, rather than written with a truncated length.
+#[test]
+fn encoder_refuses_bodies_over_the_16_bit_length() {
+    let tid = TransactionId([7; 12]);
+    // DATA header (4) + value: a body of exactly 65532 bytes (the largest multiple of 4).
+    let fits = |len: usize| {
+        let mut m = StunMessage::new(Class::Indication, Method::SEND, tid);
+        m.attributes
+            .push(StunAttribute::Data(bytes::Bytes::from(vec![0xAB; len])));
+        m
+    };
+    let m = fits(65_528);
+    let b = m.to_bytes().unwrap();
+    assert_eq!(b.len(), HEADER_LEN + 65_532);
+    assert_eq!(u16::from_be_bytes([b[2], b[3]]), 65_532);
+    assert_eq!(StunMessage::parse(&b).unwrap(), m);
+    // One byte more pads to 65536: refused, and `out` is untouched.
+    let mut out = vec![1, 2, 3];
+    assert_eq!(
+        fits(65_529).encode(&mut out),
+        Err(StunEncodeError::TooLong { len: 65_536 })
+    );
+    assert_eq!(out, [1, 2, 3]);
+    assert!(fits(100_000).to_bytes_with_key(b"key").is_err());
 }

@@ -30,7 +30,7 @@ impl Default for RetransmitConfig {
 
 /// What to do when a transaction's deadline passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetransmitAction {
+pub(crate) enum RetransmitAction {
     /// Not due yet.
     Wait,
     /// Send the request again (same bytes, same transaction id).
@@ -41,7 +41,7 @@ pub enum RetransmitAction {
 
 /// The retransmission state of one client transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retransmit {
+pub(crate) struct Retransmit {
     config: RetransmitConfig,
     transmissions: u32,
     rto: Duration,
@@ -50,7 +50,7 @@ pub struct Retransmit {
 
 impl Retransmit {
     /// A transaction whose first transmission happens at `now`.
-    pub fn new(now: Instant, config: RetransmitConfig) -> Self {
+    pub(crate) fn new(now: Instant, config: RetransmitConfig) -> Self {
         let mut r = Self {
             config,
             transmissions: 1,
@@ -70,17 +70,17 @@ impl Retransmit {
     }
 
     /// When the next retransmission or the failure is due.
-    pub fn deadline(&self) -> Instant {
+    pub(crate) fn deadline(&self) -> Instant {
         self.deadline
     }
 
     /// Transmissions so far.
-    pub fn transmissions(&self) -> u32 {
+    pub(crate) fn transmissions(&self) -> u32 {
         self.transmissions
     }
 
     /// Advances the schedule at `now`.
-    pub fn on_timeout(&mut self, now: Instant) -> RetransmitAction {
+    pub(crate) fn on_timeout(&mut self, now: Instant) -> RetransmitAction {
         if now < self.deadline {
             return RetransmitAction::Wait;
         }

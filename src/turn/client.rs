@@ -11,8 +11,8 @@
 use crate::net::{Datagram, Protocol, Transmit};
 use crate::rng::Rng;
 use crate::stun::{
-    Attribute, AttributeType, Class, LongTermKey, Message, MessageView, Method, PasswordAlgorithm,
-    PasswordAlgorithmKind, TransactionId, is_stun,
+    AttributeType, Class, LongTermKey, MessageView, Method, PasswordAlgorithm,
+    PasswordAlgorithmKind, StunAttribute, StunMessage, TransactionId, is_stun,
     transaction::{Retransmit, RetransmitAction, RetransmitConfig},
 };
 use crate::turn::{CHANNEL_NUMBERS, ChannelData};
@@ -104,7 +104,8 @@ pub enum TurnError {
     /// Another error response.
     #[error("TURN error {0}")]
     Other(u16),
-    /// The password is not usable (SASLprep refused it).
+    /// The credentials are not usable (SASLprep refused the password, or the username is
+    /// longer than STUN allows).
     #[error("TURN password rejected by SASLprep")]
     BadPassword,
 }
@@ -360,22 +361,22 @@ impl TurnClient {
             TxKind::Permission { .. } => Method::CREATE_PERMISSION,
             TxKind::ChannelBind { .. } => Method::CHANNEL_BIND,
         };
-        let mut m = Message::new(Class::Request, method, tid);
+        let mut m = StunMessage::new(Class::Request, method, tid);
         match kind {
             TxKind::Allocate => {
                 // RFC 8656 §7.1: UDP (17) in the protocol byte.
-                m.attributes.push(Attribute::RequestedTransport(17));
-                m.attributes.push(Attribute::Lifetime(
+                m.attributes.push(StunAttribute::RequestedTransport(17));
+                m.attributes.push(StunAttribute::Lifetime(
                     self.config.lifetime.as_secs().min(u64::from(u32::MAX)) as u32,
                 ));
             }
-            TxKind::Refresh { lifetime } => m.attributes.push(Attribute::Lifetime(lifetime)),
+            TxKind::Refresh { lifetime } => m.attributes.push(StunAttribute::Lifetime(lifetime)),
             TxKind::Permission { ip } => m
                 .attributes
-                .push(Attribute::XorPeerAddress(SocketAddr::new(ip, 0))),
+                .push(StunAttribute::XorPeerAddress(SocketAddr::new(ip, 0))),
             TxKind::ChannelBind { channel, peer } => {
-                m.attributes.push(Attribute::ChannelNumber(channel));
-                m.attributes.push(Attribute::XorPeerAddress(peer));
+                m.attributes.push(StunAttribute::ChannelNumber(channel));
+                m.attributes.push(StunAttribute::XorPeerAddress(peer));
             }
         }
         let authenticated = self.key.is_some();
@@ -395,31 +396,31 @@ impl TurnClient {
     }
 
     /// Adds the long-term credential attributes and integrity (RFC 8489 §9.2.4), once known.
-    fn finish(&self, mut m: Message) -> Bytes {
+    fn finish(&self, mut m: StunMessage) -> Bytes {
         let Some(key) = &self.key else {
-            return Bytes::from(m.to_bytes());
+            return Bytes::from(m.to_bytes().expect("invariant: TURN requests carry bounded attributes (username <= 512 bytes, realm and nonce <= 763)"));
         };
         m.attributes
-            .push(Attribute::Username(self.config.username.clone()));
+            .push(StunAttribute::Username(self.config.username.clone()));
         m.attributes
-            .push(Attribute::Realm(self.realm.clone().unwrap_or_default()));
+            .push(StunAttribute::Realm(self.realm.clone().unwrap_or_default()));
         m.attributes
-            .push(Attribute::Nonce(self.nonce.clone().unwrap_or_default()));
+            .push(StunAttribute::Nonce(self.nonce.clone().unwrap_or_default()));
         match &self.algorithms {
             Some(offered) => {
                 m.attributes
-                    .push(Attribute::PasswordAlgorithms(offered.clone()));
+                    .push(StunAttribute::PasswordAlgorithms(offered.clone()));
                 m.attributes
-                    .push(Attribute::PasswordAlgorithm(PasswordAlgorithm {
+                    .push(StunAttribute::PasswordAlgorithm(PasswordAlgorithm {
                         algorithm: self.algorithm().number(),
                         parameters: Vec::new(),
                     }));
                 m.attributes
-                    .push(Attribute::MessageIntegritySha256(vec![0; 32]));
+                    .push(StunAttribute::MessageIntegritySha256(vec![0; 32]));
             }
-            None => m.attributes.push(Attribute::MessageIntegrity([0; 20])),
+            None => m.attributes.push(StunAttribute::MessageIntegrity([0; 20])),
         }
-        Bytes::from(m.to_bytes_with_key(key.as_bytes()))
+        Bytes::from(m.to_bytes_with_key(key.as_bytes()).expect("invariant: TURN requests carry bounded attributes (username <= 512 bytes, realm and nonce <= 763)"))
     }
 
     /// SHA-256 when the server offered it (RFC 8489 §9.2.4), else MD5.
@@ -492,13 +493,17 @@ impl TurnClient {
 
     fn send_indication(&mut self, peer: SocketAddr, data: &[u8]) {
         let tid = TransactionId::random(&mut self.rng);
-        let mut m = Message::new(Class::Indication, Method::SEND, tid);
-        m.attributes.push(Attribute::XorPeerAddress(peer));
+        let mut m = StunMessage::new(Class::Indication, Method::SEND, tid);
+        m.attributes.push(StunAttribute::XorPeerAddress(peer));
         m.attributes
-            .push(Attribute::Data(Bytes::copy_from_slice(data)));
+            .push(StunAttribute::Data(Bytes::copy_from_slice(data)));
+        // A datagram too large for a STUN length field cannot be relayed this way.
+        let Ok(b) = m.to_bytes() else {
+            self.stats.dropped_outgoing += 1;
+            return;
+        };
         self.stats.send_indications += 1;
-        let b = Bytes::from(m.to_bytes());
-        self.push(b);
+        self.push(Bytes::from(b));
     }
 
     fn ensure_channel(&mut self, peer: SocketAddr) {
@@ -568,14 +573,14 @@ impl TurnClient {
             Class::Indication if view.method() == Method::DATA => {
                 // RFC 8656 §11.6: XOR-PEER-ADDRESS and DATA; unauthenticated by design.
                 let peer = match view.decode(AttributeType::XOR_PEER_ADDRESS) {
-                    Some(Ok(Attribute::XorPeerAddress(p))) => p,
+                    Some(Ok(StunAttribute::XorPeerAddress(p))) => p,
                     _ => {
                         self.stats.dropped += 1;
                         return TurnReceive::Consumed;
                     }
                 };
                 let data = match view.decode(AttributeType::DATA) {
-                    Some(Ok(Attribute::Data(b))) => b,
+                    Some(Ok(StunAttribute::Data(b))) => b,
                     _ => {
                         self.stats.dropped += 1;
                         return TurnReceive::Consumed;
@@ -618,7 +623,7 @@ impl TurnClient {
         let challenge = view.class() == Class::ErrorResponse
             && matches!(
                 view.decode(AttributeType::ERROR_CODE),
-                Some(Ok(Attribute::ErrorCode {
+                Some(Ok(StunAttribute::ErrorCode {
                     code: 401 | 438,
                     ..
                 }))
@@ -636,7 +641,7 @@ impl TurnClient {
         let tx = self.transactions.remove(&tid).expect("present");
         if view.class() == Class::ErrorResponse {
             let code = match view.decode(AttributeType::ERROR_CODE) {
-                Some(Ok(Attribute::ErrorCode { code, .. })) => code,
+                Some(Ok(StunAttribute::ErrorCode { code, .. })) => code,
                 _ => 0,
             };
             self.on_error(view, tx, code);
@@ -645,11 +650,11 @@ impl TurnClient {
         match tx.kind {
             TxKind::Allocate => {
                 let relayed = match view.decode(AttributeType::XOR_RELAYED_ADDRESS) {
-                    Some(Ok(Attribute::XorRelayedAddress(a))) => a,
+                    Some(Ok(StunAttribute::XorRelayedAddress(a))) => a,
                     _ => return self.fail(TurnError::Other(0)),
                 };
                 let mapped = match view.decode(AttributeType::XOR_MAPPED_ADDRESS) {
-                    Some(Ok(Attribute::XorMappedAddress(a))) => a,
+                    Some(Ok(StunAttribute::XorMappedAddress(a))) => a,
                     _ => self.base,
                 };
                 let lifetime = lifetime_of(view).unwrap_or(600);
@@ -704,11 +709,11 @@ impl TurnClient {
             // RFC 8489 §9.2.5: the challenge; and 438: a stale nonce, retry with the new one.
             401 | 438 => {
                 let realm = match view.decode(AttributeType::REALM) {
-                    Some(Ok(Attribute::Realm(r))) => Some(r),
+                    Some(Ok(StunAttribute::Realm(r))) => Some(r),
                     _ => None,
                 };
                 let nonce = match view.decode(AttributeType::NONCE) {
-                    Some(Ok(Attribute::Nonce(n))) => Some(n),
+                    Some(Ok(StunAttribute::Nonce(n))) => Some(n),
                     _ => None,
                 };
                 // A 401 to an authenticated request with a nonce we have not seen means the
@@ -726,12 +731,16 @@ impl TurnClient {
                 self.nonce = Some(nonce);
                 if code == 401 {
                     self.algorithms = match view.decode(AttributeType::PASSWORD_ALGORITHMS) {
-                        Some(Ok(Attribute::PasswordAlgorithms(a))) => Some(a),
+                        Some(Ok(StunAttribute::PasswordAlgorithms(a))) => Some(a),
                         _ => None,
                     };
                 }
                 if self.realm.is_none() {
                     return self.request_failed(tx.kind, TurnError::Unauthorized);
+                }
+                if self.config.username.len() > crate::stun::MAX_USERNAME_BYTES {
+                    // RFC 8489 §14.3: USERNAME is at most 513 bytes; ours is refused here.
+                    return self.fail(TurnError::BadPassword);
                 }
                 match LongTermKey::new(
                     self.algorithm(),
@@ -891,7 +900,7 @@ impl TurnClient {
 
 fn lifetime_of(view: &MessageView<'_>) -> Option<u32> {
     match view.decode(AttributeType::LIFETIME) {
-        Some(Ok(Attribute::Lifetime(l))) => Some(l),
+        Some(Ok(StunAttribute::Lifetime(l))) => Some(l),
         _ => None,
     }
 }

@@ -5,6 +5,10 @@
 //! The STUN methods and attributes TURN uses (Allocate, Refresh, CreatePermission, ChannelBind,
 //! Send / Data indications; XOR-RELAYED-ADDRESS, LIFETIME, XOR-PEER-ADDRESS, DATA,
 //! CHANNEL-NUMBER, REQUESTED-TRANSPORT) live in [`crate::stun`].
+//!
+//! Used alone: a [`TurnClient`] per (local socket, server) gives a relayed address and relays
+//! datagrams (`send_to`, `handle_receive`); a [`TurnServer`] answers clients on real sockets or
+//! in the simulator ([`crate::sim::Node`]).
 
 mod client;
 mod server;

@@ -12,8 +12,8 @@
 use crate::net::{Datagram, Protocol, Transmit};
 use crate::rng::Rng;
 use crate::stun::{
-    Attribute, AttributeType, Class, LongTermKey, Message, MessageView, Method, PasswordAlgorithm,
-    PasswordAlgorithmKind, TransactionId, is_stun,
+    AttributeType, Class, LongTermKey, MessageView, Method, PasswordAlgorithm,
+    PasswordAlgorithmKind, StunAttribute, StunMessage, TransactionId, is_stun,
 };
 use crate::turn::{CHANNEL_NUMBERS, ChannelData, RestCredentials, rest_password};
 use bytes::Bytes;
@@ -132,6 +132,8 @@ pub struct TurnServerStats {
     /// Unauthenticated error responses (other than the 401/438 challenge) not sent because they
     /// would have been larger than the request.
     pub dropped_amplification: u64,
+    /// Peer datagrams too large to relay in a Data indication (over STUN's 16-bit length).
+    pub dropped_oversize: u64,
 }
 
 /// How long a repeated Allocate counts as a retransmission (a client's transaction timeout,
@@ -265,22 +267,28 @@ impl TurnServer {
         d: &Datagram<'_>,
         view: &MessageView<'_>,
         class: Class,
-        attributes: Vec<Attribute>,
+        attributes: Vec<StunAttribute>,
         key: Option<(&LongTermKey, bool)>,
     ) -> Bytes {
-        let mut m = Message::new(class, view.method(), view.transaction_id());
+        let mut m = StunMessage::new(class, view.method(), view.transaction_id());
         m.attributes = attributes;
         let bytes = match key {
             Some((k, sha256)) => {
                 if sha256 {
                     m.attributes
-                        .push(Attribute::MessageIntegritySha256(vec![0; 32]));
+                        .push(StunAttribute::MessageIntegritySha256(vec![0; 32]));
                 } else {
-                    m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+                    m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
                 }
-                Bytes::from(m.to_bytes_with_key(k.as_bytes()))
+                Bytes::from(
+                    m.to_bytes_with_key(k.as_bytes())
+                        .expect("invariant: TURN responses carry bounded attributes"),
+                )
             }
-            None => Bytes::from(m.to_bytes()),
+            None => Bytes::from(
+                m.to_bytes()
+                    .expect("invariant: TURN responses carry bounded attributes"),
+            ),
         };
         self.push(Transmit {
             source: d.destination,
@@ -312,15 +320,15 @@ impl TurnServer {
             438 => self.stats.stale_nonces += 1,
             _ => self.stats.errors += 1,
         }
-        let mut attrs = vec![Attribute::ErrorCode {
+        let mut attrs = vec![StunAttribute::ErrorCode {
             code,
             reason: reason.into(),
         }];
         if challenge {
-            attrs.push(Attribute::Realm(self.config.realm.clone()));
-            attrs.push(Attribute::Nonce(self.nonce_for(d.source)));
+            attrs.push(StunAttribute::Realm(self.config.realm.clone()));
+            attrs.push(StunAttribute::Nonce(self.nonce_for(d.source)));
             if self.config.password_algorithms {
-                attrs.push(Attribute::PasswordAlgorithms(vec![
+                attrs.push(StunAttribute::PasswordAlgorithms(vec![
                     PasswordAlgorithm {
                         algorithm: PasswordAlgorithmKind::Sha256.number(),
                         parameters: Vec::new(),
@@ -338,7 +346,9 @@ impl TurnServer {
     /// RFC 8489 §9.2.4 on the server side. `Err(())` when an error response went out.
     fn authenticate(&mut self, d: &Datagram<'_>, view: &MessageView<'_>) -> Result<Authed, ()> {
         let text = |t| match view.decode(t) {
-            Some(Ok(Attribute::Username(s) | Attribute::Realm(s) | Attribute::Nonce(s))) => Some(s),
+            Some(Ok(
+                StunAttribute::Username(s) | StunAttribute::Realm(s) | StunAttribute::Nonce(s),
+            )) => Some(s),
             _ => None,
         };
         let has_integrity = view.get(AttributeType::MESSAGE_INTEGRITY).is_some()
@@ -383,7 +393,7 @@ impl TurnServer {
         };
         let sha256 = view.get(AttributeType::MESSAGE_INTEGRITY_SHA256).is_some();
         let algorithm = match view.decode(AttributeType::PASSWORD_ALGORITHM) {
-            Some(Ok(Attribute::PasswordAlgorithm(p)))
+            Some(Ok(StunAttribute::PasswordAlgorithm(p)))
                 if p.algorithm == PasswordAlgorithmKind::Sha256.number() =>
             {
                 PasswordAlgorithmKind::Sha256
@@ -427,7 +437,7 @@ impl TurnServer {
             (Class::Request, Method::CREATE_PERMISSION) => self.create_permission(&d, &view),
             (Class::Request, Method::CHANNEL_BIND) => self.channel_bind(&d, &view),
             (Class::Request, Method::BINDING) => {
-                let a = vec![Attribute::XorMappedAddress(d.source)];
+                let a = vec![StunAttribute::XorMappedAddress(d.source)];
                 self.respond(&d, &view, Class::SuccessResponse, a, None);
             }
             (Class::Request, _) => self.error(&d, &view, 400, "Bad Request", None),
@@ -462,8 +472,8 @@ impl TurnServer {
             return self.error(d, view, 437, "Allocation Mismatch", k);
         }
         match view.decode(AttributeType::REQUESTED_TRANSPORT) {
-            Some(Ok(Attribute::RequestedTransport(17))) => {}
-            Some(Ok(Attribute::RequestedTransport(_))) => {
+            Some(Ok(StunAttribute::RequestedTransport(17))) => {}
+            Some(Ok(StunAttribute::RequestedTransport(_))) => {
                 return self.error(d, view, 442, "Unsupported Transport Protocol", k);
             }
             _ => return self.error(d, view, 400, "Bad Request", k),
@@ -483,9 +493,9 @@ impl TurnServer {
         };
         let lifetime = self.granted_lifetime(view);
         let attrs = vec![
-            Attribute::XorRelayedAddress(relayed),
-            Attribute::Lifetime(lifetime.as_secs() as u32),
-            Attribute::XorMappedAddress(d.source),
+            StunAttribute::XorRelayedAddress(relayed),
+            StunAttribute::Lifetime(lifetime.as_secs() as u32),
+            StunAttribute::XorMappedAddress(d.source),
         ];
         let response = self.respond(d, view, Class::SuccessResponse, attrs, k);
         self.stats.allocations += 1;
@@ -510,7 +520,7 @@ impl TurnServer {
 
     fn granted_lifetime(&self, view: &MessageView<'_>) -> Duration {
         match view.decode(AttributeType::LIFETIME) {
-            Some(Ok(Attribute::Lifetime(s))) => {
+            Some(Ok(StunAttribute::Lifetime(s))) => {
                 Duration::from_secs(u64::from(s)).min(self.config.max_lifetime)
             }
             _ => self.config.default_lifetime,
@@ -582,7 +592,7 @@ impl TurnServer {
         } else if let Some(a) = self.allocations.get_mut(&tuple) {
             a.expires = self.now + lifetime;
         }
-        let attrs = vec![Attribute::Lifetime(lifetime.as_secs() as u32)];
+        let attrs = vec![StunAttribute::Lifetime(lifetime.as_secs() as u32)];
         self.respond(d, view, Class::SuccessResponse, attrs, Some((&key, sha)));
     }
 
@@ -596,8 +606,8 @@ impl TurnServer {
             .flatten()
             .filter(|a| a.typ == AttributeType::XOR_PEER_ADDRESS)
             .filter_map(
-                |a| match Attribute::decode(a.typ, a.value, &view.transaction_id()) {
-                    Ok(Attribute::XorPeerAddress(p)) => Some(p.ip()),
+                |a| match StunAttribute::decode(a.typ, a.value, &view.transaction_id()) {
+                    Ok(StunAttribute::XorPeerAddress(p)) => Some(p.ip()),
                     _ => None,
                 },
             )
@@ -634,11 +644,11 @@ impl TurnServer {
         let (key, sha) = self.key_of(&tuple);
         let k = Some((&key, sha));
         let channel = match view.decode(AttributeType::CHANNEL_NUMBER) {
-            Some(Ok(Attribute::ChannelNumber(c))) if CHANNEL_NUMBERS.contains(&c) => c,
+            Some(Ok(StunAttribute::ChannelNumber(c))) if CHANNEL_NUMBERS.contains(&c) => c,
             _ => return self.error(d, view, 400, "Bad Request", k),
         };
         let peer = match view.decode(AttributeType::XOR_PEER_ADDRESS) {
-            Some(Ok(Attribute::XorPeerAddress(p))) => p,
+            Some(Ok(StunAttribute::XorPeerAddress(p))) => p,
             _ => return self.error(d, view, 400, "Bad Request", k),
         };
         let (max, now) = (self.config.max_peers_per_allocation, self.now);
@@ -667,7 +677,9 @@ impl TurnServer {
             view.decode(AttributeType::XOR_PEER_ADDRESS),
             view.decode(AttributeType::DATA),
         ) {
-            (Some(Ok(Attribute::XorPeerAddress(p))), Some(Ok(Attribute::Data(b)))) => (p, b),
+            (Some(Ok(StunAttribute::XorPeerAddress(p))), Some(Ok(StunAttribute::Data(b)))) => {
+                (p, b)
+            }
             _ => {
                 self.stats.dropped_malformed += 1;
                 return;
@@ -738,11 +750,16 @@ impl TurnServer {
             }
             None => {
                 let tid = TransactionId(self.indication_id());
-                let mut m = Message::new(Class::Indication, Method::DATA, tid);
-                m.attributes.push(Attribute::XorPeerAddress(d.source));
+                let mut m = StunMessage::new(Class::Indication, Method::DATA, tid);
+                m.attributes.push(StunAttribute::XorPeerAddress(d.source));
                 m.attributes
-                    .push(Attribute::Data(Bytes::copy_from_slice(d.contents)));
-                Bytes::from(m.to_bytes())
+                    .push(StunAttribute::Data(Bytes::copy_from_slice(d.contents)));
+                // A peer datagram too large for a Data indication's length field is dropped.
+                let Ok(b) = m.to_bytes() else {
+                    self.stats.dropped_oversize += 1;
+                    return;
+                };
+                Bytes::from(b)
             }
         };
         self.stats.relayed_in += 1;

@@ -329,15 +329,17 @@ fn forged_responses_are_dropped() {
     w.client.start(w.now);
     w.pump();
     // A success response to no transaction of ours, and garbage from the server address.
-    let mut m = crate::stun::Message::new(
+    let mut m = crate::stun::StunMessage::new(
         crate::stun::Class::SuccessResponse,
         crate::stun::Method::ALLOCATE,
         crate::stun::TransactionId([9; 12]),
     );
     m.attributes
-        .push(crate::stun::Attribute::XorRelayedAddress(a("1.2.3.4:5")));
+        .push(crate::stun::StunAttribute::XorRelayedAddress(a(
+            "1.2.3.4:5",
+        )));
     for bytes in [
-        m.to_bytes(),
+        m.to_bytes().unwrap(),
         vec![0x40, 0x00, 0x00, 0x10, 1, 2],
         vec![0xFF; 3],
     ] {
@@ -433,8 +435,8 @@ fn a_server_restart_is_reported_as_allocation_mismatch() {
 #[test]
 fn server_refuses_other_transports_and_other_users() {
     use crate::stun::{
-        Attribute, AttributeType, Class, LongTermKey, Message, MessageView, Method,
-        PasswordAlgorithmKind, TransactionId,
+        AttributeType, Class, LongTermKey, MessageView, Method, PasswordAlgorithmKind,
+        StunAttribute, StunMessage, TransactionId,
     };
     let users = BTreeMap::from([
         ("alice".to_owned(), "secret".to_owned()),
@@ -444,10 +446,10 @@ fn server_refuses_other_transports_and_other_users() {
         TurnServerConfig::new("example.org", TurnCredentials::Static(users), 0),
         TurnConfig::new(a(SERVER), "alice", "secret"),
     );
-    let send = |w: &mut World, m: Message, key: Option<&[u8]>| -> u16 {
+    let send = |w: &mut World, m: StunMessage, key: Option<&[u8]>| -> u16 {
         let bytes = match key {
-            Some(k) => m.to_bytes_with_key(k),
-            None => m.to_bytes(),
+            Some(k) => m.to_bytes_with_key(k).unwrap(),
+            None => m.to_bytes().unwrap(),
         };
         w.server.handle_receive(
             w.now,
@@ -461,14 +463,14 @@ fn server_refuses_other_transports_and_other_users() {
         let t = w.server.poll_transmit().expect("an answer");
         let v = MessageView::parse(&t.contents).unwrap();
         match v.decode(AttributeType::ERROR_CODE) {
-            Some(Ok(Attribute::ErrorCode { code, .. })) => code,
+            Some(Ok(StunAttribute::ErrorCode { code, .. })) => code,
             _ => 0,
         }
     };
     // The challenge gives the nonce.
     let nonce = {
-        let m = Message::new(Class::Request, Method::ALLOCATE, TransactionId([1; 12]));
-        let bytes = m.to_bytes();
+        let m = StunMessage::new(Class::Request, Method::ALLOCATE, TransactionId([1; 12]));
+        let bytes = m.to_bytes().unwrap();
         w.server.handle_receive(
             w.now,
             Datagram {
@@ -483,17 +485,18 @@ fn server_refuses_other_transports_and_other_users() {
             .unwrap()
             .decode(AttributeType::NONCE)
         {
-            Some(Ok(Attribute::Nonce(n))) => n,
+            Some(Ok(StunAttribute::Nonce(n))) => n,
             _ => panic!("no nonce"),
         }
     };
-    let authed = |user: &str, method, tid: u8, mut attrs: Vec<Attribute>| {
-        let mut m = Message::new(Class::Request, method, TransactionId([tid; 12]));
+    let authed = |user: &str, method, tid: u8, mut attrs: Vec<StunAttribute>| {
+        let mut m = StunMessage::new(Class::Request, method, TransactionId([tid; 12]));
         m.attributes.append(&mut attrs);
-        m.attributes.push(Attribute::Username(user.into()));
-        m.attributes.push(Attribute::Realm("example.org".into()));
-        m.attributes.push(Attribute::Nonce(nonce.clone()));
-        m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+        m.attributes.push(StunAttribute::Username(user.into()));
+        m.attributes
+            .push(StunAttribute::Realm("example.org".into()));
+        m.attributes.push(StunAttribute::Nonce(nonce.clone()));
+        m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
         m
     };
     let key = |user: &str, pw: &str| {
@@ -509,14 +512,14 @@ fn server_refuses_other_transports_and_other_users() {
         "alice",
         Method::ALLOCATE,
         2,
-        vec![Attribute::RequestedTransport(6)],
+        vec![StunAttribute::RequestedTransport(6)],
     );
     assert_eq!(send(&mut w, m, Some(&k_alice)), 442);
     let m = authed(
         "alice",
         Method::ALLOCATE,
         3,
-        vec![Attribute::RequestedTransport(17)],
+        vec![StunAttribute::RequestedTransport(17)],
     );
     assert_eq!(send(&mut w, m, Some(&k_alice)), 0, "allocated");
     // A second Allocate on the same 5-tuple: 437.
@@ -524,7 +527,7 @@ fn server_refuses_other_transports_and_other_users() {
         "alice",
         Method::ALLOCATE,
         4,
-        vec![Attribute::RequestedTransport(17)],
+        vec![StunAttribute::RequestedTransport(17)],
     );
     assert_eq!(send(&mut w, m, Some(&k_alice)), 437);
     // Another user's request on alice's allocation: 441.
@@ -532,11 +535,16 @@ fn server_refuses_other_transports_and_other_users() {
         "mallory",
         Method::REFRESH,
         5,
-        vec![Attribute::Lifetime(600)],
+        vec![StunAttribute::Lifetime(600)],
     );
     assert_eq!(send(&mut w, m, Some(&k_mallory)), 441);
     // A wrong key: 401.
-    let m = authed("alice", Method::REFRESH, 6, vec![Attribute::Lifetime(600)]);
+    let m = authed(
+        "alice",
+        Method::REFRESH,
+        6,
+        vec![StunAttribute::Lifetime(600)],
+    );
     assert_eq!(send(&mut w, m, Some(&k_mallory)), 401);
     assert_eq!(w.server.allocation_count(), 1);
 }
@@ -596,4 +604,26 @@ fn channel_data_length_at_the_16_bit_boundary() {
         let parsed = ChannelData::parse(&v).unwrap();
         assert_eq!(parsed.data.len(), carried);
     }
+}
+
+/// A datagram too large for a Send indication's 16-bit length is dropped and counted, never
+/// sent with a truncated length.
+#[test]
+fn oversize_datagrams_are_dropped_not_truncated() {
+    let mut w = World::default_world();
+    w.client.start(w.now);
+    w.pump();
+    w.allocated().unwrap();
+    let before = w.client.stats().dropped_outgoing;
+    // Held for its permission, then too large for the indication.
+    w.client.send_to(a(PEER), &vec![0x55; 65_520]);
+    w.pump();
+    assert!(w.at_peer.is_empty());
+    assert_eq!(w.client.stats().dropped_outgoing, before + 1);
+    assert_eq!(w.client.stats().send_indications, 0);
+    // The largest that fits goes out whole.
+    w.client.send_to(a(PEER), &vec![0x55; 65_500]);
+    w.pump();
+    assert_eq!(w.at_peer.len(), 1);
+    assert_eq!(w.at_peer[0].contents.len(), 65_500);
 }

@@ -7,7 +7,7 @@ use crate::net::{Datagram, Protocol, Transmit};
 use crate::rng::{Rng, RngRoot, Stream};
 use crate::stun::transaction::{Retransmit, RetransmitAction, RetransmitConfig};
 use crate::stun::{
-    Attribute, AttributeType, Class, Message, MessageView, Method, TransactionId, is_stun,
+    AttributeType, Class, MessageView, Method, StunAttribute, StunMessage, TransactionId, is_stun,
 };
 use bytes::Bytes;
 use std::collections::{BTreeMap, VecDeque};
@@ -254,6 +254,7 @@ pub struct PairStats {
 
 /// Counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IceStats {
     /// Connectivity checks sent (first transmissions).
     pub checks_sent: u64,
@@ -1199,32 +1200,32 @@ impl IceAgent {
         false
     }
 
-    fn check_message(&mut self, local_pref: u16, use_candidate: bool) -> (Message, u32) {
+    fn check_message(&mut self, local_pref: u16, use_candidate: bool) -> (StunMessage, u32) {
         let remote = self
             .remote_credentials
             .as_ref()
             .expect("invariant: checks are only sent with remote credentials");
         let tid = TransactionId::random(&mut self.stun_rng);
-        let mut m = Message::new(Class::Request, Method::BINDING, tid);
+        let mut m = StunMessage::new(Class::Request, Method::BINDING, tid);
         // RFC 8445 §7.2.2: USERNAME is "remote-ufrag:local-ufrag".
-        m.attributes.push(Attribute::Username(format!(
+        m.attributes.push(StunAttribute::Username(format!(
             "{}:{}",
             remote.ufrag, self.local_credentials.ufrag
         )));
         // §7.1.1: PRIORITY is what a peer-reflexive candidate from this base would get.
         let priority = candidate_priority(CandidateKind::PeerReflexive, local_pref, 1);
-        m.attributes.push(Attribute::Priority(priority));
+        m.attributes.push(StunAttribute::Priority(priority));
         // §7.1.3: the role and our tie-breaker.
         m.attributes.push(if self.controlling {
-            Attribute::IceControlling(self.tie_breaker)
+            StunAttribute::IceControlling(self.tie_breaker)
         } else {
-            Attribute::IceControlled(self.tie_breaker)
+            StunAttribute::IceControlled(self.tie_breaker)
         });
         if use_candidate {
-            m.attributes.push(Attribute::UseCandidate);
+            m.attributes.push(StunAttribute::UseCandidate);
         }
-        m.attributes.push(Attribute::MessageIntegrity([0; 20]));
-        m.attributes.push(Attribute::Fingerprint);
+        m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
+        m.attributes.push(StunAttribute::Fingerprint);
         (m, priority)
     }
 
@@ -1239,7 +1240,9 @@ impl IceAgent {
             .expect("checked")
             .pwd
             .clone();
-        let bytes = Bytes::from(msg.to_bytes_with_key(key.as_bytes()));
+        let bytes = Bytes::from(msg.to_bytes_with_key(key.as_bytes()).expect(
+            "invariant: ICE messages are a few hundred bytes (ufrags and attributes are bounded)",
+        ));
         self.pairs[pair].state = PairState::InProgress;
         self.pairs[pair].stats.requests_sent += 1;
         self.stats.checks_sent += 1;
@@ -1300,7 +1303,9 @@ impl IceAgent {
             .expect("checked")
             .pwd
             .clone();
-        let bytes = Bytes::from(msg.to_bytes_with_key(key.as_bytes()));
+        let bytes = Bytes::from(msg.to_bytes_with_key(key.as_bytes()).expect(
+            "invariant: ICE messages are a few hundred bytes (ufrags and attributes are bounded)",
+        ));
         self.transactions.insert(
             msg.transaction_id,
             Tx {
@@ -1342,9 +1347,11 @@ impl IceAgent {
 
     fn send_gather(&mut self, base: usize, server: SocketAddr) {
         let tid = TransactionId::random(&mut self.stun_rng);
-        let mut m = Message::new(Class::Request, Method::BINDING, tid);
-        m.attributes.push(Attribute::Fingerprint);
-        let bytes = Bytes::from(m.to_bytes());
+        let mut m = StunMessage::new(Class::Request, Method::BINDING, tid);
+        m.attributes.push(StunAttribute::Fingerprint);
+        let bytes = Bytes::from(m.to_bytes().expect(
+            "invariant: ICE messages are a few hundred bytes (ufrags and attributes are bounded)",
+        ));
         let source = self.locals[base].cand.base;
         self.transactions.insert(
             tid,

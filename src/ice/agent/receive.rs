@@ -3,7 +3,7 @@
 use super::{IceAgent, IceEvent, Local, PairState, TxKind, attr_u64, tx_controlling, username_of};
 use crate::ice::candidate::{Candidate, CandidateKind, candidate_priority, foundation};
 use crate::net::{Datagram, Protocol, Transmit};
-use crate::stun::{Attribute, AttributeType, Class, Message, MessageView, Method};
+use crate::stun::{AttributeType, Class, MessageView, Method, StunAttribute, StunMessage};
 use std::net::SocketAddr;
 
 impl IceAgent {
@@ -15,15 +15,15 @@ impl IceAgent {
         reason: &str,
         key: Option<&[u8]>,
     ) {
-        let mut m = Message::new(Class::ErrorResponse, Method::BINDING, view.transaction_id());
-        m.attributes.push(Attribute::ErrorCode {
+        let mut m = StunMessage::new(Class::ErrorResponse, Method::BINDING, view.transaction_id());
+        m.attributes.push(StunAttribute::ErrorCode {
             code,
             reason: reason.into(),
         });
         if key.is_some() {
-            m.attributes.push(Attribute::MessageIntegrity([0; 20]));
+            m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
         }
-        m.attributes.push(Attribute::Fingerprint);
+        m.attributes.push(StunAttribute::Fingerprint);
         // RFC 8489 §16.1.3 / RFC 8445 §19.1 worry about STUN as an amplifier; we make it strict:
         // an unauthenticated source never gets more bytes back than it sent (a bare 20-byte
         // request would otherwise draw a 48-byte 400). The error is for diagnostics only; a
@@ -33,7 +33,10 @@ impl IceAgent {
             return;
         }
         let mut out = Vec::with_capacity(m.encoded_len());
-        m.encode_with_key(key, &mut out);
+        // Answers to a request that fit a datagram: bounded by it.
+        if m.encode_with_key(key, &mut out).is_err() {
+            return;
+        }
         self.stats.error_responses_sent += 1;
         self.push_transmit(Transmit {
             source: d.destination,
@@ -76,20 +79,24 @@ impl IceAgent {
         // RFC 8489 §6.3.1: unknown comprehension-required attributes ⇒ 420 listing them.
         let unknown = view.unknown_comprehension_required();
         if !unknown.is_empty() {
-            let mut m = Message::new(Class::ErrorResponse, Method::BINDING, view.transaction_id());
-            m.attributes.push(Attribute::ErrorCode {
+            let mut m =
+                StunMessage::new(Class::ErrorResponse, Method::BINDING, view.transaction_id());
+            m.attributes.push(StunAttribute::ErrorCode {
                 code: 420,
                 reason: "Unknown Attribute".into(),
             });
-            m.attributes.push(Attribute::UnknownAttributes(unknown));
-            m.attributes.push(Attribute::MessageIntegrity([0; 20]));
-            m.attributes.push(Attribute::Fingerprint);
+            m.attributes.push(StunAttribute::UnknownAttributes(unknown));
+            m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
+            m.attributes.push(StunAttribute::Fingerprint);
             self.stats.error_responses_sent += 1;
             self.push_transmit(Transmit {
                 source: d.destination,
                 destination: d.source,
                 protocol: d.protocol,
-                contents: m.to_bytes_with_key(pwd.as_bytes()).into(),
+                contents: m
+                    .to_bytes_with_key(pwd.as_bytes())
+                    .expect("invariant: ICE messages are a few hundred bytes (ufrags and attributes are bounded)")
+                    .into(),
             });
             return;
         }
@@ -117,19 +124,24 @@ impl IceAgent {
             }
         }
         // §7.3.1.2: success response with the source as XOR-MAPPED-ADDRESS.
-        let mut resp = Message::new(
+        let mut resp = StunMessage::new(
             Class::SuccessResponse,
             Method::BINDING,
             view.transaction_id(),
         );
-        resp.attributes.push(Attribute::XorMappedAddress(d.source));
-        resp.attributes.push(Attribute::MessageIntegrity([0; 20]));
-        resp.attributes.push(Attribute::Fingerprint);
+        resp.attributes
+            .push(StunAttribute::XorMappedAddress(d.source));
+        resp.attributes
+            .push(StunAttribute::MessageIntegrity([0; 20]));
+        resp.attributes.push(StunAttribute::Fingerprint);
         self.push_transmit(Transmit {
             source: d.destination,
             destination: d.source,
             protocol: d.protocol,
-            contents: resp.to_bytes_with_key(pwd.as_bytes()).into(),
+            contents: resp
+                .to_bytes_with_key(pwd.as_bytes())
+                .expect("invariant: ICE messages are a few hundred bytes (ufrags and attributes are bounded)")
+                .into(),
         });
 
         // A request under the previous credentials is answered but builds nothing new.
@@ -138,7 +150,7 @@ impl IceAgent {
         }
         let use_candidate = view.get(AttributeType::USE_CANDIDATE).is_some();
         let priority = match view.decode(AttributeType::PRIORITY) {
-            Some(Ok(Attribute::Priority(p))) => p,
+            Some(Ok(StunAttribute::Priority(p))) => p,
             _ => {
                 self.stats.dropped_other += 1;
                 return;
@@ -267,7 +279,7 @@ impl IceAgent {
                 }
                 if view.class() == Class::ErrorResponse {
                     let code = match view.decode(AttributeType::ERROR_CODE) {
-                        Some(Ok(Attribute::ErrorCode { code, .. })) => code,
+                        Some(Ok(StunAttribute::ErrorCode { code, .. })) => code,
                         _ => 0,
                     };
                     if code == 487 {
@@ -301,7 +313,7 @@ impl IceAgent {
         if view.class() == Class::ErrorResponse {
             // W3C `icecandidateerror`: the server's error code and reason.
             let (code, reason) = match view.decode(AttributeType::ERROR_CODE) {
-                Some(Ok(Attribute::ErrorCode { code, reason })) => (code, reason),
+                Some(Ok(StunAttribute::ErrorCode { code, reason })) => (code, reason),
                 _ => (0, String::new()),
             };
             if let Some(local) = local {
@@ -318,7 +330,7 @@ impl IceAgent {
             return;
         }
         let mapped = match view.decode(AttributeType::XOR_MAPPED_ADDRESS) {
-            Some(Ok(Attribute::XorMappedAddress(a))) => a,
+            Some(Ok(StunAttribute::XorMappedAddress(a))) => a,
             _ => return,
         };
         let Some(b) = self.locals.get(base).map(|l| l.cand.clone()) else {
@@ -358,7 +370,7 @@ impl IceAgent {
         sent_priority: u32,
     ) {
         let mapped = match view.decode(AttributeType::XOR_MAPPED_ADDRESS) {
-            Some(Ok(Attribute::XorMappedAddress(a))) => a,
+            Some(Ok(StunAttribute::XorMappedAddress(a))) => a,
             _ => {
                 self.pairs[pair].state = PairState::Failed;
                 return;
