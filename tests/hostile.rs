@@ -394,7 +394,7 @@ mod sctp {
         value(out);
         let len = u16::try_from(out.len() - start).expect("a chunk under 64 KiB");
         out[start + 2..start + 4].copy_from_slice(&len.to_be_bytes());
-        while (out.len() - start) % 4 != 0 {
+        while !(out.len() - start).is_multiple_of(4) {
             out.extend_from_slice(&[0]);
         }
     }
