@@ -6,6 +6,8 @@
 //!   GET  /page.html        the page (query parameters are for the page)
 //!   GET  /offer, /answer   DIR/offer.sdp, DIR/answer.sdp (404 until written)
 //!   POST /offer, /answer   write them (atomically)
+//!   POST /candidates       one trickled candidate line appended to DIR/offer.candidates
+//!                          (`udp_peer --trickle-in` reads it)
 //!   POST /result           DIR/result.txt: the page's verdict
 //!   POST /log              appended to DIR/page.log
 //! ```
@@ -68,6 +70,17 @@ fn serve(mut s: TcpStream, dir: &Path, page: &Path) -> std::io::Result<()> {
         }
         ("POST", "/offer") | ("POST", "/answer") => {
             write_atomic(&file(&format!("{}.sdp", &path[1..])), &body)?;
+            respond(&mut s, "200 OK", "text/plain", b"")
+        }
+        ("POST", "/candidates") => {
+            let mut line = body.clone();
+            line.push(b'\n');
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file("offer.candidates"))?;
+            // One write of the whole line: the reader never sees half of it as complete.
+            f.write_all(&line)?;
             respond(&mut s, "200 OK", "text/plain", b"")
         }
         ("POST", "/result") => {

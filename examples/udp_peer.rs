@@ -16,6 +16,9 @@
 //! --turn ADDR:PORT   a TURN server (relayed candidates); --turn-user / --turn-pass (sansrtc)
 //! --relay-only       use only relayed candidates (W3C iceTransportPolicy "relay")
 //! --full             (both sides) the whole interop check list on three more channels, see below
+//! --trickle-in FILE  (answer) the remote's candidates trickle in as lines appended to FILE, each
+//!                    an RTCIceCandidateInit's fields separated by tabs: candidate, sdpMid,
+//!                    sdpMLineIndex, usernameFragment (an empty candidate: end-of-candidates)
 //! ```
 //!
 //! With `--full`, the offerer also opens "kinds" (reliable), "unordered" (unordered, at most 3
@@ -37,7 +40,8 @@
 use bytes::{Bytes, BytesMut};
 use sansrtc::sdp::{SdpAttribute, SdpType, SessionDescription};
 use sansrtc::{
-    ChannelId, ChannelOptions, DatagramBuf, Event, IceGatheringState, Peer, PeerConfig, Protocol,
+    ChannelId, ChannelOptions, DatagramBuf, Event, IceCandidateInit, IceGatheringState, Peer,
+    PeerConfig, Protocol,
 };
 use sha2::{Digest, Sha256};
 use std::net::{SocketAddr, UdpSocket};
@@ -66,6 +70,7 @@ struct Args {
     turn_user: String,
     turn_pass: String,
     relay_only: bool,
+    trickle_in: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -92,6 +97,7 @@ fn parse_args() -> Result<Args, String> {
         turn_user: "sansrtc".into(),
         turn_pass: "sansrtc".into(),
         relay_only: false,
+        trickle_in: None,
     };
     while let Some(flag) = it.next() {
         let mut value = |name: &str| -> Result<u64, String> {
@@ -114,6 +120,9 @@ fn parse_args() -> Result<Args, String> {
                         .and_then(|v| v.parse().ok())
                         .ok_or("--turn needs ADDR:PORT")?,
                 )
+            }
+            "--trickle-in" => {
+                a.trickle_in = Some(it.next().ok_or("--trickle-in needs a FILE")?.into())
             }
             "--turn-user" => a.turn_user = it.next().ok_or("--turn-user needs a name")?,
             "--turn-pass" => a.turn_pass = it.next().ok_or("--turn-pass needs a password")?,
@@ -192,6 +201,10 @@ struct App {
     closed: Vec<ChannelId>,
     /// The selected pair when we closed (for the summary line).
     pair_at_close: Option<(SocketAddr, SocketAddr)>,
+    /// `--trickle-in`: bytes of the file applied so far, candidates added, end-of-candidates.
+    trickle_read: usize,
+    trickled: u32,
+    trickled_end: bool,
 }
 
 impl App {
@@ -446,8 +459,63 @@ impl App {
                 self.on_event(e)?;
             }
             self.pump_bulk()?;
+            self.read_trickle()?;
             self.io_step()?;
         }
+    }
+
+    /// `--trickle-in`: applies the candidate lines appended since the last call (W3C
+    /// `addIceCandidate` with the browser's `RTCIceCandidateInit` fields).
+    fn read_trickle(&mut self) -> Result<(), String> {
+        let Some(path) = &self.args.trickle_in else {
+            return Ok(());
+        };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Ok(()); // nothing trickled yet
+        };
+        let Some(end) = text.get(self.trickle_read..).and_then(|t| t.rfind('\n')) else {
+            return Ok(());
+        };
+        let fresh = &text[self.trickle_read..self.trickle_read + end + 1];
+        self.trickle_read += end + 1;
+        for line in fresh.lines() {
+            let mut f = line.split('\t');
+            let candidate = f.next().unwrap_or_default();
+            let field = |s: Option<&str>| {
+                s.filter(|s| !s.is_empty() && *s != "null")
+                    .map(str::to_owned)
+            };
+            let (mid, index, ufrag) = (field(f.next()), field(f.next()), field(f.next()));
+            let candidate = if candidate.is_empty() {
+                None
+            } else {
+                let c: sansrtc::sdp::SdpCandidate = candidate
+                    .parse()
+                    .map_err(|e| format!("trickled candidate {candidate:?}: {e}"))?;
+                if self.args.loopback_only
+                    && !c.to_ice().is_some_and(|c| c.address.ip().is_loopback())
+                {
+                    continue;
+                }
+                Some(c)
+            };
+            let end = candidate.is_none();
+            let mut init = match candidate {
+                Some(c) => IceCandidateInit::new(c),
+                None => IceCandidateInit::end_of_candidates(None, None, None),
+            };
+            init.sdp_mid = mid;
+            init.sdp_m_line_index = index.and_then(|i| i.parse().ok());
+            init.username_fragment = ufrag;
+            match self.peer.add_ice_candidate(&init) {
+                Ok(()) if end => self.trickled_end = true,
+                Ok(()) => self.trickled += 1,
+                // A duplicate or unusable candidate changes nothing (W3C would reject it too).
+                Err(sansrtc::CandidateError::Refused) => {}
+                Err(e) => return Err(format!("add_ice_candidate {line:?}: {e}")),
+            }
+        }
+        Ok(())
     }
 
     /// W3C `close`: the last datagrams (ABORT, close_notify) go out, then we are done.
@@ -588,6 +656,9 @@ fn setup(args: Args) -> Result<App, String> {
         echoes: Default::default(),
         closed: Vec::new(),
         pair_at_close: None,
+        trickle_read: 0,
+        trickled: 0,
+        trickled_end: false,
         args,
     };
     // Complete SDP: gather first (host candidates only: immediate).
@@ -678,8 +749,21 @@ fn main() -> ExitCode {
     match result {
         Ok(app) => {
             let s = app.peer.stats();
+            let trickle = if app.args.trickle_in.is_some() {
+                format!(
+                    ", trickled {} candidates{}",
+                    app.trickled,
+                    if app.trickled_end {
+                        " and end-of-candidates"
+                    } else {
+                        ""
+                    }
+                )
+            } else {
+                String::new()
+            };
             println!(
-                "udp_peer {:?}: ok: {} pings echoed, {} bulk bytes, selected pair {:?}, rtt {:?}",
+                "udp_peer {:?}: ok: {} pings echoed, {} bulk bytes, selected pair {:?}, rtt {:?}{trickle}",
                 app.args.role,
                 app.echoed
                     .max(app.args.count * u32::from(app.args.role == Role::Answer)),

@@ -11,7 +11,8 @@ relay=$!
 if [ "$role" = answer ]; then
   peer_args=(offer "$dir/offer.sdp" "$dir/answer.sdp" --count 10 --send-bytes "$bytes" --full)
 else
-  peer_args=(answer "$dir/offer.sdp" "$dir/answer.sdp" --full)
+  # The page offers with trickle ICE: its offer carries no candidates, they follow one by one.
+  peer_args=(answer "$dir/offer.sdp" "$dir/answer.sdp" --full --trickle-in "$dir/offer.candidates")
 fi
 "$bin/udp_peer" "${peer_args[@]}" --loopback-only --timeout 60 > "$dir/peer.log" 2>&1 &
 peer=$!
@@ -22,7 +23,7 @@ TMPDIR="$dir/profile/tmp" setsid "$chromium" --headless --no-sandbox --disable-g
   --disable-extensions --disable-default-apps --user-data-dir="$dir/profile" \
   --allow-loopback-in-peer-connection --use-fake-ui-for-media-stream \
   --use-fake-device-for-media-stream --disable-features=WebRtcHideLocalIpsWithMdns \
-  "http://127.0.0.1:$port/page.html?role=$role&count=10&bytes=$bytes&full=1" > "$dir/chromium.log" 2>&1 &
+  "http://127.0.0.1:$port/page.html?role=$role&count=10&bytes=$bytes&full=1&trickle=1" > "$dir/chromium.log" 2>&1 &
 chrome=$!
 wait "$peer"
 peer_rc=$?
@@ -35,4 +36,9 @@ kill "$relay" 2>/dev/null
 wait 2>/dev/null
 result=$(cat "$dir/result.txt" 2>/dev/null || echo "no verdict from the page")
 echo "browser $role / udp_peer ${peer_args[0]}: udp_peer exit $peer_rc: $(tail -n 1 "$dir/peer.log"); page: $result"
-[ "$peer_rc" -eq 0 ] && [ "$result" = ok ]
+trickled=ok
+if [ "$role" = offer ] && ! grep -q "trickled [1-9][0-9]* candidates and end-of-candidates" "$dir/peer.log"; then
+  echo "the page offered with trickle ICE, but udp_peer applied no trickled candidate" >&2
+  trickled=fail
+fi
+[ "$peer_rc" -eq 0 ] && [ "$result" = ok ] && [ "$trickled" = ok ]
