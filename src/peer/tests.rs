@@ -169,7 +169,11 @@ fn which_sctp_endings_are_failures() {
         (R::HandshakeTimeout, true),
         (R::TooManyRetransmissions, true),
     ] {
-        assert_eq!(super::routing::sctp_close_is_failure(reason), failure, "{reason:?}");
+        assert_eq!(
+            super::routing::sctp_close_is_failure(reason),
+            failure,
+            "{reason:?}"
+        );
     }
 }
 
