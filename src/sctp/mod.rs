@@ -10,9 +10,15 @@
 
 mod assoc;
 pub mod chunk;
+mod handshake;
+mod heartbeat;
 mod packet;
+mod receive;
+mod reconfig;
 mod recv;
 mod send;
+mod shutdown;
+mod transmit;
 
 pub use assoc::{
     Association, AssociationState, CloseReason, SctpConfig, SctpDrops, SctpEvent, SctpStats,

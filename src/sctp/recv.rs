@@ -422,44 +422,18 @@ impl Receiver {
             Some(b) if payload.len() * 2 >= b.len() => b.slice_ref(payload),
             _ => Bytes::copy_from_slice(payload),
         };
-        let frag = FragRef {
-            begin: d.is_begin(),
-            end: d.is_end(),
-            ppid: d.ppid,
-            payload,
-        };
         let unordered = d.is_unordered();
         // Fast path: a whole message in one chunk.
-        if frag.begin && frag.end {
-            if unordered {
-                self.push_ready(SctpMessage {
-                    stream: d.stream,
-                    ppid: d.ppid,
-                    data: own(),
-                    unordered: true,
-                });
-                return;
-            }
-            let next = self.streams.entry(d.stream).or_default().next_ordered;
-            if d.mid == next && !self.partials.contains_key(&(d.stream, false, d.mid)) {
-                self.advance_ordered(d.stream);
-                self.push_ready(SctpMessage {
-                    stream: d.stream,
-                    ppid: d.ppid,
-                    data: own(),
-                    unordered: false,
-                });
-                self.deliver_ordered(d.stream);
-                return;
-            }
+        if d.is_begin() && d.is_end() && self.deliver_whole(d, own) {
+            return;
         }
         let len = payload.len();
         self.buffered += len;
         if unordered && !self.i_data {
             let stored = Fragment {
-                begin: frag.begin,
-                end: frag.end,
-                ppid: frag.ppid,
+                begin: d.is_begin(),
+                end: d.is_end(),
+                ppid: d.ppid,
                 data: own(),
             };
             self.unordered.insert(t, (d.stream, stored));
@@ -476,13 +450,62 @@ impl Receiver {
             }
         }
         let key = (d.stream, unordered, d.mid);
+        if self.insert_fragment(t, d, key, owner, own) {
+            self.check_partial(key);
+        }
+    }
+
+    /// RFC 9260 §6.9 / §6.6: a message in one chunk is delivered at once when unordered or next
+    /// in its stream's order (and not also being reassembled). False when it must wait.
+    fn deliver_whole(&mut self, d: &Data<'_>, own: impl FnOnce() -> Bytes) -> bool {
+        if d.is_unordered() {
+            self.push_ready(SctpMessage {
+                stream: d.stream,
+                ppid: d.ppid,
+                data: own(),
+                unordered: true,
+            });
+            return true;
+        }
+        let next = self.streams.entry(d.stream).or_default().next_ordered;
+        if d.mid == next && !self.partials.contains_key(&(d.stream, false, d.mid)) {
+            self.advance_ordered(d.stream);
+            self.push_ready(SctpMessage {
+                stream: d.stream,
+                ppid: d.ppid,
+                data: own(),
+                unordered: false,
+            });
+            self.deliver_ordered(d.stream);
+            return true;
+        }
+        false
+    }
+
+    /// RFC 9260 §6.9 / RFC 8260 §2.1: stores one fragment in the partial message `key`, at its
+    /// TSN (DATA) or FSN (I-DATA). A message with conflicting fragments is dropped whole
+    /// (false); otherwise its size and fragment count are checked next (true).
+    fn insert_fragment(
+        &mut self,
+        t: u64,
+        d: &Data<'_>,
+        key: (u16, bool, u32),
+        owner: Option<&Bytes>,
+        own: impl FnOnce() -> Bytes,
+    ) -> bool {
+        let len = d.payload.len();
+        let frag = FragRef {
+            begin: d.is_begin(),
+            end: d.is_end(),
+            ppid: d.ppid,
+            payload: d.payload,
+        };
         let pos = if self.i_data { u64::from(d.fsn) } else { t };
-        let max_fragments = self.max_fragments();
         let p = self.partials.entry(key).or_default();
         let pending_before = p.pending.len();
         let packet = owner.map_or(len, Bytes::len);
         let inserted = p.insert(pos, frag, packet, own);
-        let (pending_after, count) = (p.pending.len(), p.count);
+        let pending_after = p.pending.len();
         self.fragments = self.fragments + pending_after - pending_before;
         match inserted {
             Inserted::Stored(Some(not_kept)) => {
@@ -494,35 +517,34 @@ impl Receiver {
                 // Two different first (or last) fragments for one message: it cannot be
                 // assembled truthfully. Drop it whole, count it, and let the stream move on.
                 self.buffered -= len;
-                self.drop_partial(key);
                 self.malformed_dropped += 1;
-                if !unordered {
-                    self.skip_ordered_through(d.stream, d.mid);
-                }
-                return;
+                self.discard_message(key);
+                return false;
             }
         }
-        if count > max_fragments {
-            // Far more, smaller fragments than any sender cuts: refuse the message whole.
-            self.drop_partial(key);
-            self.malformed_dropped += 1;
-            if !unordered {
-                self.skip_ordered_through(d.stream, d.mid);
-            }
-            return;
-        }
+        true
+    }
+
+    /// RFC 8831 §6.6 / RFC 9260 §6.9: after a fragment arrived, refuses the partial message
+    /// `key` when it has too many fragments or too many bytes, and delivers it when complete.
+    fn check_partial(&mut self, key: (u16, bool, u32)) {
+        let (stream, unordered, _) = key;
+        let max_fragments = self.max_fragments();
         let p = self
             .partials
             .get_mut(&key)
             .expect("invariant: just inserted");
+        if p.count > max_fragments {
+            // Far more, smaller fragments than any sender cuts: refuse the message whole.
+            self.malformed_dropped += 1;
+            self.discard_message(key);
+            return;
+        }
         if p.bytes > self.limits.max_message_bytes {
             // RFC 8831 §6.6 / RFC 8841: larger than the advertised max-message-size. Discard
             // the whole message (never surface part of it), keep the association.
-            self.drop_partial(key);
             self.oversize_dropped += 1;
-            if !unordered {
-                self.skip_ordered_through(d.stream, d.mid);
-            }
+            self.discard_message(key);
             return;
         }
         if p.is_complete() {
@@ -531,11 +553,20 @@ impl Receiver {
                     .partials
                     .remove(&key)
                     .expect("invariant: just inserted");
-                self.finish(p, d.stream, true);
+                self.finish(p, stream, true);
             } else {
                 p.complete = true;
-                self.deliver_ordered(d.stream);
+                self.deliver_ordered(stream);
             }
+        }
+    }
+
+    /// Drops the partial message `key` whole; an ordered one's stream moves on past it.
+    fn discard_message(&mut self, key: (u16, bool, u32)) {
+        self.drop_partial(key);
+        let (stream, unordered, mid) = key;
+        if !unordered {
+            self.skip_ordered_through(stream, mid);
         }
     }
 

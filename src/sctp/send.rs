@@ -78,6 +78,23 @@ impl OutStream {
             self.weight
         }
     }
+
+    /// RFC 9260 §6.5 / RFC 8260 §2.1: takes the next SSN (16 bits, DATA) or MID (32 bits,
+    /// I-DATA) of the stream's ordered or unordered sequence.
+    fn take_sequence_number(&mut self, unordered: bool, i_data: bool) -> u32 {
+        let seq = if unordered {
+            &mut self.next_unordered
+        } else {
+            &mut self.next_ordered
+        };
+        let taken = *seq;
+        *seq = if i_data {
+            seq.wrapping_add(1)
+        } else {
+            u32::from((*seq as u16).wrapping_add(1))
+        };
+        taken
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +121,32 @@ struct Sent {
     fast_retransmitted: bool,
     max_retransmits: Option<u16>,
     expires: Option<Instant>,
+}
+
+/// A fragment just cut from a queued message (RFC 9260 §6.9), before it is written.
+#[derive(Debug)]
+struct Fragment {
+    tsn: u64,
+    chunk: Sent,
+    /// It ends its message.
+    end: bool,
+    /// Its stream has more messages queued.
+    more: bool,
+}
+
+/// RFC 9260 §3.3.1: the B, E and U flags of a DATA / I-DATA chunk.
+fn fragment_flags(begin: bool, end: bool, unordered: bool) -> u8 {
+    let mut f = 0;
+    if begin {
+        f |= flags::BEGIN;
+    }
+    if end {
+        f |= flags::END;
+    }
+    if unordered {
+        f |= flags::UNORDERED;
+    }
+    f
 }
 
 /// Timing and congestion parameters.
@@ -365,10 +408,23 @@ impl Sender {
         }
     }
 
-    /// Takes over the messages queued on `old` before the association was up (nothing of them
-    /// was sent: only queues move).
-    pub(super) fn adopt_queue(&mut self, old: Sender) {
-        debug_assert!(old.flight.is_empty());
+    /// Takes over the messages queued on `old`. Before the association was up nothing of them
+    /// was sent; on a new association over a closed one (a peer restart, RFC 9260 §5.2.4, after
+    /// we had data in flight) what was in flight went with the old association, and a message
+    /// partly cut into chunks starts again whole: its first fragments belonged to the old one.
+    pub(super) fn adopt_queue(&mut self, mut old: Sender) {
+        for (_, s) in old.streams.iter_mut() {
+            let OutStream {
+                queue, buffered, ..
+            } = s;
+            for m in queue.iter_mut().filter(|m| m.offset > 0) {
+                *buffered += m.offset;
+                old.queued_bytes += m.offset;
+                m.offset = 0;
+                m.mid = None;
+                m.next_fsn = 0;
+            }
+        }
         self.streams = old.streams;
         self.active = old.active;
         self.current = None;
@@ -511,11 +567,32 @@ impl Sender {
 
     /// Writes DATA / I-DATA chunks into `out` while room (bytes) remains, retransmissions first.
     /// Returns whether anything was written.
-    pub(super) fn write_data(&mut self, now: Instant, out: &mut BytesMut, mut room: usize) -> bool {
+    pub(super) fn write_data(&mut self, now: Instant, out: &mut BytesMut, room: usize) -> bool {
+        let (room, retransmitted) = self.write_retransmissions(now, out, room);
+        let wrote = self.write_new_data(now, out, room, retransmitted);
+        self.cwnd_limited = self.flight_bytes + self.p.mtu > self.cwnd;
+        if wrote {
+            self.last_sent = Some(now);
+            if self.t3.is_none() {
+                // §6.3.2 R1.
+                self.t3 = Some(now + self.rto.rto());
+            }
+        }
+        wrote
+    }
+
+    /// RFC 9260 §6.1 / §7.2.4 step 3 / §6.3.3 E3: retransmits lost chunks, lowest TSN first,
+    /// within cwnd (or regardless of it, once, after a fast retransmit) and `room`. Returns the
+    /// room left and whether anything was written.
+    fn write_retransmissions(
+        &mut self,
+        now: Instant,
+        out: &mut BytesMut,
+        mut room: usize,
+    ) -> (usize, bool) {
         let mut wrote = false;
         let header = self.data_header();
         let burst = std::mem::take(&mut self.fast_rtx_burst);
-        // Retransmissions, lowest TSN first.
         while let Some(&t) = self.lost.first() {
             if !burst && self.flight_bytes >= self.cwnd {
                 break;
@@ -541,29 +618,47 @@ impl Sender {
                 break;
             }
             self.lost.remove(&t);
-            let c = &mut self.flight[i];
-            Data::write_header(
-                out,
-                self.p.i_data,
-                c.flags,
-                t as u32,
-                c.stream,
-                c.mid,
-                c.ppid,
-                c.fsn,
-                c.data.len(),
-            );
-            out.extend_from_slice(&c.data);
-            pad(out, c.data.len());
-            c.state = State::InFlight;
-            c.transmissions += 1;
-            c.miss = 0;
-            self.flight_bytes += c.data.len();
-            self.stats.retransmissions += 1;
+            self.rewrite_chunk(i, t, out);
             room -= size;
             wrote = true;
         }
-        // New data.
+        (room, wrote)
+    }
+
+    /// RFC 9260 §6.3.3 E3 / §7.2.4: writes the chunk at flight index `i` (TSN `t`) again and
+    /// puts it back in flight.
+    fn rewrite_chunk(&mut self, i: usize, t: u64, out: &mut BytesMut) {
+        let c = &mut self.flight[i];
+        Data::write_header(
+            out,
+            self.p.i_data,
+            c.flags,
+            t as u32,
+            c.stream,
+            c.mid,
+            c.ppid,
+            c.fsn,
+            c.data.len(),
+        );
+        out.extend_from_slice(&c.data);
+        pad(out, c.data.len());
+        c.state = State::InFlight;
+        c.transmissions += 1;
+        c.miss = 0;
+        self.flight_bytes += c.data.len();
+        self.stats.retransmissions += 1;
+    }
+
+    /// RFC 9260 §6.1: new chunks from the scheduled streams, within cwnd, the peer's window and
+    /// `room`. `wrote` says whether the packet already carries DATA; returns whether it does.
+    fn write_new_data(
+        &mut self,
+        now: Instant,
+        out: &mut BytesMut,
+        mut room: usize,
+        mut wrote: bool,
+    ) -> bool {
+        let header = self.data_header();
         while self.lost.is_empty() && self.can_send_new() && room > header + 4 {
             let Some(stream) = self.next_stream() else {
                 break;
@@ -583,14 +678,6 @@ impl Sender {
             wrote = true;
             let last = self.flight.back().expect("invariant: just pushed");
             room = room.saturating_sub((header + last.data.len()).next_multiple_of(4));
-        }
-        self.cwnd_limited = self.flight_bytes + self.p.mtu > self.cwnd;
-        if wrote {
-            self.last_sent = Some(now);
-            if self.t3.is_none() {
-                // §6.3.2 R1.
-                self.t3 = Some(now + self.rto.rto());
-            }
         }
         wrote
     }
@@ -622,12 +709,46 @@ impl Sender {
         max_payload: usize,
         out: &mut BytesMut,
     ) -> bool {
-        let i_data = self.p.i_data;
+        if !self.drop_expired_unsent(now, stream) {
+            self.deactivate(stream);
+            return false;
+        }
+        let Some(cut) = self.take_fragment(stream, max_payload) else {
+            return false;
+        };
+        let c = &cut.chunk;
+        let n = c.data.len();
+        Data::write_header(
+            out,
+            self.p.i_data,
+            c.flags,
+            cut.tsn as u32,
+            stream,
+            c.mid,
+            c.ppid,
+            c.fsn,
+            n,
+        );
+        out.extend_from_slice(&c.data);
+        pad(out, n);
+        self.schedule_after_chunk(stream, n, cut.end, cut.more);
+        if self.rtt_probe.is_none() {
+            self.rtt_probe = Some((cut.tsn, now));
+        }
+        self.flight_bytes += n;
+        self.peer_rwnd = self.peer_rwnd.saturating_sub(n);
+        self.stats.data_chunks += 1;
+        self.flight.push_back(cut.chunk);
+        true
+    }
+
+    /// RFC 3758 §3.5 / W3C `maxPacketLifeTime`: drops the messages at the front of `stream`
+    /// that expired before their first byte went out. False when none is left.
+    fn drop_expired_unsent(&mut self, now: Instant, stream: u16) -> bool {
         let s = self
             .streams
             .get_mut(&stream)
             .expect("invariant: active stream exists");
-        // Messages that expired before their first byte went out are dropped unsent.
         while let Some(m) = s.queue.front() {
             if m.offset == 0 && m.expires.is_some_and(|e| now >= e) {
                 let m = s.queue.pop_front().expect("invariant: front exists");
@@ -638,25 +759,23 @@ impl Sender {
             }
             break;
         }
-        let Some(m) = s.queue.front_mut() else {
-            self.deactivate(stream);
-            return false;
-        };
-        let before = s.buffered;
-        let begin = m.offset == 0;
+        !s.queue.is_empty()
+    }
+
+    /// RFC 9260 §6.9 / RFC 8260 §2.1: cuts the next fragment of `stream`'s front message (at
+    /// most `max_payload` bytes, a multiple of 4 when the message continues) with its TSN,
+    /// SSN / MID and FSN, and takes its bytes off the queue (W3C `bufferedAmount`). None when
+    /// nothing could be cut.
+    fn take_fragment(&mut self, stream: u16, max_payload: usize) -> Option<Fragment> {
+        let i_data = self.p.i_data;
+        let s = self.streams.get_mut(&stream).expect("invariant: exists");
+        let m = s.queue.front().expect("invariant: checked by the caller");
+        let (begin, unordered) = (m.offset == 0, m.opts.unordered);
         if begin {
-            let seq = if m.opts.unordered {
-                &mut s.next_unordered
-            } else {
-                &mut s.next_ordered
-            };
-            m.mid = Some(*seq);
-            *seq = if i_data {
-                seq.wrapping_add(1)
-            } else {
-                u32::from((*seq as u16).wrapping_add(1))
-            };
+            let mid = s.take_sequence_number(unordered, i_data);
+            s.queue.front_mut().expect("invariant: exists").mid = Some(mid);
         }
+        let m = s.queue.front_mut().expect("invariant: exists");
         // Keep payloads a multiple of 4 when the message continues, so chunks pack without pad.
         let rest = m.data.len() - m.offset;
         let n = if rest <= max_payload {
@@ -665,19 +784,9 @@ impl Sender {
             max_payload & !3
         };
         if n == 0 {
-            return false;
+            return None;
         }
         let end = m.offset + n == m.data.len();
-        let mut f = 0;
-        if begin {
-            f |= flags::BEGIN;
-        }
-        if end {
-            f |= flags::END;
-        }
-        if m.opts.unordered {
-            f |= flags::UNORDERED;
-        }
         let tsn = self.next_tsn;
         self.next_tsn += 1;
         let data = m.data.slice(m.offset..m.offset + n);
@@ -685,8 +794,7 @@ impl Sender {
         let fsn = m.next_fsn;
         m.next_fsn += 1;
         m.offset += n;
-        let msg = m.id;
-        let (ppid, opts, expires) = (m.ppid, m.opts, m.expires);
+        let (msg, ppid, opts, expires) = (m.id, m.ppid, m.opts, m.expires);
         let msg_first = if begin {
             tsn
         } else {
@@ -695,9 +803,37 @@ impl Sender {
                 .filter(|c| c.msg == msg)
                 .map_or(tsn, |c| c.msg_first)
         };
-        Data::write_header(out, i_data, f, tsn as u32, stream, mid, ppid, fsn, n);
-        out.extend_from_slice(&data);
-        pad(out, data.len());
+        let more = self.take_off_queue(stream, n, end);
+        let chunk = Sent {
+            stream,
+            mid,
+            fsn,
+            ppid,
+            flags: fragment_flags(begin, end, unordered),
+            data,
+            msg,
+            msg_first,
+            state: State::InFlight,
+            transmissions: 1,
+            miss: 0,
+            fast_retransmitted: false,
+            max_retransmits: opts.max_retransmits,
+            expires,
+        };
+        Some(Fragment {
+            tsn,
+            chunk,
+            end,
+            more,
+        })
+    }
+
+    /// W3C `bufferedAmount` / `bufferedAmountLowThreshold`: `n` bytes of `stream` left the
+    /// queue (with its front message when `end`); a fall to the low threshold is noted.
+    /// Returns whether the stream has more messages queued.
+    fn take_off_queue(&mut self, stream: u16, n: usize, end: bool) -> bool {
+        let s = self.streams.get_mut(&stream).expect("invariant: exists");
+        let before = s.buffered;
         s.buffered -= n;
         let crossed = before > s.low_threshold && s.buffered <= s.low_threshold;
         if end {
@@ -708,12 +844,18 @@ impl Sender {
         if crossed {
             self.low_events.push(stream);
         }
-        // Scheduling: DATA finishes a message before switching streams; I-DATA interleaves
-        // per chunk (RFC 8260 §1: that is its point).
+        more
+    }
+
+    /// RFC 8260 §3.6: the scheduler's turn after `n` bytes of `stream` went out. DATA finishes
+    /// a message before switching streams; I-DATA interleaves per chunk (RFC 8260 §1: that is
+    /// its point).
+    fn schedule_after_chunk(&mut self, stream: u16, n: usize, end: bool, more: bool) {
         // RFC 8260 §3.6 weighted fair queueing, as deficit round robin: a stream keeps its turn
         // until it has sent `weight` quanta of bytes, so saturated streams share the path in
         // proportion to their weights whatever the sizes of their chunks (I-DATA cuts filler
         // fragments to fill packets). With DATA the turn can only end between messages.
+        let i_data = self.p.i_data;
         let s = self.streams.get_mut(&stream).expect("invariant: exists");
         if s.credit <= 0 && !self.turn_started {
             s.credit += i32::from(s.weight()) * QUANTUM;
@@ -740,29 +882,6 @@ impl Sender {
         } else {
             self.current = Some(stream);
         }
-        if self.rtt_probe.is_none() {
-            self.rtt_probe = Some((tsn, now));
-        }
-        self.flight_bytes += n;
-        self.peer_rwnd = self.peer_rwnd.saturating_sub(n);
-        self.stats.data_chunks += 1;
-        self.flight.push_back(Sent {
-            stream,
-            mid,
-            fsn,
-            ppid,
-            flags: f,
-            data,
-            msg,
-            msg_first,
-            state: State::InFlight,
-            transmissions: 1,
-            miss: 0,
-            fast_retransmitted: false,
-            max_retransmits: opts.max_retransmits,
-            expires,
-        });
-        true
     }
 
     fn deactivate(&mut self, stream: u16) {
@@ -796,9 +915,35 @@ impl Sender {
             return out;
         }
         let cwnd_full = self.cwnd_limited;
-        let mut bytes_acked = 0usize;
         let advanced = cum > self.cum;
-        // Cumulative part: pop the acknowledged front.
+        let mut bytes_acked = self.ack_cumulative(now, cum);
+        let blocks = self.gap_ranges(gaps);
+        let first_highest = if advanced { Some(cum) } else { None };
+        let (gap_bytes, highest_newly_acked) = self.ack_gap_blocks(blocks, first_highest);
+        bytes_acked += gap_bytes;
+        out.progress = bytes_acked > 0 || advanced;
+        // §6.2.1: rwnd = a_rwnd − bytes still outstanding.
+        self.peer_rwnd = (a_rwnd as usize).saturating_sub(self.flight_bytes);
+        if let Some(htna) = highest_newly_acked {
+            out.fast_retransmit = self.count_miss_indications(htna);
+        }
+        self.update_fast_recovery(out.fast_retransmit);
+        self.grow_cwnd(advanced, cwnd_full, bytes_acked);
+        // §6.3.2 R2 / R3.
+        if !self.has_outstanding() {
+            self.t3 = None;
+        } else if advanced {
+            self.t3 = Some(now + self.rto.rto());
+        }
+        self.update_adv_peer_ack();
+        out
+    }
+
+    /// RFC 9260 §6.2.1 D ii: pops the chunks up to the cumulative TSN ack `cum`, taking an RTT
+    /// sample (§6.3.1, Karn's rule C5) when the probe is among them. Returns the bytes newly
+    /// acked.
+    fn ack_cumulative(&mut self, now: Instant, cum: u64) -> usize {
+        let mut bytes_acked = 0usize;
         while self.cum < cum {
             let c = self.flight.pop_front().expect("invariant: cum < next_tsn");
             self.cum += 1;
@@ -823,12 +968,19 @@ impl Sender {
                 self.rtt_probe = None;
             }
         }
+        // RFC 3758 §3.5 C1: the advanced peer ack point is never behind the cumulative one.
         if self.adv_peer_ack < self.cum {
             self.adv_peer_ack = self.cum;
         }
-        // Gap blocks: only the TSNs not acked by the previous SACK are walked. The blocks are
-        // normalised (sorted, merged) so that a peer sending overlapping or unordered blocks
-        // cannot make one SACK walk the flight many times over.
+        bytes_acked
+    }
+
+    /// RFC 9260 §6.2.1 D: the gap ack blocks as TSN ranges above the cumulative ack, blocks
+    /// beyond what was sent dropped, sorted and merged (in the reused scratch vector).
+    fn gap_ranges(&mut self, gaps: impl Iterator<Item = (u16, u16)>) -> Vec<(u64, u64)> {
+        // The blocks are normalised (sorted, merged) so that a peer sending overlapping or
+        // unordered blocks cannot make one SACK walk the flight many times over.
+        let cum = self.cum;
         let mut blocks = std::mem::take(&mut self.scratch);
         blocks.clear();
         let mut sorted = true;
@@ -856,7 +1008,18 @@ impl Sender {
             }
             blocks = merged;
         }
-        let mut highest_newly_acked = if advanced { Some(cum) } else { None };
+        blocks
+    }
+
+    /// RFC 9260 §6.2.1 D iii: marks acked the TSNs of `blocks` that the previous SACK's blocks
+    /// did not cover, and keeps `blocks` for the next SACK. Returns the bytes newly acked and
+    /// the highest TSN newly acked (starting from `highest`).
+    fn ack_gap_blocks(
+        &mut self,
+        blocks: Vec<(u64, u64)>,
+        mut highest: Option<u64>,
+    ) -> (usize, Option<u64>) {
+        let mut bytes_acked = 0usize;
         let prev = std::mem::take(&mut self.prev_gaps);
         for &(s, e) in &blocks {
             for (a, b) in subtract(s, e, &prev) {
@@ -875,54 +1038,61 @@ impl Sender {
                         State::Acked | State::Abandoned => continue,
                     }
                     c.state = State::Acked;
-                    highest_newly_acked = Some(highest_newly_acked.map_or(t, |h: u64| h.max(t)));
+                    highest = Some(highest.map_or(t, |h: u64| h.max(t)));
                 }
             }
         }
         self.prev_gaps = blocks;
         self.scratch = prev;
-        out.progress = bytes_acked > 0 || advanced;
-        // §6.2.1: rwnd = a_rwnd − bytes still outstanding.
-        self.peer_rwnd = (a_rwnd as usize).saturating_sub(self.flight_bytes);
+        (bytes_acked, highest)
+    }
 
-        // §7.2.4: miss indications for the holes below the highest newly acked TSN.
-        if let Some(htna) = highest_newly_acked {
-            let mut hole_start = self.cum + 1;
-            let mut holes = std::mem::take(&mut self.scratch);
-            holes.clear();
-            for &(s, e) in &self.prev_gaps {
-                if s > htna {
-                    break;
-                }
-                if s > hole_start {
-                    holes.push((hole_start, s - 1));
-                }
-                hole_start = e + 1;
+    /// RFC 9260 §7.2.4: one miss indication for each chunk in flight in a hole below the
+    /// highest newly acked TSN `htna`; the third marks it for fast retransmission. True when
+    /// any chunk was so marked.
+    fn count_miss_indications(&mut self, htna: u64) -> bool {
+        let mut marked = false;
+        let mut hole_start = self.cum + 1;
+        let mut holes = std::mem::take(&mut self.scratch);
+        holes.clear();
+        for &(s, e) in &self.prev_gaps {
+            if s > htna {
+                break;
             }
-            for &(a, b) in &holes {
-                for t in a..=b.min(htna) {
-                    let i = (t - self.cum - 1) as usize;
-                    let c = &mut self.flight[i];
-                    if c.state != State::InFlight || c.fast_retransmitted {
-                        continue;
-                    }
-                    c.miss += 1;
-                    if c.miss >= 3 {
-                        c.fast_retransmitted = true;
-                        c.state = State::Lost;
-                        self.flight_bytes -= c.data.len();
-                        self.lost.insert(t);
-                        self.stats.fast_retransmits += 1;
-                        out.fast_retransmit = true;
-                        if self.rtt_probe.is_some_and(|(p, _)| p == t) {
-                            self.rtt_probe = None;
-                        }
-                    }
-                }
+            if s > hole_start {
+                holes.push((hole_start, s - 1));
             }
-            self.scratch = holes;
+            hole_start = e + 1;
         }
-        if out.fast_retransmit {
+        for &(a, b) in &holes {
+            for t in a..=b.min(htna) {
+                let i = (t - self.cum - 1) as usize;
+                let c = &mut self.flight[i];
+                if c.state != State::InFlight || c.fast_retransmitted {
+                    continue;
+                }
+                c.miss += 1;
+                if c.miss >= 3 {
+                    c.fast_retransmitted = true;
+                    c.state = State::Lost;
+                    self.flight_bytes -= c.data.len();
+                    self.lost.insert(t);
+                    self.stats.fast_retransmits += 1;
+                    marked = true;
+                    if self.rtt_probe.is_some_and(|(p, _)| p == t) {
+                        self.rtt_probe = None;
+                    }
+                }
+            }
+        }
+        self.scratch = holes;
+        marked
+    }
+
+    /// RFC 9260 §7.2.4 steps 2–3 / §7.2.3: enters fast recovery (once per window) when chunks
+    /// were marked for fast retransmission, and leaves it once its exit point is acked.
+    fn update_fast_recovery(&mut self, fast_retransmit: bool) {
+        if fast_retransmit {
             // §7.2.4 step 2 / §7.2.3: enter fast recovery once per window.
             if self.fast_recovery_exit.is_none() {
                 self.ssthresh = (self.cwnd / 2).max(4 * self.p.mtu);
@@ -936,9 +1106,11 @@ impl Sender {
         if self.fast_recovery_exit.is_some_and(|x| self.cum >= x) {
             self.fast_recovery_exit = None;
         }
+    }
 
-        // §7.2.1 / §7.2.2: grow cwnd on cumulative progress, outside fast recovery, when the
-        // window was in use.
+    /// RFC 9260 §7.2.1 / §7.2.2: slow start and congestion avoidance. cwnd grows on cumulative
+    /// progress, outside fast recovery, when the window was in use.
+    fn grow_cwnd(&mut self, advanced: bool, cwnd_full: bool, bytes_acked: usize) {
         if advanced && self.fast_recovery_exit.is_none() && cwnd_full {
             if self.cwnd <= self.ssthresh {
                 self.cwnd += bytes_acked.min(self.p.mtu);
@@ -953,15 +1125,6 @@ impl Sender {
         if self.flight_bytes == 0 && self.lost.is_empty() {
             self.partial_bytes_acked = 0;
         }
-
-        // §6.3.2 R2 / R3.
-        if !self.has_outstanding() {
-            self.t3 = None;
-        } else if advanced {
-            self.t3 = Some(now + self.rto.rto());
-        }
-        self.update_adv_peer_ack();
-        out
     }
 
     /// Anything not yet cumulatively acknowledged (T3 runs while so, §6.3.2).
@@ -1034,6 +1197,16 @@ impl Sender {
             let c = &self.flight[i];
             (c.msg, c.msg_first.max(self.cum + 1), c.stream)
         };
+        if !self.abandon_sent_fragments(msg, first) {
+            self.abandon_unsent_rest(msg, first, stream);
+        }
+        self.stats.abandoned_messages += 1;
+        self.update_adv_peer_ack();
+    }
+
+    /// RFC 3758 §3.5: marks abandoned the fragments of message `msg` sent from TSN `first` on,
+    /// taking them out of flight. True when its last fragment was among them.
+    fn abandon_sent_fragments(&mut self, msg: u64, first: u64) -> bool {
         let mut saw_end = false;
         let mut k = (first - self.cum - 1) as usize;
         while k < self.flight.len() && !saw_end {
@@ -1051,65 +1224,72 @@ impl Sender {
             }
             k += 1;
         }
-        if !saw_end {
-            // The rest of the message was never cut: drop it from the queue, and stand in for
-            // its last fragment with a TSN that is never sent, so that a FORWARD TSN must go out
-            // and the receiver learns to skip the message, even if every fragment that was sent
-            // arrived (otherwise the peer's stream would wait for the missing end forever).
-            let (mut mid, mut ppid, mut f, mut fsn) = (0, 0, flags::END, 0);
-            if let Some(c) = self.flight.iter().rev().find(|c| c.msg == msg) {
-                mid = c.mid;
-                ppid = c.ppid;
-                f |= c.flags & flags::UNORDERED;
-                fsn = c.fsn + 1;
-            }
-            let mut max_retransmits = None;
-            if let Some(s) = self.streams.get_mut(&stream)
-                && s.queue.front().is_some_and(|m| m.id == msg)
-            {
-                let m = s.queue.pop_front().expect("invariant: front exists");
-                max_retransmits = m.opts.max_retransmits;
-                let rest = m.data.len() - m.offset;
-                s.buffered -= rest;
-                self.queued_bytes -= rest;
-                let empty = s.queue.is_empty();
-                if self.current == Some(stream) {
-                    self.current = None;
-                    if self.active.front() == Some(&stream) {
-                        self.turn_started = false;
-                    }
-                    if let Some(p) = self.active.iter().position(|&x| x == stream) {
-                        self.active.remove(p);
-                    }
-                    if empty {
-                        s.active = false;
-                    } else {
-                        self.active.push_back(stream);
-                    }
-                } else if empty {
-                    self.deactivate(stream);
-                }
-            }
-            self.next_tsn += 1;
-            self.flight.push_back(Sent {
-                stream,
-                mid,
-                fsn,
-                ppid,
-                flags: f,
-                data: Bytes::new(),
-                msg,
-                msg_first: first,
-                state: State::Abandoned,
-                transmissions: 0,
-                miss: 0,
-                fast_retransmitted: false,
-                max_retransmits,
-                expires: None,
-            });
+        saw_end
+    }
+
+    /// RFC 3758 §3.5: the rest of message `msg` was never cut: it is dropped from the queue, and
+    /// a TSN that is never sent stands in for its last fragment.
+    fn abandon_unsent_rest(&mut self, msg: u64, first: u64, stream: u16) {
+        // The stand-in makes a FORWARD TSN go out, so that the receiver learns to skip the
+        // message even if every fragment that was sent arrived (otherwise the peer's stream
+        // would wait for the missing end forever).
+        let (mut mid, mut ppid, mut f, mut fsn) = (0, 0, flags::END, 0);
+        if let Some(c) = self.flight.iter().rev().find(|c| c.msg == msg) {
+            mid = c.mid;
+            ppid = c.ppid;
+            f |= c.flags & flags::UNORDERED;
+            fsn = c.fsn + 1;
         }
-        self.stats.abandoned_messages += 1;
-        self.update_adv_peer_ack();
+        let max_retransmits = self.drop_unsent_rest(stream, msg);
+        self.next_tsn += 1;
+        self.flight.push_back(Sent {
+            stream,
+            mid,
+            fsn,
+            ppid,
+            flags: f,
+            data: Bytes::new(),
+            msg,
+            msg_first: first,
+            state: State::Abandoned,
+            transmissions: 0,
+            miss: 0,
+            fast_retransmitted: false,
+            max_retransmits,
+            expires: None,
+        });
+    }
+
+    /// RFC 3758 §3.5: drops what is left of message `msg` when it is at the front of `stream`'s
+    /// queue, and takes the stream off the scheduler when nothing else is queued. Returns the
+    /// message's retransmission limit.
+    fn drop_unsent_rest(&mut self, stream: u16, msg: u64) -> Option<u16> {
+        let s = self
+            .streams
+            .get_mut(&stream)
+            .filter(|s| s.queue.front().is_some_and(|m| m.id == msg))?;
+        let m = s.queue.pop_front().expect("invariant: front exists");
+        let rest = m.data.len() - m.offset;
+        s.buffered -= rest;
+        self.queued_bytes -= rest;
+        let empty = s.queue.is_empty();
+        if self.current == Some(stream) {
+            self.current = None;
+            if self.active.front() == Some(&stream) {
+                self.turn_started = false;
+            }
+            if let Some(p) = self.active.iter().position(|&x| x == stream) {
+                self.active.remove(p);
+            }
+            if empty {
+                s.active = false;
+            } else {
+                self.active.push_back(stream);
+            }
+        } else if empty {
+            self.deactivate(stream);
+        }
+        m.opts.max_retransmits
     }
 
     /// RFC 3758 §3.5 C1–C2: moves the advanced peer ack point over abandoned chunks.
@@ -1211,6 +1391,46 @@ mod tests {
         assert_eq!(v, [(8, 9)]);
         let v: Vec<_> = subtract(20, 22, &prev).collect();
         assert_eq!(v, [(20, 22)]);
+    }
+
+    /// A restart over an association that had data in flight (found by a differential
+    /// harness: a closed association with a flight, then a valid COOKIE ECHO): the queue moves,
+    /// the flight does not, and a message cut in part starts again whole.
+    #[test]
+    fn adopting_a_queue_with_data_in_flight() {
+        let now = crate::test_util::base();
+        let p = SendParams {
+            mtu: 1200,
+            rto_initial: Duration::from_secs(1),
+            rto_min: Duration::from_millis(400),
+            rto_max: Duration::from_secs(60),
+            max_timer_backoff: None,
+            max_buffer_bytes: 1 << 20,
+            i_data: false,
+        };
+        let mut old = Sender::new(p, 1000, 1 << 20);
+        old.cwnd = 1 << 20;
+        old.enqueue(0, 53, Bytes::from(vec![1; 1000]), SendOptions::default())
+            .unwrap();
+        old.enqueue(1, 53, Bytes::from(vec![2; 5000]), SendOptions::default())
+            .unwrap();
+        let mut out = bytes::BytesMut::new();
+        // The first message whole and the first fragment of the second go out.
+        assert!(old.write_data(now, &mut out, 1200));
+        out.clear();
+        assert!(old.write_data(now, &mut out, 1200));
+        assert!(!old.flight.is_empty());
+        assert!(old.queued_bytes < 5000);
+        let mut new = Sender::new(p, 7000, 1 << 20);
+        new.cwnd = 1 << 20;
+        new.adopt_queue(old);
+        assert!(new.flight.is_empty());
+        assert_eq!(new.queued_bytes, 5000, "the cut message is whole again");
+        assert_eq!(new.stream_ref(1).map(|s| s.buffered), Some(5000));
+        // Its first chunk on the new association begins the message (B flag).
+        out.clear();
+        assert!(new.write_data(now, &mut out, 1200));
+        assert_eq!(out[1] & 0x02, 0x02, "B bit: the message starts again");
     }
 
     fn sender_with_flight(n: usize) -> (Sender, Instant) {
