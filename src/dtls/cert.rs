@@ -86,12 +86,17 @@ impl FingerprintHash {
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else if n <= 0xFF {
-        out.extend_from_slice(&[0x81, n as u8]);
-    } else {
-        out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
+    match u8::try_from(n) {
+        // X.690 §8.1.3.4: the short form below 128.
+        Ok(short) if short < 0x80 => out.push(short),
+        // §8.1.3.5: the long form, in as few bytes as the length needs (DER, §10.1).
+        _ => {
+            let be = n.to_be_bytes();
+            let skip = be.iter().take_while(|b| **b == 0).count();
+            let count = u8::try_from(be.len() - skip).expect("invariant: at most 8 length bytes");
+            out.push(0x80 | count);
+            out.extend_from_slice(&be[skip..]);
+        }
     }
     out.extend_from_slice(content);
     out
@@ -271,4 +276,31 @@ pub fn verify_fingerprint(
         .any(|f| f.bytes == digest)
         .then_some(best)
         .ok_or(FingerprintMismatch::Mismatch { hash: best.name() })
+}
+
+#[cfg(test)]
+mod der_tests {
+    use super::tlv;
+    use p256::pkcs8::der::{Decode, asn1::OctetString};
+
+    /// DER lengths at every form boundary (X.690 §8.1.3): short below 128, then the long form
+    /// in as few bytes as needed, past 16 bits too (it was cut to two bytes before); each one
+    /// decodes with the `der` crate, which nobody here wrote.
+    #[test]
+    fn lengths_at_the_form_boundaries() {
+        for (n, head) in [
+            (0x7F, &[0x04, 0x7F][..]),
+            (0x80, &[0x04, 0x81, 0x80][..]),
+            (0xFF, &[0x04, 0x81, 0xFF][..]),
+            (0x100, &[0x04, 0x82, 0x01, 0x00][..]),
+            (0xFFFF, &[0x04, 0x82, 0xFF, 0xFF][..]),
+            (0x1_0000, &[0x04, 0x83, 0x01, 0x00, 0x00][..]),
+        ] {
+            let content = vec![0xA5; n];
+            let der = tlv(0x04, &content);
+            assert_eq!(&der[..head.len()], head, "length {n:#x}");
+            let parsed = OctetString::from_der(&der).expect("the der crate reads it");
+            assert_eq!(parsed.as_bytes().len(), n);
+        }
+    }
 }
