@@ -299,7 +299,8 @@ impl DtlsContext {
 /// One DTLS association.
 pub struct DtlsTransport {
     conn: Conn,
-    config: DtlsConfig,
+    /// `DtlsConfig::max_pending_bytes` (the rest of the configuration lives in `conn`).
+    max_pending_bytes: usize,
     state: DtlsState,
     remote_fingerprints: Option<Vec<Fingerprint>>,
     peer_cert: Option<Vec<u8>>,
@@ -336,10 +337,11 @@ impl DtlsTransport {
     ) -> Self {
         let config = context.config.clone();
         let key = certificate.signing_key();
-        let conn = Conn::new(role, config.clone(), certificate.der().to_vec(), key, rng);
+        let max_pending_bytes = config.max_pending_bytes;
+        let conn = Conn::new(role, config, certificate.der().to_vec(), key, rng);
         let mut t = Self {
             conn,
-            config,
+            max_pending_bytes,
             state: DtlsState::Connecting,
             remote_fingerprints,
             peer_cert: None,
@@ -607,7 +609,7 @@ impl DtlsTransport {
             DtlsEvent::Data(d) => d.len(),
             _ => 0,
         };
-        if self.held_bytes + size > self.config.max_pending_bytes {
+        if self.held_bytes + size > self.max_pending_bytes {
             self.stats.dropped_pending += 1;
             return;
         }
@@ -648,10 +650,12 @@ impl DtlsTransport {
                 });
                 self.events.extend(self.held.drain(..));
                 self.held_bytes = 0;
-                // Kept (W3C `getRemoteCertificates`), at its size.
+                // Kept (W3C `getRemoteCertificates`), at its size; the fingerprints have done
+                // their job (nothing verifies again once connected).
                 if let Some(c) = self.peer_cert.as_mut() {
                     c.shrink_to_fit();
                 }
+                self.remote_fingerprints = None;
             }
             Err(e) => self.fail(e.into()),
         }

@@ -186,7 +186,10 @@ pub enum CandidateError {
 pub struct Peer {
     now: Instant,
     rng: RngRoot,
-    config: PeerConfig,
+    /// What of the configuration is used after construction (the rest went to the parts).
+    limits: crate::config::PeerLimits,
+    sctp_config: SctpConfig,
+    turn_servers: Vec<crate::turn::TurnConfig>,
     jsep: Jsep,
     ice: IceAgent,
     /// The ICE role was fixed by the first description applied.
@@ -298,7 +301,9 @@ impl Peer {
             stats: Counters::default(),
             turn: Vec::new(),
             ice_gathering_done: false,
-            config,
+            limits: config.limits,
+            sctp_config: config.sctp,
+            turn_servers: config.turn_servers,
         };
         peer.drain_ice();
         peer

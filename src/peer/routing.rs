@@ -6,7 +6,7 @@ use super::*;
 
 impl Peer {
     pub(super) fn push_event(&mut self, e: Event) {
-        if self.events.len() >= self.config.limits.max_queued_events {
+        if self.events.len() >= self.limits.max_queued_events {
             self.stats.dropped.events += 1;
             return;
         }

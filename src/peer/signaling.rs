@@ -158,16 +158,16 @@ impl Peer {
         );
         let max_send = match rt.max_message_size {
             // RFC 8841 §6.1: 0 means the remote sets no limit; ours is the send buffer.
-            0 => self.config.limits.max_buffered_bytes,
+            0 => self.limits.max_buffered_bytes,
             n => usize::try_from(n).unwrap_or(usize::MAX),
         };
         let cfg = SctpConfig {
             port: self.jsep.config().sctp_port,
             remote_port: rt.sctp_port.unwrap_or(5000),
-            max_receive_message_bytes: self.config.limits.max_message_bytes,
+            max_receive_message_bytes: self.limits.max_message_bytes,
             max_send_message_bytes: max_send,
-            max_send_buffer_bytes: self.config.limits.max_buffered_bytes,
-            ..self.config.sctp.clone()
+            max_send_buffer_bytes: self.limits.max_buffered_bytes,
+            ..self.sctp_config.clone()
         };
         let sctp = Association::new(cfg, self.rng.stream(Stream::Sctp), self.now);
         self.dtls = Some(dtls);
@@ -193,7 +193,6 @@ impl Peer {
         self.ice.add_local_address(address);
         // A TURN allocation from this address on every server of its family.
         let servers: Vec<_> = self
-            .config
             .turn_servers
             .iter()
             .filter(|t| t.server.is_ipv4() == address.is_ipv4())

@@ -301,7 +301,49 @@ struct Pair {
     nominated: bool,
     /// Controlled: USE-CANDIDATE arrived before our own check on the pair succeeded (§7.3.1.5).
     nominate_on_success: bool,
-    stats: PairStats,
+    stats: PairCounters,
+}
+
+/// [`PairStats`] as a pair keeps them: check counters in 32 bits (one check per Ta or per
+/// consent interval would take years to wrap) and round trips in microseconds, so that a peer
+/// with a few pairs pays little for them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PairCounters {
+    packets_sent: u64,
+    bytes_sent: u64,
+    packets_received: u64,
+    bytes_received: u64,
+    total_rtt_us: u64,
+    requests_sent: u32,
+    requests_received: u32,
+    responses_sent: u32,
+    responses_received: u32,
+    consent_requests_sent: u32,
+    rtt_measurements: u32,
+    /// The last round trip in microseconds plus one (0: none yet).
+    current_rtt_us: u32,
+}
+
+impl PairCounters {
+    fn view(&self) -> PairStats {
+        PairStats {
+            requests_sent: self.requests_sent.into(),
+            requests_received: self.requests_received.into(),
+            responses_sent: self.responses_sent.into(),
+            responses_received: self.responses_received.into(),
+            consent_requests_sent: self.consent_requests_sent.into(),
+            current_round_trip_time: self
+                .current_rtt_us
+                .checked_sub(1)
+                .map(|us| Duration::from_micros(us.into())),
+            total_round_trip_time: Duration::from_micros(self.total_rtt_us),
+            round_trip_time_measurements: self.rtt_measurements.into(),
+            packets_sent: self.packets_sent,
+            bytes_sent: self.bytes_sent,
+            packets_received: self.packets_received,
+            bytes_received: self.bytes_received,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -485,7 +527,7 @@ impl IceAgent {
                 local_candidate: self.locals[p.local].cand.clone(),
                 remote_candidate: self.remotes[p.remote].clone(),
                 selected: selected == Some(i),
-                stats: p.stats,
+                stats: p.stats.view(),
             })
             .collect()
     }
@@ -518,11 +560,12 @@ impl IceAgent {
     fn sample_rtt(&mut self, i: usize, tx: &Tx) {
         let rtt = self.now.saturating_duration_since(tx.sent_at);
         if let Some(p) = self.pairs.get_mut(i) {
-            p.stats.responses_received += 1;
+            p.stats.responses_received = p.stats.responses_received.saturating_add(1);
             if tx.retransmit.transmissions() == 1 {
-                p.stats.current_round_trip_time = Some(rtt);
-                p.stats.total_round_trip_time += rtt;
-                p.stats.round_trip_time_measurements += 1;
+                let us = u32::try_from(rtt.as_micros()).unwrap_or(u32::MAX - 1);
+                p.stats.current_rtt_us = us.saturating_add(1);
+                p.stats.total_rtt_us = p.stats.total_rtt_us.saturating_add(us.into());
+                p.stats.rtt_measurements = p.stats.rtt_measurements.saturating_add(1);
             }
         }
     }
@@ -1075,7 +1118,7 @@ impl IceAgent {
                 valid_priority: None,
                 nominated: false,
                 nominate_on_success: false,
-                stats: PairStats::default(),
+                stats: PairCounters::default(),
             };
             return;
         }
@@ -1088,7 +1131,7 @@ impl IceAgent {
             valid_priority: None,
             nominated: false,
             nominate_on_success: false,
-            stats: PairStats::default(),
+            stats: PairCounters::default(),
         });
     }
 
@@ -1244,7 +1287,8 @@ impl IceAgent {
             "invariant: ICE messages are a few hundred bytes (ufrags and attributes are bounded)",
         ));
         self.pairs[pair].state = PairState::InProgress;
-        self.pairs[pair].stats.requests_sent += 1;
+        let c = &mut self.pairs[pair].stats;
+        c.requests_sent = c.requests_sent.saturating_add(1);
         self.stats.checks_sent += 1;
         // RFC 8445 §14.3: RTO = MAX(500 ms, Ta·(Num-Waiting + Num-In-Progress)), so that with a
         // long checklist the retransmissions do not crowd out first checks of other pairs.
@@ -1321,7 +1365,7 @@ impl IceAgent {
             },
         );
         if let Some(p) = sel.pair.and_then(|i| self.pairs.get_mut(i)) {
-            p.stats.consent_requests_sent += 1;
+            p.stats.consent_requests_sent = p.stats.consent_requests_sent.saturating_add(1);
         }
         self.push_transmit(Transmit {
             source: sel.local,

@@ -184,8 +184,9 @@ impl IceAgent {
             self.stats.dropped_other += 1;
             return;
         };
-        self.pairs[pair].stats.requests_received += 1;
-        self.pairs[pair].stats.responses_sent += 1;
+        let c = &mut self.pairs[pair].stats;
+        c.requests_received = c.requests_received.saturating_add(1);
+        c.responses_sent = c.responses_sent.saturating_add(1);
         if self.config.lite {
             // A lite agent selects what the controlling agent nominates (§8.2).
             if use_candidate {
