@@ -25,7 +25,9 @@ pub fn stun(data: &[u8]) {
     let _ = view.unknown_comprehension_required();
     let _ = view.verify_integrity(b"fuzz");
     if let Ok(message) = view.to_message() {
-        let bytes = message.to_bytes().unwrap();
+        let bytes = message.to_bytes().expect(
+            "invariant: a parsed message's body fit its 16-bit length, and encoding is canonical",
+        );
         assert_eq!(
             bytes.len(),
             message.encoded_len(),
@@ -33,7 +35,11 @@ pub fn stun(data: &[u8]) {
         );
         let again = StunMessage::parse(&bytes).expect("what we encode parses");
         assert_eq!(again, message, "round trip");
-        assert_eq!(again.to_bytes().unwrap(), bytes, "encoding is canonical");
+        assert_eq!(
+            again.to_bytes().expect("invariant: as above"),
+            bytes,
+            "encoding is canonical"
+        );
     }
 }
 
@@ -145,7 +151,9 @@ pub fn ice_agent(data: &[u8]) {
                 m.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
                 m.attributes.push(StunAttribute::Fingerprint);
                 let pwd = agent.local_credentials().pwd.clone();
-                let bytes = m.to_bytes_with_key(pwd.as_bytes()).unwrap();
+                let bytes = m
+                    .to_bytes_with_key(pwd.as_bytes())
+                    .expect("invariant: a check of a few bounded attributes");
                 agent.handle_receive(
                     now,
                     Datagram {
@@ -174,7 +182,9 @@ pub fn ice_agent(data: &[u8]) {
                     );
                     r.attributes.push(StunAttribute::XorMappedAddress(t.source));
                     r.attributes.push(StunAttribute::MessageIntegrity([0; 20]));
-                    let bytes = r.to_bytes_with_key(b"remote-pwd").unwrap();
+                    let bytes = r
+                        .to_bytes_with_key(b"remote-pwd")
+                        .expect("invariant: a response of a few bounded attributes");
                     let source = if op & 8 == 0 { t.destination } else { peer(op) };
                     agent.handle_receive(
                         now,

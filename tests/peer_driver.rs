@@ -20,6 +20,17 @@ const A: &str = "10.0.0.1:5000";
 const B: &str = "10.0.0.2:5000";
 const LIFETIME: Duration = Duration::from_millis(300);
 
+/// Offer from `a`, answer from `b`, the SDP passed as text.
+fn negotiate(a: &mut Peer, b: &mut Peer) {
+    let offer = a.create_offer().unwrap();
+    a.set_local_description(offer.clone()).unwrap();
+    b.set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
+        .unwrap();
+    let answer = b.create_answer().unwrap();
+    b.set_local_description(answer.clone()).unwrap();
+    a.set_remote_description(answer).unwrap();
+}
+
 /// Two peers on a lossless path with a fixed one-way delay, driven like a real event loop:
 /// datagrams arrive at their time, timers fire at their deadline, and commands come at times
 /// of their own.
@@ -53,13 +64,7 @@ impl Net {
                 .max_packet_life_time(LIFETIME),
         );
         let [a, b] = &mut net.peers;
-        let offer = a.create_offer().unwrap();
-        a.set_local_description(offer.clone()).unwrap();
-        b.set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
-            .unwrap();
-        let answer = b.create_answer().unwrap();
-        b.set_local_description(answer.clone()).unwrap();
-        a.set_remote_description(answer).unwrap();
+        negotiate(a, b);
         net.flush(0);
         net.flush(1);
         net
@@ -241,13 +246,7 @@ fn late_signaling_starts_no_timer_early() {
     let c = a
         .create_data_channel("reliable", Default::default())
         .unwrap();
-    let offer = a.create_offer().unwrap();
-    a.set_local_description(offer.clone()).unwrap();
-    b.set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
-        .unwrap();
-    let answer = b.create_answer().unwrap();
-    b.set_local_description(answer.clone()).unwrap();
-    a.set_remote_description(answer).unwrap();
+    negotiate(&mut a, &mut b);
     let mut net = Net::with([a, b], later, Duration::from_millis(20));
     net.channels[0].insert("reliable".into(), c);
     net.flush(0);

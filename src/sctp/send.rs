@@ -1399,15 +1399,7 @@ mod tests {
     #[test]
     fn adopting_a_queue_with_data_in_flight() {
         let now = crate::test_util::base();
-        let p = SendParams {
-            mtu: 1200,
-            rto_initial: Duration::from_secs(1),
-            rto_min: Duration::from_millis(400),
-            rto_max: Duration::from_secs(60),
-            max_timer_backoff: None,
-            max_buffer_bytes: 1 << 20,
-            i_data: false,
-        };
+        let p = params(false);
         let mut old = Sender::new(p, 1000, 1 << 20);
         old.cwnd = 1 << 20;
         old.enqueue(0, 53, Bytes::from(vec![1; 1000]), SendOptions::default())
@@ -1433,18 +1425,22 @@ mod tests {
         assert_eq!(out[1] & 0x02, 0x02, "B bit: the message starts again");
     }
 
-    fn sender_with_flight(n: usize) -> (Sender, Instant) {
-        let now = crate::test_util::base();
-        let p = SendParams {
+    /// The parameters the sender tests use (1200-byte MTU, RTO 1 s within 0.4–60 s).
+    fn params(i_data: bool) -> SendParams {
+        SendParams {
             mtu: 1200,
             rto_initial: Duration::from_secs(1),
             rto_min: Duration::from_millis(400),
             rto_max: Duration::from_secs(60),
             max_timer_backoff: None,
             max_buffer_bytes: 1 << 20,
-            i_data: true,
-        };
-        let mut s = Sender::new(p, 1000, 1 << 20);
+            i_data,
+        }
+    }
+
+    fn sender_with_flight(n: usize) -> (Sender, Instant) {
+        let now = crate::test_util::base();
+        let mut s = Sender::new(params(true), 1000, 1 << 20);
         s.cwnd = 1 << 20;
         for i in 0..n {
             s.enqueue(
