@@ -10,6 +10,14 @@ use crate::stun::{Class, MessageView, Method, StunAttribute, StunMessage, Transa
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+mod media_rtcp;
+mod media_rtp;
+mod media_srtp;
+
+pub use media_rtcp::rtcp;
+pub use media_rtp::{rtp, rtp_extensions};
+pub use media_srtp::srtp_unprotect;
+
 /// `stun`: whatever parses re-encodes, and the encoding re-parses to the same message; the
 /// zero-copy view and the decoded value agree on what is valid.
 pub fn stun(data: &[u8]) {
@@ -1193,6 +1201,10 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("two_peers", two_peers),
     ("turn_channel_data", turn_channel_data),
     ("turn_server", turn_server),
+    ("rtp", rtp),
+    ("rtp_extensions", rtp_extensions),
+    ("rtcp", rtcp),
+    ("srtp_unprotect", srtp_unprotect),
 ];
 
 #[cfg(test)]

@@ -227,3 +227,53 @@ pub(super) fn sign_p256(d: &p256::NonZeroScalar, z: &[u8; 32]) -> p256::ecdsa::S
         }
     }
 }
+
+/// AES-CTR (SRTP's AES-CM) with the key schedule done once.
+pub(super) struct AesCtrKey(aws_lc_rs::cipher::EncryptingKey);
+
+impl AesCtrKey {
+    /// `key` is 16 or 32 bytes (checked by the caller).
+    pub(super) fn new(key: &[u8]) -> Self {
+        use aws_lc_rs::cipher::{AES_128, AES_256, EncryptingKey, UnboundCipherKey};
+        const LEN: &str = "invariant: key length checked by AesCtrKey::new";
+        let alg = if key.len() == 16 { &AES_128 } else { &AES_256 };
+        let key = UnboundCipherKey::new(alg, key).expect(LEN);
+        Self(EncryptingKey::ctr(key).expect(LEN))
+    }
+
+    /// XORs `data` with the keystream from counter block `iv`.
+    pub(super) fn apply_keystream(&self, iv: &[u8; 16], data: &mut [u8]) {
+        use aws_lc_rs::cipher::EncryptionContext;
+        use aws_lc_rs::iv::FixedLength;
+        // SRTP never reuses an IV under one key for different data (RFC 3711 §9.1: the index
+        // is unique per SSRC and the SSRC is in the IV), which is what "less safe" asks of us.
+        self.0
+            .less_safe_encrypt(data, EncryptionContext::Iv128(FixedLength::from(*iv)))
+            .expect("invariant: CTR takes any length with a 128-bit IV");
+    }
+}
+
+/// HMAC-SHA1 with the key absorbed.
+pub(super) struct HmacSha1Key(aws_lc_rs::hmac::Key);
+
+impl HmacSha1Key {
+    /// Any key length.
+    pub(super) fn new(key: &[u8]) -> Self {
+        Self(aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            key,
+        ))
+    }
+
+    /// The MAC of the concatenation of `parts`.
+    pub(super) fn sign(&self, parts: &[&[u8]]) -> [u8; 20] {
+        let mut ctx = aws_lc_rs::hmac::Context::with_key(&self.0);
+        for p in parts {
+            ctx.update(p);
+        }
+        let tag = ctx.sign();
+        let mut out = [0u8; 20];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+}

@@ -211,6 +211,69 @@ impl AeadKey {
     }
 }
 
+/// AES in counter mode with a 128-bit big-endian counter: SRTP's AES-CM (RFC 3711 §4.1.1) and
+/// its key derivation PRF (§4.3.3). The key schedule is done once; each call is one keystream
+/// from `iv`.
+pub(crate) struct AesCtrKey {
+    inner: backend::AesCtrKey,
+}
+
+impl std::fmt::Debug for AesCtrKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("AesCtrKey").finish_non_exhaustive()
+    }
+}
+
+impl AesCtrKey {
+    /// The key schedule of a 16-byte (AES-128) or 32-byte (AES-256) key.
+    ///
+    /// # Panics
+    /// On any other length: keys come from our own key derivation, so a wrong length is a bug.
+    pub(crate) fn new(key: &[u8]) -> Self {
+        assert!(
+            key.len() == 16 || key.len() == 32,
+            "invariant: AES-CM keys are 128 or 256 bits"
+        );
+        Self {
+            inner: backend::AesCtrKey::new(key),
+        }
+    }
+
+    /// XORs `data` with the keystream that starts at counter block `iv` (the counter is the
+    /// whole 128-bit block, incremented big-endian). Encryption and decryption are the same
+    /// operation. No allocation.
+    pub(crate) fn apply_keystream(&self, iv: &[u8; 16], data: &mut [u8]) {
+        self.inner.apply_keystream(iv, data);
+    }
+}
+
+/// HMAC-SHA1 with its key absorbed once (SRTP's authentication, RFC 3711 §4.2.1).
+pub(crate) struct HmacSha1Key {
+    inner: backend::HmacSha1Key,
+}
+
+impl std::fmt::Debug for HmacSha1Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("HmacSha1Key").finish_non_exhaustive()
+    }
+}
+
+impl HmacSha1Key {
+    /// HMAC-SHA1 keyed with `key` (any length; SRTP's session authentication keys are 20 bytes).
+    pub(crate) fn new(key: &[u8]) -> Self {
+        Self {
+            inner: backend::HmacSha1Key::new(key),
+        }
+    }
+
+    /// The 20-byte MAC of the concatenation of `parts`. No allocation.
+    pub(crate) fn sign(&self, parts: &[&[u8]]) -> [u8; 20] {
+        self.inner.sign(parts)
+    }
+}
+
 /// ECDHE groups (TLS NamedGroup code points, RFC 8422 §5.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Group {

@@ -479,3 +479,67 @@ fn parse_ec_private_key(der: &[u8]) -> Option<(&[u8], Option<ObjectIdentifier>)>
     reader.finish().ok()?;
     Some(parsed)
 }
+
+/// AES-CTR (SRTP's AES-CM) with the key schedule done once.
+pub(super) enum AesCtrKey {
+    Aes128(aes::Aes128),
+    Aes256(aes::Aes256),
+}
+
+impl AesCtrKey {
+    /// `key` is 16 or 32 bytes (checked by the caller).
+    pub(super) fn new(key: &[u8]) -> Self {
+        use aes::cipher::KeyInit as _;
+        const LEN: &str = "invariant: key length checked by AesCtrKey::new";
+        if key.len() == 16 {
+            Self::Aes128(aes::Aes128::new_from_slice(key).expect(LEN))
+        } else {
+            Self::Aes256(aes::Aes256::new_from_slice(key).expect(LEN))
+        }
+    }
+
+    /// XORs `data` with the keystream from counter block `iv`.
+    pub(super) fn apply_keystream(&self, iv: &[u8; 16], data: &mut [u8]) {
+        use ctr::cipher::{InnerIvInit as _, StreamCipher as _, StreamCipherCoreWrapper};
+        // The expanded key is copied into the stream cipher (a few hundred bytes, no
+        // allocation): the counter mode owns its block cipher.
+        match self {
+            Self::Aes128(k) => {
+                let core = ctr::CtrCore::<aes::Aes128, ctr::flavors::Ctr128BE>::inner_iv_init(
+                    k.clone(),
+                    iv.into(),
+                );
+                StreamCipherCoreWrapper::from_core(core).apply_keystream(data);
+            }
+            Self::Aes256(k) => {
+                let core = ctr::CtrCore::<aes::Aes256, ctr::flavors::Ctr128BE>::inner_iv_init(
+                    k.clone(),
+                    iv.into(),
+                );
+                StreamCipherCoreWrapper::from_core(core).apply_keystream(data);
+            }
+        }
+    }
+}
+
+/// HMAC-SHA1 with the key absorbed (the inner and outer pads' states are kept).
+pub(super) struct HmacSha1Key(hmac::Hmac<sha1::Sha1>);
+
+impl HmacSha1Key {
+    /// Any key length (HMAC hashes keys longer than a block).
+    pub(super) fn new(key: &[u8]) -> Self {
+        Self(
+            <hmac::Hmac<sha1::Sha1> as hmac::KeyInit>::new_from_slice(key)
+                .expect("invariant: HMAC takes keys of any length"),
+        )
+    }
+
+    /// The MAC of the concatenation of `parts`.
+    pub(super) fn sign(&self, parts: &[&[u8]]) -> [u8; 20] {
+        let mut mac = self.0.clone();
+        for p in parts {
+            mac.update(p);
+        }
+        mac.finalize().into_bytes().into()
+    }
+}

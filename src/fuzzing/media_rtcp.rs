@@ -1,0 +1,3 @@
+//! stub
+/// stub
+pub fn rtcp(_: &[u8]) {}
