@@ -1,0 +1,488 @@
+//! The media wire in one table: SRTP protect+unprotect of a 1200-byte RTP packet per profile
+//! beside the bare cipher work it rests on (the ceiling) and beside an independent SRTP
+//! (webrtc-rs's `rtc-srtp`) and str0m's (protect only: all str0m exposes), allocations per
+//! packet counted; RTP header + extensions parse and RTCP compound parse beside str0m and the
+//! independent parsers. `cargo bench --bench media` (`--features aws-lc-rs`: our aws-lc
+//! backend, and the ceiling is aws-lc's too).
+//!
+//! The ceiling is exactly the cryptography SRTP cannot avoid, with the same primitives as our
+//! backend: AES-GCM seal of the payload with the header as AAD then open (AEAD profiles), or
+//! AES-CTR over the payload and HMAC-SHA1 over the packet and ROC, both ways (AES-CM profiles).
+//! "SRTP's own cost" is ours over the ceiling.
+//!
+//! Criterion measures each entry; the table at the end reads criterion's estimates of this run
+//! (`target/criterion/.../new/estimates.json`).
+
+use criterion::{Criterion, criterion_group};
+use sansrtc::dtls::DtlsRole;
+use sansrtc::srtp::{SrtpConfig, SrtpProfile, SrtpSession};
+use std::hint::black_box;
+
+#[path = "../tests/common/alloc.rs"]
+mod alloc;
+
+/// The RTP packet: 12-byte header, a one-byte-form extension block (mid, abs-send-time,
+/// transport-cc: 16 bytes), 1172 bytes of payload.
+const PACKET: usize = 1200;
+
+#[cfg(not(feature = "aws-lc-rs"))]
+const BACKEND: &str = "RustCrypto";
+#[cfg(feature = "aws-lc-rs")]
+const BACKEND: &str = "aws-lc";
+
+fn rtp_packet() -> Vec<u8> {
+    let mut p = vec![0x90, 96, 0, 1, 0, 0, 0x10, 0, 0x12, 0x34, 0x56, 0x78];
+    // RFC 8285: mid "0" (id 1), abs-send-time (id 2, 3 bytes), transport-cc (id 3, 2 bytes).
+    p.extend_from_slice(&[0xbe, 0xde, 0, 3, 0x10, b'0', 0x22, 1, 2, 3, 0x31, 0, 7, 0, 0, 0]);
+    p.resize(PACKET, 0xab);
+    p
+}
+
+fn profile_name(p: SrtpProfile) -> &'static str {
+    match p {
+        SrtpProfile::AeadAes256Gcm => "AEAD_AES_256_GCM",
+        SrtpProfile::AeadAes128Gcm => "AEAD_AES_128_GCM",
+        SrtpProfile::Aes128CmSha1_80 => "AES_CM_128_HMAC_SHA1_80",
+        _ => "AES_CM_128_HMAC_SHA1_32",
+    }
+}
+
+fn material(p: SrtpProfile) -> Vec<u8> {
+    (0..2 * (p.key_len() + p.salt_len()))
+        .map(|i| i as u8 * 3)
+        .collect()
+}
+
+/// Our sender and receiver for `p`, and the working buffer (packet + room for the tag).
+struct Ours {
+    tx: SrtpSession,
+    rx: SrtpSession,
+    template: Vec<u8>,
+    buf: Vec<u8>,
+    seq: u16,
+}
+
+impl Ours {
+    fn new(p: SrtpProfile) -> Self {
+        let m = material(p);
+        let tx = SrtpSession::from_keying_material(p, &m, DtlsRole::Client, SrtpConfig::default())
+            .unwrap();
+        let rx = SrtpSession::from_keying_material(p, &m, DtlsRole::Server, SrtpConfig::default())
+            .unwrap();
+        let template = rtp_packet();
+        let buf = vec![0; PACKET + 16];
+        Self {
+            tx,
+            rx,
+            template,
+            buf,
+            seq: 1,
+        }
+    }
+
+    /// One packet through protect and unprotect, in place (a fresh sequence number each time:
+    /// the receiver's replay window refuses repeats).
+    fn round(&mut self) {
+        self.buf[..PACKET].copy_from_slice(&self.template);
+        self.seq = self.seq.wrapping_add(1);
+        self.buf[2..4].copy_from_slice(&self.seq.to_be_bytes());
+        let n = self.tx.protect_rtp_in(&mut self.buf, PACKET).unwrap();
+        let m = self.rx.unprotect_rtp_in(black_box(&mut self.buf[..n])).unwrap();
+        black_box(m);
+    }
+
+    fn protect(&mut self) {
+        self.buf[..PACKET].copy_from_slice(&self.template);
+        self.seq = self.seq.wrapping_add(1);
+        self.buf[2..4].copy_from_slice(&self.seq.to_be_bytes());
+        black_box(self.tx.protect_rtp_in(&mut self.buf, PACKET).unwrap());
+    }
+}
+
+/// The bare cryptography of one protect+unprotect, same primitives as our backend.
+mod ceiling {
+    use super::PACKET;
+    use std::hint::black_box;
+
+    /// Header and extension block: what SRTP authenticates but does not encrypt.
+    const HEADER: usize = 28;
+
+    pub struct Ceiling {
+        #[cfg(not(feature = "aws-lc-rs"))]
+        aead: Option<Box<dyn Fn(&mut [u8], &mut [u8; 16], bool)>>,
+        #[cfg(feature = "aws-lc-rs")]
+        aead: Option<aws_lc_rs::aead::LessSafeKey>,
+        cm: bool,
+        buf: Vec<u8>,
+        template: Vec<u8>,
+    }
+
+    impl Ceiling {
+        pub fn new(aead_key_len: Option<usize>, template: &[u8]) -> Self {
+            #[cfg(not(feature = "aws-lc-rs"))]
+            let aead = aead_key_len.map(|len| -> Box<dyn Fn(&mut [u8], &mut [u8; 16], bool)> {
+                use aes_gcm::aead::{AeadInOut, KeyInit};
+                fn run<
+                    A: AeadInOut<
+                            NonceSize = aes_gcm::aead::consts::U12,
+                            TagSize = aes_gcm::aead::consts::U16,
+                        >,
+                >(
+                    a: &A,
+                    buf: &mut [u8],
+                    tag: &mut [u8; 16],
+                    seal: bool,
+                ) {
+                    let (header, payload) = buf.split_at_mut(HEADER);
+                    let nonce = [9u8; 12];
+                    if seal {
+                        let t = a
+                            .encrypt_inout_detached(&nonce.into(), header, payload.into())
+                            .unwrap();
+                        tag.copy_from_slice(&t);
+                    } else {
+                        a.decrypt_inout_detached(
+                            &nonce.into(),
+                            header,
+                            payload.into(),
+                            &(*tag).into(),
+                        )
+                        .unwrap();
+                    }
+                }
+                if len == 16 {
+                    let k = aes_gcm::Aes128Gcm::new_from_slice(&[1; 16]).unwrap();
+                    Box::new(move |b, t, s| run(&k, b, t, s))
+                } else {
+                    let k = aes_gcm::Aes256Gcm::new_from_slice(&[1; 32]).unwrap();
+                    Box::new(move |b, t, s| run(&k, b, t, s))
+                }
+            });
+            #[cfg(feature = "aws-lc-rs")]
+            let aead = aead_key_len.map(|len| {
+                use aws_lc_rs::aead::{AES_128_GCM, AES_256_GCM, LessSafeKey, UnboundKey};
+                let alg = if len == 16 { &AES_128_GCM } else { &AES_256_GCM };
+                LessSafeKey::new(UnboundKey::new(alg, &vec![1; len]).unwrap())
+            });
+            Self {
+                cm: aead_key_len.is_none(),
+                aead,
+                buf: vec![0; PACKET + 16],
+                template: template.to_vec(),
+            }
+        }
+
+        pub fn round(&mut self, cm: &Cm) {
+            self.buf[..PACKET].copy_from_slice(&self.template);
+            if self.cm {
+                cm.round(&mut self.buf[..PACKET]);
+                return;
+            }
+            #[cfg(not(feature = "aws-lc-rs"))]
+            {
+                let f = self.aead.as_ref().unwrap();
+                let mut tag = [0u8; 16];
+                f(&mut self.buf[..PACKET], &mut tag, true);
+                f(black_box(&mut self.buf[..PACKET]), &mut tag, false);
+            }
+            #[cfg(feature = "aws-lc-rs")]
+            {
+                use aws_lc_rs::aead::{Aad, Nonce};
+                let k = self.aead.as_ref().unwrap();
+                let mut header = [0u8; HEADER];
+                header.copy_from_slice(&self.buf[..HEADER]);
+                let tag = k
+                    .seal_in_place_separate_tag(
+                        Nonce::assume_unique_for_key([9; 12]),
+                        Aad::from(&header),
+                        &mut self.buf[HEADER..PACKET],
+                    )
+                    .unwrap();
+                self.buf[PACKET..].copy_from_slice(tag.as_ref());
+                k.open_in_place(
+                    Nonce::assume_unique_for_key([9; 12]),
+                    Aad::from(&header),
+                    black_box(&mut self.buf[HEADER..]),
+                )
+                .unwrap();
+            }
+        }
+    }
+
+    /// AES-128-CTR + HMAC-SHA1 (RFC 3711's transform), keyed once.
+    pub struct Cm {
+        #[cfg(not(feature = "aws-lc-rs"))]
+        aes: aes::Aes128,
+        #[cfg(not(feature = "aws-lc-rs"))]
+        mac: hmac::Hmac<sha1::Sha1>,
+        #[cfg(feature = "aws-lc-rs")]
+        aes: aws_lc_rs::cipher::EncryptingKey,
+        #[cfg(feature = "aws-lc-rs")]
+        mac: aws_lc_rs::hmac::Key,
+    }
+
+    impl Cm {
+        pub fn new() -> Self {
+            #[cfg(not(feature = "aws-lc-rs"))]
+            {
+                use aes::cipher::KeyInit;
+                Self {
+                    aes: aes::Aes128::new_from_slice(&[2; 16]).unwrap(),
+                    mac: <hmac::Hmac<sha1::Sha1> as hmac::KeyInit>::new_from_slice(&[3; 20])
+                        .unwrap(),
+                }
+            }
+            #[cfg(feature = "aws-lc-rs")]
+            {
+                use aws_lc_rs::cipher::{AES_128, EncryptingKey, UnboundCipherKey};
+                Self {
+                    aes: EncryptingKey::ctr(UnboundCipherKey::new(&AES_128, &[2; 16]).unwrap())
+                        .unwrap(),
+                    mac: aws_lc_rs::hmac::Key::new(
+                        aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+                        &[3; 20],
+                    ),
+                }
+            }
+        }
+
+        fn ctr(&self, data: &mut [u8]) {
+            let iv = [4u8; 16];
+            #[cfg(not(feature = "aws-lc-rs"))]
+            {
+                use ctr::cipher::{InnerIvInit, StreamCipher, StreamCipherCoreWrapper};
+                let core = ctr::CtrCore::<aes::Aes128, ctr::flavors::Ctr128BE>::inner_iv_init(
+                    self.aes.clone(),
+                    &iv.into(),
+                );
+                StreamCipherCoreWrapper::from_core(core).apply_keystream(data);
+            }
+            #[cfg(feature = "aws-lc-rs")]
+            {
+                use aws_lc_rs::cipher::EncryptionContext;
+                use aws_lc_rs::iv::FixedLength;
+                self.aes
+                    .less_safe_encrypt(data, EncryptionContext::Iv128(FixedLength::from(iv)))
+                    .unwrap();
+            }
+        }
+
+        fn mac(&self, data: &[u8]) -> [u8; 20] {
+            let roc = [0u8; 4];
+            #[cfg(not(feature = "aws-lc-rs"))]
+            {
+                use hmac::Mac;
+                let mut m = self.mac.clone();
+                m.update(data);
+                m.update(&roc);
+                m.finalize().into_bytes().into()
+            }
+            #[cfg(feature = "aws-lc-rs")]
+            {
+                let mut c = aws_lc_rs::hmac::Context::with_key(&self.mac);
+                c.update(data);
+                c.update(&roc);
+                let mut out = [0u8; 20];
+                out.copy_from_slice(c.sign().as_ref());
+                out
+            }
+        }
+
+        /// Encrypt the payload, MAC the packet; MAC the packet, decrypt the payload.
+        fn round(&self, buf: &mut [u8]) {
+            self.ctr(&mut buf[HEADER..]);
+            let t = self.mac(buf);
+            black_box(t);
+            let t = self.mac(black_box(&*buf));
+            black_box(t);
+            self.ctr(&mut buf[HEADER..]);
+        }
+    }
+}
+
+/// rtc-srtp (webrtc-rs): encrypt then decrypt (it allocates its output buffers).
+struct TheirSrtp {
+    tx: rtc_srtp::context::Context,
+    rx: rtc_srtp::context::Context,
+    template: Vec<u8>,
+    seq: u16,
+}
+
+impl TheirSrtp {
+    fn new(p: SrtpProfile) -> Self {
+        use rtc_srtp::context::Context;
+        use rtc_srtp::crypto::providers::AwsLcRsCrypto;
+        use rtc_srtp::option::srtp_replay_protection;
+        use rtc_srtp::protection_profile::ProtectionProfile as P;
+        let profile = match p {
+            SrtpProfile::AeadAes256Gcm => P::AeadAes256Gcm,
+            SrtpProfile::AeadAes128Gcm => P::AeadAes128Gcm,
+            SrtpProfile::Aes128CmSha1_80 => P::Aes128CmHmacSha1_80,
+            _ => P::Aes128CmHmacSha1_32,
+        };
+        let (k, s) = (vec![5; p.key_len()], vec![6; p.salt_len()]);
+        Self {
+            tx: Context::new(&k, &s, profile, None, None, &AwsLcRsCrypto).unwrap(),
+            rx: Context::new(
+                &k,
+                &s,
+                profile,
+                Some(srtp_replay_protection(1024)),
+                None,
+                &AwsLcRsCrypto,
+            )
+            .unwrap(),
+            template: rtp_packet(),
+            seq: 1,
+        }
+    }
+
+    fn round(&mut self) {
+        self.seq = self.seq.wrapping_add(1);
+        self.template[2..4].copy_from_slice(&self.seq.to_be_bytes());
+        let c = self.tx.encrypt_rtp(&self.template).unwrap();
+        black_box(self.rx.decrypt_rtp(black_box(&c)).unwrap());
+    }
+}
+
+/// str0m's SRTP sender (its `_internal_test_exports`: protect only; it writes the header from
+/// its own `RtpHeader` and returns a new `Vec`).
+struct Str0mSrtp {
+    srtp: str0m::_internal_test_exports::TestSrtp,
+    header: str0m::rtp::RtpHeader,
+    exts: str0m::rtp::ExtensionMap,
+    payload: Vec<u8>,
+    seq: u64,
+}
+
+impl Str0mSrtp {
+    fn new(p: SrtpProfile) -> Option<Self> {
+        use str0m::crypto::dtls::{KeyingMaterial, SrtpProfile as S};
+        let profile = match p {
+            SrtpProfile::AeadAes256Gcm => S::AEAD_AES_256_GCM,
+            SrtpProfile::AeadAes128Gcm => S::AEAD_AES_128_GCM,
+            SrtpProfile::Aes128CmSha1_80 => S::AES128_CM_SHA1_80,
+            // str0m has no AES_CM_128_HMAC_SHA1_32.
+            _ => return None,
+        };
+        let crypto = str0m::crypto::from_feature_flags();
+        let srtp = str0m::_internal_test_exports::TestSrtp::new(
+            &crypto,
+            profile,
+            &KeyingMaterial::new(&material(p)),
+        );
+        let exts = str0m::rtp::ExtensionMap::standard();
+        let template = rtp_packet();
+        let header = str0m::rtp::RtpHeader::_parse(&template, &exts).expect("str0m parses it");
+        let payload = template[header.header_len..].to_vec();
+        Some(Self {
+            srtp,
+            header,
+            exts,
+            payload,
+            seq: 1,
+        })
+    }
+
+    fn protect(&mut self) {
+        self.seq += 1;
+        let mut h = self.header.clone();
+        h.sequence_number = self.seq as u16;
+        black_box(self.srtp.protect(h, self.seq, &self.payload, &self.exts));
+    }
+}
+
+const PROFILES: [SrtpProfile; 4] = SrtpProfile::PREFERENCE;
+
+fn bench_srtp(c: &mut Criterion) {
+    let cm = ceiling::Cm::new();
+    for p in PROFILES {
+        let name = profile_name(p);
+        let mut g = c.benchmark_group(format!("srtp/{name}"));
+        let mut ours = Ours::new(p);
+        g.bench_function("sansrtc", |b| b.iter(|| ours.round()));
+        let aead = match p {
+            SrtpProfile::AeadAes256Gcm => Some(32),
+            SrtpProfile::AeadAes128Gcm => Some(16),
+            _ => None,
+        };
+        let mut ceil = ceiling::Ceiling::new(aead, &rtp_packet());
+        g.bench_function("ceiling", |b| b.iter(|| ceil.round(&cm)));
+        let mut theirs = TheirSrtp::new(p);
+        g.bench_function("rtc-srtp", |b| b.iter(|| theirs.round()));
+        g.bench_function("sansrtc-protect", |b| b.iter(|| ours.protect()));
+        if let Some(mut s) = Str0mSrtp::new(p) {
+            g.bench_function("str0m-protect", |b| b.iter(|| s.protect()));
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench_srtp);
+
+/// Allocation calls per protect+unprotect, over 10,000 packets after a warm-up.
+fn allocations_per_packet(p: SrtpProfile) -> f64 {
+    let mut ours = Ours::new(p);
+    for _ in 0..100 {
+        ours.round();
+    }
+    let before = alloc::calls();
+    for _ in 0..10_000 {
+        ours.round();
+    }
+    (alloc::calls() - before) as f64 / 10_000.0
+}
+
+/// Criterion's point estimate of the mean for `group/bench` in this run, in ns.
+fn estimate(group: &str, bench: &str) -> Option<f64> {
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target").to_string()
+    });
+    let path = format!("{dir}/criterion/{group}/{bench}/new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let at = text.find("\"mean\"")?;
+    let rest = &text[at..];
+    let p = rest.find("\"point_estimate\":")? + "\"point_estimate\":".len();
+    let end = rest[p..].find([',', '}'])?;
+    rest[p..p + end].trim().parse().ok()
+}
+
+fn table(allocs: &[(SrtpProfile, f64)]) {
+    println!("\nSRTP of a {PACKET}-byte RTP packet, protect + unprotect; backend {BACKEND}");
+    println!(
+        "\n| profile | sansrtc (ns) | ceiling (ns) | SRTP's own cost | allocations / packet | rtc-srtp (ns) | sansrtc protect (ns) | str0m protect (ns) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let f = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.0}"));
+    for &(p, a) in allocs {
+        let g = format!("srtp/{}", profile_name(p));
+        let ours = estimate(&g, "sansrtc");
+        let ceil = estimate(&g, "ceiling");
+        let own = match (ours, ceil) {
+            (Some(o), Some(c)) => format!("{:+.1}%", (o / c - 1.0) * 100.0),
+            _ => "—".into(),
+        };
+        println!(
+            "| {} | {} | {} | {own} | {a} | {} | {} | {} |",
+            profile_name(p),
+            f(ours),
+            f(ceil),
+            f(estimate(&g, "rtc-srtp")),
+            f(estimate(&g, "sansrtc-protect")),
+            f(estimate(&g, "str0m-protect")),
+        );
+    }
+}
+
+fn main() {
+    let allocs: Vec<(SrtpProfile, f64)> = PROFILES
+        .iter()
+        .map(|&p| (p, allocations_per_packet(p)))
+        .collect();
+    for &(p, a) in &allocs {
+        assert_eq!(a, 0.0, "{p:?}: SRTP allocates on the packet path");
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    table(&allocs);
+}
