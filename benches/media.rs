@@ -33,7 +33,9 @@ const BACKEND: &str = "aws-lc";
 fn rtp_packet() -> Vec<u8> {
     let mut p = vec![0x90, 96, 0, 1, 0, 0, 0x10, 0, 0x12, 0x34, 0x56, 0x78];
     // RFC 8285: mid "0" (id 1), abs-send-time (id 2, 3 bytes), transport-cc (id 3, 2 bytes).
-    p.extend_from_slice(&[0xbe, 0xde, 0, 3, 0x10, b'0', 0x22, 1, 2, 3, 0x31, 0, 7, 0, 0, 0]);
+    p.extend_from_slice(&[
+        0xbe, 0xde, 0, 3, 0x10, b'0', 0x22, 1, 2, 3, 0x31, 0, 7, 0, 0, 0,
+    ]);
     p.resize(PACKET, 0xab);
     p
 }
@@ -87,7 +89,10 @@ impl Ours {
         self.seq = self.seq.wrapping_add(1);
         self.buf[2..4].copy_from_slice(&self.seq.to_be_bytes());
         let n = self.tx.protect_rtp_in(&mut self.buf, PACKET).unwrap();
-        let m = self.rx.unprotect_rtp_in(black_box(&mut self.buf[..n])).unwrap();
+        let m = self
+            .rx
+            .unprotect_rtp_in(black_box(&mut self.buf[..n]))
+            .unwrap();
         black_box(m);
     }
 
@@ -107,9 +112,13 @@ mod ceiling {
     /// Header and extension block: what SRTP authenticates but does not encrypt.
     const HEADER: usize = 28;
 
+    /// Seal (`true`) or open the packet in place with the tag beside it.
+    #[cfg(not(feature = "aws-lc-rs"))]
+    type SealOpen = Box<dyn Fn(&mut [u8], &mut [u8; 16], bool)>;
+
     pub struct Ceiling {
         #[cfg(not(feature = "aws-lc-rs"))]
-        aead: Option<Box<dyn Fn(&mut [u8], &mut [u8; 16], bool)>>,
+        aead: Option<SealOpen>,
         #[cfg(feature = "aws-lc-rs")]
         aead: Option<aws_lc_rs::aead::LessSafeKey>,
         cm: bool,
@@ -120,7 +129,7 @@ mod ceiling {
     impl Ceiling {
         pub fn new(aead_key_len: Option<usize>, template: &[u8]) -> Self {
             #[cfg(not(feature = "aws-lc-rs"))]
-            let aead = aead_key_len.map(|len| -> Box<dyn Fn(&mut [u8], &mut [u8; 16], bool)> {
+            let aead = aead_key_len.map(|len| -> SealOpen {
                 use aes_gcm::aead::{AeadInOut, KeyInit};
                 fn run<
                     A: AeadInOut<
@@ -161,7 +170,11 @@ mod ceiling {
             #[cfg(feature = "aws-lc-rs")]
             let aead = aead_key_len.map(|len| {
                 use aws_lc_rs::aead::{AES_128_GCM, AES_256_GCM, LessSafeKey, UnboundKey};
-                let alg = if len == 16 { &AES_128_GCM } else { &AES_256_GCM };
+                let alg = if len == 16 {
+                    &AES_128_GCM
+                } else {
+                    &AES_256_GCM
+                };
                 LessSafeKey::new(UnboundKey::new(alg, &vec![1; len]).unwrap())
             });
             Self {
@@ -435,9 +448,8 @@ fn allocations_per_packet(p: SrtpProfile) -> f64 {
 
 /// Criterion's point estimate of the mean for `group/bench` in this run, in ns.
 fn estimate(group: &str, bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/target").to_string()
-    });
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target").to_string());
     let path = format!("{dir}/criterion/{group}/{bench}/new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let at = text.find("\"mean\"")?;

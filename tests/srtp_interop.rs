@@ -82,7 +82,7 @@ fn rtp_packet(seq: u16, ssrc: u32, k: usize) -> Vec<u8> {
     let padded = k % 4 == 1;
     let mut p = vec![
         0x90 | csrcs as u8 | if padded { 0x20 } else { 0 },
-        if k % 5 == 0 { 0x80 | 96 } else { 96 },
+        if k.is_multiple_of(5) { 0x80 | 96 } else { 96 },
     ];
     p.extend_from_slice(&seq.to_be_bytes());
     p.extend_from_slice(&(k as u32 * 3000).to_be_bytes());
@@ -106,7 +106,14 @@ fn rtcp_packet(ssrc: u32, k: u32) -> Vec<u8> {
     for w in [0xe000_0000u32 + k, 0x1234_5678, k * 90, k, k * 1000] {
         p.extend_from_slice(&w.to_be_bytes());
     }
-    for w in [0xabcd_u32, 0x0100_0002, 0x0001_0000 + k, 17, 0x1111_2222, 0x0000_0100] {
+    for w in [
+        0xabcd_u32,
+        0x0100_0002,
+        0x0001_0000 + k,
+        17,
+        0x1111_2222,
+        0x0000_0100,
+    ] {
         p.extend_from_slice(&w.to_be_bytes());
     }
     // SDES: one chunk, CNAME "sansrtc", terminated and padded to 4 bytes.
@@ -127,8 +134,7 @@ fn every_profile_both_directions_both_roles() {
             let mut us =
                 SrtpSession::from_keying_material(ours_p, &m, we_are, SrtpConfig::default())
                     .unwrap();
-            let (mut their_out, mut their_in) =
-                theirs(theirs_p, &m, we_are == DtlsRole::Server);
+            let (mut their_out, mut their_in) = theirs(theirs_p, &m, we_are == DtlsRole::Server);
 
             // RTP, across a wrap: 65500 .. 65535, 0 .. 163.
             for k in 0..200usize {

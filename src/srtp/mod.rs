@@ -157,7 +157,9 @@ pub enum SrtpError {
     #[error("too many SSRCs")]
     TooManyStreams,
     /// The SSRC has used up its indices (2^48 SRTP packets or 2^31 SRTCP packets): RFC 3711
-    /// §9.2 forbids sending more under this master key.
+    /// §9.2 forbids sending more under this master key. Also a sequence number whose index would
+    /// fall before the stream's first one (more than 2^15 behind the first packet sent, with
+    /// no roll-over yet): it has no index.
     #[error("SRTP index space exhausted; the session must be rekeyed")]
     IndexExhausted,
 }
@@ -229,7 +231,7 @@ struct Stream {
     roc: RocState,
     /// SRTP replay window (inbound only).
     rtp_replay: Option<ReplayWindow>,
-    /// SRTCP: the next index to send (outbound) .
+    /// SRTCP: the next index to send (outbound).
     rtcp_next: u32,
     /// SRTCP replay window (inbound only).
     rtcp_replay: Option<ReplayWindow>,

@@ -480,10 +480,11 @@ fn parse_ec_private_key(der: &[u8]) -> Option<(&[u8], Option<ObjectIdentifier>)>
     Some(parsed)
 }
 
-/// AES-CTR (SRTP's AES-CM) with the key schedule done once.
+/// AES-CTR (SRTP's AES-CM) with the key schedule done once. (Boxed: the expanded keys are
+/// large, and an SRTP transform holds one beside an AEAD's boxed key.)
 pub(super) enum AesCtrKey {
-    Aes128(aes::Aes128),
-    Aes256(aes::Aes256),
+    Aes128(Box<aes::Aes128>),
+    Aes256(Box<aes::Aes256>),
 }
 
 impl AesCtrKey {
@@ -492,9 +493,9 @@ impl AesCtrKey {
         use aes::cipher::KeyInit as _;
         const LEN: &str = "invariant: key length checked by AesCtrKey::new";
         if key.len() == 16 {
-            Self::Aes128(aes::Aes128::new_from_slice(key).expect(LEN))
+            Self::Aes128(Box::new(aes::Aes128::new_from_slice(key).expect(LEN)))
         } else {
-            Self::Aes256(aes::Aes256::new_from_slice(key).expect(LEN))
+            Self::Aes256(Box::new(aes::Aes256::new_from_slice(key).expect(LEN)))
         }
     }
 
@@ -506,14 +507,14 @@ impl AesCtrKey {
         match self {
             Self::Aes128(k) => {
                 let core = ctr::CtrCore::<aes::Aes128, ctr::flavors::Ctr128BE>::inner_iv_init(
-                    k.clone(),
+                    (**k).clone(),
                     iv.into(),
                 );
                 StreamCipherCoreWrapper::from_core(core).apply_keystream(data);
             }
             Self::Aes256(k) => {
                 let core = ctr::CtrCore::<aes::Aes256, ctr::flavors::Ctr128BE>::inner_iv_init(
-                    k.clone(),
+                    (**k).clone(),
                     iv.into(),
                 );
                 StreamCipherCoreWrapper::from_core(core).apply_keystream(data);
