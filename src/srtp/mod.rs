@@ -374,18 +374,8 @@ impl SrtpSession {
     /// [`protect_rtp_in`](Self::protect_rtp_in) on a `BytesMut` holding exactly the packet:
     /// the tag is appended (no allocation when the buffer has the capacity).
     pub fn protect_rtp(&mut self, packet: &mut BytesMut) -> Result<(), SrtpError> {
-        let len = packet.len();
-        packet.resize(len + self.rtp_overhead(), 0);
-        match self.protect_rtp_in(packet, len) {
-            Ok(n) => {
-                packet.truncate(n);
-                Ok(())
-            }
-            Err(e) => {
-                packet.truncate(len);
-                Err(e)
-            }
-        }
+        let room = self.rtp_overhead();
+        append_trailer(packet, room, |buf, len| self.protect_rtp_in(buf, len))
     }
 
     /// Unprotects the SRTP packet `packet` in place. On success the RTP packet is
@@ -415,28 +405,20 @@ impl SrtpSession {
             .ok_or(SrtpDrop::Malformed)?;
         let (header_len, ssrc) = rtp_header(&packet[..body]).ok_or(SrtpDrop::Malformed)?;
         let seq = u16::from_be_bytes([packet[2], packet[3]]);
-        let window = self.config.replay_window;
-        let existing = self.inbound.streams.get(&ssrc);
-        if existing.is_none() && self.inbound.streams.len() >= self.config.max_streams {
-            return Err(SrtpDrop::StreamLimit);
-        }
         // RFC 3711 §3.3: estimate the index, check the replay list, authenticate, and only
         // then update the roll-over counter and the replay list.
+        let existing = self.inbound_stream(ssrc)?;
         let roc = existing.map(|s| s.roc).unwrap_or_default();
         let index = roc.estimate(seq).ok_or(SrtpDrop::IndexOutOfRange)?;
-        if let Some(replay) = existing.and_then(|s| s.rtp_replay.as_ref()) {
-            replay.check(index).map_err(refusal)?;
-        }
+        check_replay(existing.and_then(|s| s.rtp_replay.as_ref()), index)?;
         self.inbound
             .rtp
             .unprotect_rtp(packet, header_len, ssrc, index)
             .map_err(|AuthFailed| SrtpDrop::AuthFailed)?;
+        let window = self.config.replay_window;
         let stream = self.inbound.streams.get_or_default(ssrc);
         stream.roc.update(index);
-        stream
-            .rtp_replay
-            .get_or_insert_with(|| ReplayWindow::new(window))
-            .accept(index);
+        accept_replay(&mut stream.rtp_replay, window, index);
         Ok(body)
     }
 
@@ -464,18 +446,8 @@ impl SrtpSession {
 
     /// [`protect_rtcp_in`](Self::protect_rtcp_in) on a `BytesMut` holding exactly the packet.
     pub fn protect_rtcp(&mut self, packet: &mut BytesMut) -> Result<(), SrtpError> {
-        let len = packet.len();
-        packet.resize(len + self.rtcp_overhead(), 0);
-        match self.protect_rtcp_in(packet, len) {
-            Ok(n) => {
-                packet.truncate(n);
-                Ok(())
-            }
-            Err(e) => {
-                packet.truncate(len);
-                Err(e)
-            }
-        }
+        let room = self.rtcp_overhead();
+        append_trailer(packet, room, |buf, len| self.protect_rtcp_in(buf, len))
     }
 
     /// Unprotects the SRTCP packet `packet` in place; on success the RTCP compound packet is
@@ -515,26 +487,27 @@ impl SrtpSession {
             packet[word_at + 3],
         ]);
         let index = u64::from(word & 0x7fff_ffff);
-        let window = self.config.replay_window;
-        let existing = self.inbound.streams.get(&ssrc);
-        if existing.is_none() && self.inbound.streams.len() >= self.config.max_streams {
-            return Err(SrtpDrop::StreamLimit);
-        }
-        if let Some(replay) = existing.and_then(|s| s.rtcp_replay.as_ref()) {
-            replay.check(index).map_err(refusal)?;
-        }
+        let existing = self.inbound_stream(ssrc)?;
+        check_replay(existing.and_then(|s| s.rtcp_replay.as_ref()), index)?;
         let trailer = self
             .inbound
             .rtcp
             .unprotect_rtcp(packet, ssrc)
             .map_err(|AuthFailed| SrtpDrop::AuthFailed)?;
-        self.inbound
-            .streams
-            .get_or_default(ssrc)
-            .rtcp_replay
-            .get_or_insert_with(|| ReplayWindow::new(window))
-            .accept(index);
+        let window = self.config.replay_window;
+        let stream = self.inbound.streams.get_or_default(ssrc);
+        accept_replay(&mut stream.rtcp_replay, window, index);
         Ok(trailer.len)
+    }
+
+    /// The inbound state of `ssrc`, if any; `StreamLimit` when it has none and there is no
+    /// room for one more.
+    fn inbound_stream(&self, ssrc: u32) -> Result<Option<&Stream>, SrtpDrop> {
+        let existing = self.inbound.streams.get(&ssrc);
+        if existing.is_none() && self.inbound.streams.len() >= self.config.max_streams {
+            return Err(SrtpDrop::StreamLimit);
+        }
+        Ok(existing)
     }
 
     /// Test hook: the session keys given directly (RFC 7714's vectors give session keys, not
@@ -582,9 +555,40 @@ fn outbound_stream(
     Ok(streams.get_or_default(ssrc))
 }
 
-fn refusal(r: ReplayRefusal) -> SrtpDrop {
-    match r {
-        ReplayRefusal::Replayed => SrtpDrop::Replayed,
-        ReplayRefusal::TooOld => SrtpDrop::TooOld,
+/// RFC 3711 §3.3.2: a known stream's window refuses replays and indices behind it; a stream
+/// without one (its first packet of this kind) accepts anything.
+fn check_replay(window: Option<&ReplayWindow>, index: u64) -> Result<(), SrtpDrop> {
+    match window.map(|w| w.check(index)) {
+        Some(Err(ReplayRefusal::Replayed)) => Err(SrtpDrop::Replayed),
+        Some(Err(ReplayRefusal::TooOld)) => Err(SrtpDrop::TooOld),
+        _ => Ok(()),
+    }
+}
+
+/// Records an authenticated index, making the window on the stream's first packet.
+fn accept_replay(window: &mut Option<ReplayWindow>, size: usize, index: u64) {
+    window
+        .get_or_insert_with(|| ReplayWindow::new(size))
+        .accept(index);
+}
+
+/// Makes `room` bytes after the packet in `packet`, protects with `protect(buf, len)` and
+/// trims to what it wrote; on failure the packet is left as it was.
+fn append_trailer(
+    packet: &mut BytesMut,
+    room: usize,
+    protect: impl FnOnce(&mut [u8], usize) -> Result<usize, SrtpError>,
+) -> Result<(), SrtpError> {
+    let len = packet.len();
+    packet.resize(len + room, 0);
+    match protect(packet, len) {
+        Ok(n) => {
+            packet.truncate(n);
+            Ok(())
+        }
+        Err(e) => {
+            packet.truncate(len);
+            Err(e)
+        }
     }
 }
