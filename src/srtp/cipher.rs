@@ -181,10 +181,7 @@ impl Transform {
             } => {
                 let len = buf.len() - tag_len;
                 let (packet, tag) = buf.split_at_mut(len);
-                cipher.apply_keystream(
-                    &Self::cm_iv(salt, ssrc, index),
-                    &mut packet[header_len..],
-                );
+                cipher.apply_keystream(&Self::cm_iv(salt, ssrc, index), &mut packet[header_len..]);
                 // RFC 3711 §4.2: the tag covers the authenticated portion and the ROC.
                 let roc = ((index >> 16) as u32).to_be_bytes();
                 let mac = auth.sign(&[packet, &roc]);
@@ -218,11 +215,7 @@ impl Transform {
                 let len = packet.len() - tag_len;
                 let (body, tag) = packet.split_at_mut(len);
                 let roc = ((index >> 16) as u32).to_be_bytes();
-                let mac = auth.sign(&[body, &roc]);
-                // Constant time: a timing difference would say how much of a forged tag matched.
-                if !ct_eq(&mac[..tag_len], tag) {
-                    return Err(AuthFailed);
-                }
+                check_tag(auth, &[body, &roc], tag)?;
                 cipher.apply_keystream(&Self::cm_iv(salt, ssrc, index), &mut body[header_len..]);
                 Ok(())
             }
@@ -247,10 +240,8 @@ impl Transform {
                 auth,
                 tag_len,
             } => {
-                cipher.apply_keystream(
-                    &Self::cm_iv(salt, ssrc, u64::from(index)),
-                    &mut buf[8..len],
-                );
+                cipher
+                    .apply_keystream(&Self::cm_iv(salt, ssrc, u64::from(index)), &mut buf[8..len]);
                 buf[len..len + 4].copy_from_slice(&word);
                 let (authenticated, tag) = buf.split_at_mut(len + 4);
                 let mac = auth.sign(&[authenticated]);
@@ -274,7 +265,11 @@ impl Transform {
 
     /// Unprotects an SRTCP packet in place. Returns the plaintext length and the SRTCP index.
     /// `encrypted` is the E flag; E = 0 packets are authenticated only (RFC 3711 §3.4).
-    pub(crate) fn unprotect_rtcp(&self, packet: &mut [u8], ssrc: u32) -> Result<Trailer, AuthFailed> {
+    pub(crate) fn unprotect_rtcp(
+        &self,
+        packet: &mut [u8],
+        ssrc: u32,
+    ) -> Result<Trailer, AuthFailed> {
         let tag_len = self.tag_len();
         // Header (8), the index word (4) and the tag.
         if packet.len() < 8 + 4 + tag_len {
@@ -286,10 +281,7 @@ impl Transform {
             } => {
                 let body_len = packet.len() - tag_len;
                 let (authenticated, tag) = packet.split_at_mut(body_len);
-                let mac = auth.sign(&[authenticated]);
-                if !ct_eq(&mac[..tag_len], tag) {
-                    return Err(AuthFailed);
-                }
+                check_tag(auth, &[authenticated], tag)?;
                 let trailer = Trailer::read(&authenticated[body_len - 4..]);
                 let len = body_len - 4;
                 if trailer.encrypted {
@@ -330,6 +322,17 @@ impl Transform {
                 })
             }
         }
+    }
+}
+
+/// RFC 3711 §4.2: the HMAC-SHA1 of `parts`, truncated to the tag's length, must equal `tag`;
+/// compared in constant time (a timing difference would say how much of a forged tag matched).
+fn check_tag(auth: &HmacSha1Key, parts: &[&[u8]], tag: &[u8]) -> Result<(), AuthFailed> {
+    let mac = auth.sign(parts);
+    if ct_eq(&mac[..tag.len()], tag) {
+        Ok(())
+    } else {
+        Err(AuthFailed)
     }
 }
 
