@@ -106,6 +106,25 @@ fn handshake_verifies_fingerprints_and_carries_data() {
     };
     assert!(km(&ce).is_some());
     assert_eq!(km(&ce), km(&se));
+    // The exported keys protect media both ways, each side keying by its role (RFC 5764 §4.2):
+    // what the client protects the server unprotects, and the reverse.
+    {
+        use crate::srtp::{SrtpConfig, SrtpSession};
+        let (material, profile) = km(&ce).unwrap();
+        let session = |role| {
+            SrtpSession::from_keying_material(profile, &material, role, SrtpConfig::default())
+                .unwrap()
+        };
+        let (mut c, mut s) = (session(DtlsRole::Client), session(DtlsRole::Server));
+        let rtp = [0x80u8, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7, 1, 2, 3];
+        let mut up = BytesMut::from(&rtp[..]);
+        c.protect_rtp(&mut up).unwrap();
+        s.unprotect_rtp(&mut up).unwrap();
+        let mut down = BytesMut::from(&rtp[..]);
+        s.protect_rtp(&mut down).unwrap();
+        c.unprotect_rtp(&mut down).unwrap();
+        assert_eq!((&up[..], &down[..]), (&rtp[..], &rtp[..]));
+    }
 
     p.client.send(b"hello server").unwrap();
     p.server.send(b"hello client").unwrap();
