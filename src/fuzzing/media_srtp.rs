@@ -88,7 +88,10 @@ pub fn srtp_unprotect(data: &[u8]) {
             tx.protect_rtp(&mut packet)
         };
         if protected.is_err() {
-            assert_eq!(packet, plain, "a refused protect leaves the packet as it was");
+            assert_eq!(
+                packet, plain,
+                "a refused protect leaves the packet as it was"
+            );
             continue;
         }
         let first_missed = match ssrc_of {

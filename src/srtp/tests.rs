@@ -47,9 +47,11 @@ fn rfc3711_b3_key_derivation() {
     derive(&key, &salt, 1, &mut auth);
     assert_eq!(
         auth.to_vec(),
-        hex("CEBE321F6FF7716B6FD4AB49AF256A156D38BAA48F0A0ACF3C34E2359E6CDBCE\
+        hex(
+            "CEBE321F6FF7716B6FD4AB49AF256A156D38BAA48F0A0ACF3C34E2359E6CDBCE\
              E049646C43D9327AD175578EF72270986371C10C9A369AC2F94A8C5FBCDDDC25\
-             6D6E919A48B610EF17C2041E474035766B68642C59BBFC2F34DB60DBDFB2")
+             6D6E919A48B610EF17C2041E474035766B68642C59BBFC2F34DB60DBDFB2"
+        )
     );
 }
 
@@ -65,14 +67,18 @@ fn rfc7714_rtp_vectors() {
         (
             SrtpProfile::AeadAes128Gcm,
             hex("000102030405060708090a0b0c0d0e0f"),
-            hex("8040f17b 8041f8d3 5501a0b2 f24de3a3 fb34de6c acba861c 9d7e4bca be633bd5
-                 0d294e6f 42a5f47a 51c7d19b 36de3adf 8833899d 7f27beb1 6a9152cf 765ee439 0cce"),
+            hex(
+                "8040f17b 8041f8d3 5501a0b2 f24de3a3 fb34de6c acba861c 9d7e4bca be633bd5
+                 0d294e6f 42a5f47a 51c7d19b 36de3adf 8833899d 7f27beb1 6a9152cf 765ee439 0cce",
+            ),
         ),
         (
             SrtpProfile::AeadAes256Gcm,
             hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
-            hex("8040f17b 8041f8d3 5501a0b2 32b1de78 a822fe12 ef9f78fa 332e33aa b1801238
-                 9a58e2f3 b50b2a02 76ffae0f 1ba63799 b87b7aa3 db36dfff d6b0f9bb 7878d7a7 6c13"),
+            hex(
+                "8040f17b 8041f8d3 5501a0b2 32b1de78 a822fe12 ef9f78fa 332e33aa b1801238
+                 9a58e2f3 b50b2a02 76ffae0f 1ba63799 b87b7aa3 db36dfff d6b0f9bb 7878d7a7 6c13",
+            ),
         ),
     ];
     for (profile, key, cipher) in cases {
@@ -97,16 +103,20 @@ fn rfc7714_rtcp_vectors() {
         (
             SrtpProfile::AeadAes128Gcm,
             hex("000102030405060708090a0b0c0d0e0f"),
-            hex("81c8000d 4d617273 63e94885 dcdab67c a727d766 2f6b7e99 7ff5c0f7 6c06f32d
+            hex(
+                "81c8000d 4d617273 63e94885 dcdab67c a727d766 2f6b7e99 7ff5c0f7 6c06f32d
                  c676a5f1 730d6fda 4ce09b46 86303ded 0bb9275b c84aa458 96cf4d2f c5abf872
-                 45d9eade 800005d4"),
+                 45d9eade 800005d4",
+            ),
         ),
         (
             SrtpProfile::AeadAes256Gcm,
             hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
-            hex("81c8000d 4d617273 d50ae4d1 f5ce5d30 4ba297e4 7d470c28 2c3ece5d bffe0a50
+            hex(
+                "81c8000d 4d617273 d50ae4d1 f5ce5d30 4ba297e4 7d470c28 2c3ece5d bffe0a50
                  a2eaa5c1 110555be 8415f658 c61de047 6f1b6fad 1d1eb30c 4446839f 57ff6f6c
-                 b26ac3be 800005d4"),
+                 b26ac3be 800005d4",
+            ),
         ),
     ];
     for (profile, key, cipher) in cases {
@@ -263,7 +273,10 @@ fn replays_and_old_packets_are_dropped_and_counted() {
             rx.unprotect_rtp(&mut sent[500].clone()),
             Err(SrtpDrop::Replayed)
         );
-        assert_eq!(rx.unprotect_rtp(&mut sent[0].clone()), Err(SrtpDrop::TooOld));
+        assert_eq!(
+            rx.unprotect_rtp(&mut sent[0].clone()),
+            Err(SrtpDrop::TooOld)
+        );
         // Late but inside the window: accepted once.
         let mut late = rtp(200, 5, b"x");
         let (mut tx2, _) = pair(profile);
