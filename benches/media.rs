@@ -431,7 +431,137 @@ fn bench_srtp(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_srtp);
+/// RTP header + extensions, as a receiver needs them: the header fields and the mid, the
+/// abs-send-time and the transport-wide sequence number of the packet's one-byte extensions.
+fn bench_rtp_parse(c: &mut Criterion) {
+    use sansrtc::rtp::{AbsSendTime, Mid, RtpView, TransportCc, TypedExtension};
+    let packet = rtp_packet();
+    let mut g = c.benchmark_group("rtp-parse");
+    g.bench_function("sansrtc", |b| {
+        b.iter(|| {
+            let v = RtpView::parse(black_box(&packet)).unwrap();
+            let mut sum = u64::from(v.sequence_number()) + u64::from(v.timestamp());
+            let block = v.extensions().unwrap();
+            let mid = Mid::parse(block.get(1).unwrap()).unwrap();
+            let ast = AbsSendTime::parse(block.get(2).unwrap()).unwrap();
+            let tcc = TransportCc::parse(block.get(3).unwrap()).unwrap();
+            sum += u64::from(v.ssrc()) + v.payload().len() as u64;
+            black_box((sum, mid, ast, tcc))
+        })
+    });
+    let exts = str0m::rtp::ExtensionMap::standard();
+    g.bench_function("str0m", |b| {
+        b.iter(|| black_box(str0m::rtp::RtpHeader::_parse(black_box(&packet), &exts).unwrap()))
+    });
+    g.bench_function("rtp-types", |b| {
+        b.iter(|| {
+            let p = rtp_types::RtpPacket::parse(black_box(&packet[..])).unwrap();
+            let mut sum = u64::from(p.sequence_number()) + u64::from(p.timestamp());
+            // The one-byte elements, by hand: rtp-types exposes the raw block only.
+            let (_, data) = p.extension().unwrap();
+            let mut i = 0;
+            while i < data.len() {
+                let h = data[i];
+                if h == 0 {
+                    i += 1;
+                    continue;
+                }
+                let len = usize::from(h & 0x0f) + 1;
+                sum += u64::from(data[i + 1]);
+                i += 1 + len;
+            }
+            sum += u64::from(p.ssrc()) + p.payload().len() as u64;
+            black_box(sum)
+        })
+    });
+    g.finish();
+}
+
+/// A typical receiver-side compound: SR with one report block, SDES CNAME, a transport-cc
+/// feedback of 40 packets, a generic NACK and a PLI (reduced-size packets after the report).
+fn rtcp_compound() -> Vec<u8> {
+    use sansrtc::rtcp::{Nack, Pli, RtcpPacket, TransportCcBuilder, encode_compound};
+    use std::time::Duration;
+    let mut packets = Vec::new();
+    let mut out = hex_compound_sr();
+    let arrivals: Vec<(u16, Option<Duration>)> = (0..40u16)
+        .map(|i| {
+            (
+                1000 + i,
+                (i % 7 != 3).then(|| Duration::from_micros(u64::from(i) * 2500)),
+            )
+        })
+        .collect();
+    let (tcc, _) = TransportCcBuilder::new(0x1111, 0x2222, 5).build(&arrivals);
+    packets.push(RtcpPacket::TransportCc(tcc));
+    packets.push(RtcpPacket::Nack(Nack::from_lost(
+        0x1111,
+        0x2222,
+        [7, 9, 10, 30],
+    )));
+    packets.push(RtcpPacket::Pli(Pli {
+        sender_ssrc: 0x1111,
+        media_ssrc: 0x2222,
+    }));
+    encode_compound(&packets, &mut out).unwrap();
+    out
+}
+
+/// SR (one report block) + SDES CNAME, as bytes.
+fn hex_compound_sr() -> Vec<u8> {
+    let mut p = vec![0x81, 200, 0, 12];
+    for w in [0x1111u32, 0xe000_0000, 0x1234_5678, 90_000, 100, 120_000] {
+        p.extend_from_slice(&w.to_be_bytes());
+    }
+    for w in [
+        0x2222u32,
+        0x0100_0002,
+        0x0001_0000,
+        17,
+        0x1111_2222,
+        0x0000_0100,
+    ] {
+        p.extend_from_slice(&w.to_be_bytes());
+    }
+    p.extend_from_slice(&[0x81, 202, 0, 4, 0, 0, 0x11, 0x11, 1, 7]);
+    p.extend_from_slice(b"sansrtc");
+    p.extend_from_slice(&[0, 0, 0]);
+    p
+}
+
+fn bench_rtcp_parse(c: &mut Criterion) {
+    use rtcp_types::prelude::*;
+    let compound = rtcp_compound();
+    let mut g = c.benchmark_group("rtcp-compound-parse");
+    g.bench_function("sansrtc", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for view in sansrtc::rtcp::CompoundReader::new(black_box(&compound)) {
+                let p = view.unwrap().parse().unwrap();
+                n += black_box(&p).encoded_len();
+            }
+            n
+        })
+    });
+    g.bench_function("rtcp-types", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for p in rtcp_types::Compound::parse(black_box(&compound)).unwrap() {
+                let p = p.unwrap();
+                if let rtcp_types::Packet::TransportFeedback(fb) = &p
+                    && let Ok(twcc) = fb.parse_fci::<rtcp_types::Twcc>()
+                {
+                    n += twcc.packets().count();
+                }
+                n += black_box(&p).length();
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_srtp, bench_rtp_parse, bench_rtcp_parse);
 
 /// Allocation calls per protect+unprotect, over 10,000 packets after a warm-up.
 fn allocations_per_packet(p: SrtpProfile) -> f64 {
@@ -486,6 +616,24 @@ fn table(allocs: &[(SrtpProfile, f64)]) {
     }
 }
 
+/// The parse rows of the table.
+fn parse_table() {
+    let f = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.0}"));
+    println!("\n| parse | sansrtc (ns) | str0m (ns) | rtp-types / rtcp-types (ns) |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| RTP header + 3 extensions | {} | {} | {} |",
+        f(estimate("rtp-parse", "sansrtc")),
+        f(estimate("rtp-parse", "str0m")),
+        f(estimate("rtp-parse", "rtp-types")),
+    );
+    println!(
+        "| RTCP compound: SR + SDES + transport-cc (40) + NACK + PLI | {} | — | {} |",
+        f(estimate("rtcp-compound-parse", "sansrtc")),
+        f(estimate("rtcp-compound-parse", "rtcp-types")),
+    );
+}
+
 fn main() {
     let allocs: Vec<(SrtpProfile, f64)> = PROFILES
         .iter()
@@ -497,4 +645,5 @@ fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
     table(&allocs);
+    parse_table();
 }
