@@ -228,8 +228,9 @@ pub(super) fn sign_p256(d: &p256::NonZeroScalar, z: &[u8; 32]) -> p256::ecdsa::S
     }
 }
 
-/// AES-CTR (SRTP's AES-CM) with the key schedule done once.
-pub(super) struct AesCtrKey(aws_lc_rs::cipher::EncryptingKey);
+/// AES-CTR (SRTP's AES-CM) with the key schedule done once. (Boxed, as the HMAC key below: an
+/// SRTP transform holds both beside an AEAD key, and they are large.)
+pub(super) struct AesCtrKey(Box<aws_lc_rs::cipher::EncryptingKey>);
 
 impl AesCtrKey {
     /// `key` is 16 or 32 bytes (checked by the caller).
@@ -238,7 +239,7 @@ impl AesCtrKey {
         const LEN: &str = "invariant: key length checked by AesCtrKey::new";
         let alg = if key.len() == 16 { &AES_128 } else { &AES_256 };
         let key = UnboundCipherKey::new(alg, key).expect(LEN);
-        Self(EncryptingKey::ctr(key).expect(LEN))
+        Self(Box::new(EncryptingKey::ctr(key).expect(LEN)))
     }
 
     /// XORs `data` with the keystream from counter block `iv`.
@@ -254,15 +255,15 @@ impl AesCtrKey {
 }
 
 /// HMAC-SHA1 with the key absorbed.
-pub(super) struct HmacSha1Key(aws_lc_rs::hmac::Key);
+pub(super) struct HmacSha1Key(Box<aws_lc_rs::hmac::Key>);
 
 impl HmacSha1Key {
     /// Any key length.
     pub(super) fn new(key: &[u8]) -> Self {
-        Self(aws_lc_rs::hmac::Key::new(
+        Self(Box::new(aws_lc_rs::hmac::Key::new(
             aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
             key,
-        ))
+        )))
     }
 
     /// The MAC of the concatenation of `parts`.
