@@ -38,7 +38,7 @@ fn checked_str(
     data: &[u8],
     kind: ExtensionKind,
     ok: fn(u8) -> bool,
-) -> Result<String, ExtensionError> {
+) -> Result<SmallStr, ExtensionError> {
     // An element carries at most 255 bytes (RFC 8285 §4.3); an empty id names nothing.
     if data.is_empty() || data.len() > 255 {
         return Err(bad_len(kind, data.len()));
@@ -46,15 +46,82 @@ fn checked_str(
     if !data.iter().all(|&b| ok(b)) {
         return Err(ExtensionError::BadValue(kind));
     }
-    // Every accepted byte is ASCII.
-    Ok(data.iter().map(|&b| char::from(b)).collect())
+    Ok(SmallStr::from_ascii(data))
+}
+
+/// Bytes a [`SmallStr`] keeps inline.
+const INLINE_STR: usize = 22;
+
+/// An ASCII string kept inline up to 22 bytes, on the heap beyond. MIDs and RIDs are a few bytes
+/// (browsers use "0", "1", "q", "h"; the one-byte form caps them at 16), and one is parsed from
+/// most packets: inline, that parse allocates nothing.
+#[derive(Clone)]
+enum SmallStr {
+    Inline { len: u8, bytes: [u8; INLINE_STR] },
+    Heap(Box<str>),
+}
+
+impl SmallStr {
+    /// `data` is ASCII (checked by the caller).
+    fn from_ascii(data: &[u8]) -> Self {
+        if data.len() <= INLINE_STR {
+            let mut bytes = [0u8; INLINE_STR];
+            bytes[..data.len()].copy_from_slice(data);
+            Self::Inline {
+                len: data.len() as u8,
+                bytes,
+            }
+        } else {
+            Self::Heap(data.iter().map(|&b| char::from(b)).collect())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)])
+                .expect("invariant: only checked ASCII is stored"),
+            Self::Heap(s) => s,
+        }
+    }
+}
+
+impl PartialEq for SmallStr {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SmallStr {}
+
+impl PartialOrd for SmallStr {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SmallStr {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for SmallStr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Debug for SmallStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 macro_rules! string_extension {
     ($(#[$doc:meta])* $name:ident, $kind:expr, $check:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
+        pub struct $name(SmallStr);
 
         impl $name {
             /// A checked value: 1..=255 bytes of the allowed characters. Values up to 16 bytes
@@ -65,13 +132,13 @@ macro_rules! string_extension {
 
             /// The value.
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.0.as_str())
             }
         }
 
@@ -81,10 +148,10 @@ macro_rules! string_extension {
                 checked_str(data, $kind, $check).map($name)
             }
             fn encoded_len(&self) -> usize {
-                self.0.len()
+                self.0.as_str().len()
             }
             fn encode(&self, out: &mut Vec<u8>) {
-                out.extend_from_slice(self.0.as_bytes());
+                out.extend_from_slice(self.0.as_str().as_bytes());
             }
         }
     };
