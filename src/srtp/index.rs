@@ -85,8 +85,9 @@ pub(crate) enum ReplayRefusal {
 
 /// A sliding replay window over packet indices (RFC 3711 §3.3.2), `size` indices wide.
 ///
-/// The bitmap is a ring indexed by `index % size`: moving the window forward by one clears one
-/// bit, so the common case (in-order arrival) costs O(1) whatever the size.
+/// The bitmap is a ring indexed by `index % size` (a power of two, so a mask): moving the window
+/// forward by one clears one bit, so the common case (in-order arrival) costs O(1) whatever the
+/// size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ReplayWindow {
     /// Highest accepted index; meaningful once `started`.
@@ -94,30 +95,34 @@ pub(crate) struct ReplayWindow {
     started: bool,
     /// `size / 64` words; bit `i % size` says whether index `i` (within the window) was seen.
     bits: Box<[u64]>,
+    /// `size - 1`.
+    mask: u64,
 }
 
 impl ReplayWindow {
-    /// A window of `size` indices, rounded up to a multiple of 64 (at least 64).
+    /// A window of `size` indices, rounded up to a power of two of at least 64 (and at most
+    /// 2^20).
     pub(crate) fn new(size: usize) -> Self {
-        let words = size.div_ceil(64).max(1);
+        let words = size.clamp(64, 1 << 20).div_ceil(64).next_power_of_two();
         Self {
             top: 0,
             started: false,
             bits: vec![0; words].into_boxed_slice(),
+            mask: words as u64 * 64 - 1,
         }
     }
 
     fn size(&self) -> u64 {
-        self.bits.len() as u64 * 64
+        self.mask + 1
     }
 
     fn bit(&self, index: u64) -> bool {
-        let pos = index % self.size();
+        let pos = index & self.mask;
         self.bits[(pos / 64) as usize] & (1 << (pos % 64)) != 0
     }
 
     fn set(&mut self, index: u64, on: bool) {
-        let pos = index % self.size();
+        let pos = index & self.mask;
         let word = &mut self.bits[(pos / 64) as usize];
         if on {
             *word |= 1 << (pos % 64);

@@ -41,7 +41,8 @@ use index::{ReplayRefusal, ReplayWindow, RocState, SRTCP_INDEX_MAX, SRTP_INDEX_M
 #[non_exhaustive]
 pub struct SrtpConfig {
     /// Width of the replay window in packets (RFC 3711 §3.3.2), per SSRC, for SRTP and SRTCP.
-    /// Rounded up to a multiple of 64. Default 1024 (see the module documentation).
+    /// Rounded up to a power of two between 64 and 2^20. Default 1024 (see the module
+    /// documentation).
     pub replay_window: usize,
     /// Most SSRCs tracked per direction (default 1024: an SFU connection with a hundred
     /// simulcast video tracks, their RTX streams and audio, with room to spare). Each costs
@@ -549,7 +550,7 @@ fn outbound_stream(
     ssrc: u32,
     max: usize,
 ) -> Result<&mut Stream, SrtpError> {
-    if !streams.contains_key(&ssrc) && streams.len() >= max {
+    if streams.len() >= max && !streams.contains_key(&ssrc) {
         return Err(SrtpError::TooManyStreams);
     }
     Ok(streams.get_or_default(ssrc))
