@@ -52,6 +52,30 @@ impl<K: Ord + Copy, V> SortedVec<K, V> {
         };
         &mut self.0[i].1
     }
+    /// Where `k` is (`Ok`) or would go (`Err`): with [`at`](Self::at), [`at_mut`](Self::at_mut)
+    /// and [`insert_at`](Self::insert_at), one search serves a look-up and a later insert (the
+    /// slot stays valid while the map is not changed in between).
+    pub(crate) fn slot(&self, k: &K) -> Result<usize, usize> {
+        self.find(k)
+    }
+    /// The value in slot `i` (from [`slot`](Self::slot)'s `Ok`).
+    pub(crate) fn at(&self, i: usize) -> &V {
+        &self.0[i].1
+    }
+    /// The value in slot `i`, mutably.
+    pub(crate) fn at_mut(&mut self, i: usize) -> &mut V {
+        &mut self.0[i].1
+    }
+    /// Inserts `k` at slot `i` (from [`slot`](Self::slot)'s `Err` for that `k`).
+    pub(crate) fn insert_at(&mut self, i: usize, k: K, v: V) -> &mut V {
+        debug_assert_eq!(
+            self.find(&k),
+            Err(i),
+            "invariant: the slot of a missing key"
+        );
+        self.0.insert(i, (k, v));
+        &mut self.0[i].1
+    }
     pub(crate) fn remove(&mut self, k: &K) -> Option<V> {
         let i = self.find(k).ok()?;
         Some(self.0.remove(i).1)

@@ -408,7 +408,8 @@ impl SrtpSession {
         let seq = u16::from_be_bytes([packet[2], packet[3]]);
         // RFC 3711 §3.3: estimate the index, check the replay list, authenticate, and only
         // then update the roll-over counter and the replay list.
-        let existing = self.inbound_stream(ssrc)?;
+        let slot = self.inbound_slot(ssrc)?;
+        let existing = slot.ok().map(|i| self.inbound.streams.at(i));
         let roc = existing.map(|s| s.roc).unwrap_or_default();
         let index = roc.estimate(seq).ok_or(SrtpDrop::IndexOutOfRange)?;
         check_replay(existing.and_then(|s| s.rtp_replay.as_ref()), index)?;
@@ -417,7 +418,7 @@ impl SrtpSession {
             .unprotect_rtp(packet, header_len, ssrc, index)
             .map_err(|AuthFailed| SrtpDrop::AuthFailed)?;
         let window = self.config.replay_window;
-        let stream = self.inbound.streams.get_or_default(ssrc);
+        let stream = slot_stream(&mut self.inbound.streams, slot, ssrc);
         stream.roc.update(index);
         accept_replay(&mut stream.rtp_replay, window, index);
         Ok(body)
@@ -488,7 +489,8 @@ impl SrtpSession {
             packet[word_at + 3],
         ]);
         let index = u64::from(word & 0x7fff_ffff);
-        let existing = self.inbound_stream(ssrc)?;
+        let slot = self.inbound_slot(ssrc)?;
+        let existing = slot.ok().map(|i| self.inbound.streams.at(i));
         check_replay(existing.and_then(|s| s.rtcp_replay.as_ref()), index)?;
         let trailer = self
             .inbound
@@ -496,19 +498,20 @@ impl SrtpSession {
             .unprotect_rtcp(packet, ssrc)
             .map_err(|AuthFailed| SrtpDrop::AuthFailed)?;
         let window = self.config.replay_window;
-        let stream = self.inbound.streams.get_or_default(ssrc);
+        let stream = slot_stream(&mut self.inbound.streams, slot, ssrc);
         accept_replay(&mut stream.rtcp_replay, window, index);
         Ok(trailer.len)
     }
 
-    /// The inbound state of `ssrc`, if any; `StreamLimit` when it has none and there is no
-    /// room for one more.
-    fn inbound_stream(&self, ssrc: u32) -> Result<Option<&Stream>, SrtpDrop> {
-        let existing = self.inbound.streams.get(&ssrc);
-        if existing.is_none() && self.inbound.streams.len() >= self.config.max_streams {
+    /// The slot of `ssrc`'s inbound state (`Ok` if it has some); `StreamLimit` when it has none
+    /// and there is no room for one more. One search per packet: the slot serves the look-up
+    /// before authentication and the update after it.
+    fn inbound_slot(&self, ssrc: u32) -> Result<Result<usize, usize>, SrtpDrop> {
+        let slot = self.inbound.streams.slot(&ssrc);
+        if slot.is_err() && self.inbound.streams.len() >= self.config.max_streams {
             return Err(SrtpDrop::StreamLimit);
         }
-        Ok(existing)
+        Ok(slot)
     }
 
     /// Test hook: the session keys given directly (RFC 7714's vectors give session keys, not
@@ -550,10 +553,24 @@ fn outbound_stream(
     ssrc: u32,
     max: usize,
 ) -> Result<&mut Stream, SrtpError> {
-    if streams.len() >= max && !streams.contains_key(&ssrc) {
+    let slot = streams.slot(&ssrc);
+    if slot.is_err() && streams.len() >= max {
         return Err(SrtpError::TooManyStreams);
     }
-    Ok(streams.get_or_default(ssrc))
+    Ok(slot_stream(streams, slot, ssrc))
+}
+
+/// The stream in `slot` (from `SortedVec::slot` for `ssrc`, the map unchanged since), made
+/// when the slot was empty.
+fn slot_stream(
+    streams: &mut SortedVec<u32, Stream>,
+    slot: Result<usize, usize>,
+    ssrc: u32,
+) -> &mut Stream {
+    match slot {
+        Ok(i) => streams.at_mut(i),
+        Err(i) => streams.insert_at(i, ssrc, Stream::default()),
+    }
 }
 
 /// RFC 3711 §3.3.2: a known stream's window refuses replays and indices behind it; a stream
