@@ -620,6 +620,27 @@ fn interleaved_own_cost(p: SrtpProfile) -> f64 {
     ratios[ratios.len() / 2] - 1.0
 }
 
+fn profile_only(name: &str) {
+    let p = *PROFILES
+        .iter()
+        .find(|p| p.name() == name)
+        .expect("MEDIA_BENCH_PROFILE names a profile");
+    let cm = ceiling::Cm::new();
+    let aead = match p {
+        SrtpProfile::AeadAes256Gcm => Some(32),
+        SrtpProfile::AeadAes128Gcm => Some(16),
+        _ => None,
+    };
+    let mut ours = Ours::new(p);
+    let mut ceil = ceiling::Ceiling::new(aead, &rtp_packet());
+    for _ in 0..200_000 {
+        ours.round();
+    }
+    for _ in 0..200_000 {
+        ceil.round(&cm);
+    }
+}
+
 /// Criterion's point estimate of the mean for `group/bench` in this run, in ns.
 fn estimate(group: &str, bench: &str) -> Option<f64> {
     let dir = std::env::var("CARGO_TARGET_DIR")
@@ -682,6 +703,12 @@ fn parse_table() {
 }
 
 fn main() {
+    // `MEDIA_BENCH_PROFILE=AEAD_AES_128_GCM` (a profile's name): 200,000 rounds of ours, then
+    // 200,000 of the ceiling, and exit; for `perf record` or callgrind with --toggle-collect.
+    if let Ok(name) = std::env::var("MEDIA_BENCH_PROFILE") {
+        profile_only(&name);
+        return;
+    }
     let allocs: Vec<(SrtpProfile, f64)> = PROFILES
         .iter()
         .map(|&p| (p, allocations_per_packet(p)))

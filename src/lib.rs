@@ -129,6 +129,7 @@ pub mod config;
 pub mod dtls;
 pub mod event;
 pub mod ice;
+pub mod media;
 pub mod net;
 pub mod peer;
 pub mod rng;

@@ -40,12 +40,18 @@ pub(crate) enum Transform {
     /// AES_CM_128_HMAC_SHA1_80 / _32 (RFC 3711 §4.1.1, §4.2.1; RFC 5764 §4.1.2).
     AesCm {
         cipher: AesCtrKey,
-        salt: [u8; 14],
+        /// The 112-bit session salt in the IV's position (`k_s · 2^16`), as the IV's high and
+        /// low 64 bits.
+        salt: (u64, u64),
         auth: HmacSha1Key,
         tag_len: usize,
     },
     /// AEAD_AES_128_GCM / AEAD_AES_256_GCM (RFC 7714).
-    Aead { key: AeadKey, salt: [u8; 12] },
+    Aead {
+        key: AeadKey,
+        /// The 96-bit session salt as the IV's high 32 and low 64 bits.
+        salt: (u32, u64),
+    },
 }
 
 impl std::fmt::Debug for Transform {
@@ -104,9 +110,12 @@ impl Transform {
 
     /// An AES-CM + HMAC-SHA1 transform from session keys.
     pub(crate) fn aes_cm(key: &[u8], salt: [u8; 14], auth: &[u8], tag_len: usize) -> Self {
+        let mut wide = [0u8; 16];
+        wide[..14].copy_from_slice(&salt);
+        let wide = u128::from_be_bytes(wide);
         Self::AesCm {
             cipher: AesCtrKey::new(key),
-            salt,
+            salt: ((wide >> 64) as u64, wide as u64),
             auth: HmacSha1Key::new(auth),
             tag_len,
         }
@@ -119,9 +128,12 @@ impl Transform {
         } else {
             AeadAlg::Aes256Gcm
         };
+        let mut wide = [0u8; 16];
+        wide[4..].copy_from_slice(&salt);
+        let wide = u128::from_be_bytes(wide);
         Self::Aead {
             key: AeadKey::new(alg, key),
-            salt,
+            salt: ((wide >> 64) as u32, wide as u64),
         }
     }
 
@@ -133,39 +145,36 @@ impl Transform {
         }
     }
 
-    /// AES-CM's IV (RFC 3711 §4.1.1): `(k_s · 2^16) XOR (SSRC · 2^64) XOR (i · 2^16)`.
-    fn cm_iv(salt: &[u8; 14], ssrc: u32, index: u64) -> [u8; 16] {
+    /// AES-CM's IV (RFC 3711 §4.1.1): `(k_s · 2^16) XOR (SSRC · 2^64) XOR (i · 2^16)`, as
+    /// XORs on the block's two 64-bit halves (not a byte loop) per packet.
+    #[inline]
+    fn cm_iv((hi, lo): (u64, u64), ssrc: u32, index: u64) -> [u8; 16] {
         let mut iv = [0u8; 16];
-        iv[..14].copy_from_slice(salt);
-        for (b, s) in iv[4..8].iter_mut().zip(ssrc.to_be_bytes()) {
-            *b ^= s;
-        }
-        for (b, s) in iv[8..14].iter_mut().zip(&index.to_be_bytes()[2..]) {
-            *b ^= s;
-        }
+        iv[..8].copy_from_slice(&(hi ^ u64::from(ssrc)).to_be_bytes());
+        iv[8..].copy_from_slice(&(lo ^ (index << 16)).to_be_bytes());
         iv
     }
 
-    /// RFC 7714 §8.1: `00 00 || SSRC || ROC || SEQ`, XOR the session salt.
-    fn gcm_rtp_iv(salt: &[u8; 12], ssrc: u32, index: u64) -> [u8; 12] {
+    /// The 96-bit GCM IV `salt XOR (00 00 || SSRC || low)`, `low` being 48 bits.
+    #[inline]
+    fn gcm_iv((hi, lo): (u32, u64), ssrc: u32, low: u64) -> [u8; 12] {
         let mut iv = [0u8; 12];
-        iv[2..6].copy_from_slice(&ssrc.to_be_bytes());
-        iv[6..12].copy_from_slice(&index.to_be_bytes()[2..]);
-        for (b, s) in iv.iter_mut().zip(salt) {
-            *b ^= s;
-        }
+        iv[..4].copy_from_slice(&(hi ^ (ssrc >> 16)).to_be_bytes());
+        iv[4..].copy_from_slice(&(lo ^ (u64::from(ssrc) << 48) ^ low).to_be_bytes());
         iv
+    }
+
+    /// RFC 7714 §8.1: `00 00 || SSRC || ROC || SEQ`, XOR the session salt (`index` is
+    /// `ROC || SEQ`, 48 bits).
+    #[inline]
+    fn gcm_rtp_iv(salt: (u32, u64), ssrc: u32, index: u64) -> [u8; 12] {
+        Self::gcm_iv(salt, ssrc, index)
     }
 
     /// RFC 7714 §9.1: `00 00 || SSRC || 00 00 || 0 || SRTCP index(31)`, XOR the session salt.
-    fn gcm_rtcp_iv(salt: &[u8; 12], ssrc: u32, index: u32) -> [u8; 12] {
-        let mut iv = [0u8; 12];
-        iv[2..6].copy_from_slice(&ssrc.to_be_bytes());
-        iv[8..12].copy_from_slice(&index.to_be_bytes());
-        for (b, s) in iv.iter_mut().zip(salt) {
-            *b ^= s;
-        }
-        iv
+    #[inline]
+    fn gcm_rtcp_iv(salt: (u32, u64), ssrc: u32, index: u32) -> [u8; 12] {
+        Self::gcm_iv(salt, ssrc, u64::from(index))
     }
 
     /// Protects an RTP packet in place: `buf[..header_len]` is the header (authenticated),
@@ -181,7 +190,7 @@ impl Transform {
             } => {
                 let len = buf.len() - tag_len;
                 let (packet, tag) = buf.split_at_mut(len);
-                cipher.apply_keystream(&Self::cm_iv(salt, ssrc, index), &mut packet[header_len..]);
+                cipher.apply_keystream(&Self::cm_iv(*salt, ssrc, index), &mut packet[header_len..]);
                 // RFC 3711 §4.2: the tag covers the authenticated portion and the ROC.
                 let roc = ((index >> 16) as u32).to_be_bytes();
                 let mac = auth.sign(&[packet, &roc]);
@@ -190,7 +199,7 @@ impl Transform {
             Self::Aead { key, salt } => {
                 // RFC 7714 §8.2: the header is the AAD, the payload the plaintext.
                 let (header, rest) = buf.split_at_mut(header_len);
-                key.seal_in_place(&Self::gcm_rtp_iv(salt, ssrc, index), header, rest);
+                key.seal_in_place(&Self::gcm_rtp_iv(*salt, ssrc, index), header, rest);
             }
         }
     }
@@ -216,12 +225,12 @@ impl Transform {
                 let (body, tag) = packet.split_at_mut(len);
                 let roc = ((index >> 16) as u32).to_be_bytes();
                 check_tag(auth, &[body, &roc], tag)?;
-                cipher.apply_keystream(&Self::cm_iv(salt, ssrc, index), &mut body[header_len..]);
+                cipher.apply_keystream(&Self::cm_iv(*salt, ssrc, index), &mut body[header_len..]);
                 Ok(())
             }
             Self::Aead { key, salt } => {
                 let (header, rest) = packet.split_at_mut(header_len);
-                key.open_in_place(&Self::gcm_rtp_iv(salt, ssrc, index), header, rest)
+                key.open_in_place(&Self::gcm_rtp_iv(*salt, ssrc, index), header, rest)
                     .map_err(|_| AuthFailed)
             }
         }
@@ -241,7 +250,7 @@ impl Transform {
                 tag_len,
             } => {
                 cipher
-                    .apply_keystream(&Self::cm_iv(salt, ssrc, u64::from(index)), &mut buf[8..len]);
+                    .apply_keystream(&Self::cm_iv(*salt, ssrc, u64::from(index)), &mut buf[8..len]);
                 buf[len..len + 4].copy_from_slice(&word);
                 let (authenticated, tag) = buf.split_at_mut(len + 4);
                 let mac = auth.sign(&[authenticated]);
@@ -254,7 +263,7 @@ impl Transform {
                 aad[8..].copy_from_slice(&word);
                 let end = buf.len() - 4;
                 key.seal_in_place(
-                    &Self::gcm_rtcp_iv(salt, ssrc, index),
+                    &Self::gcm_rtcp_iv(*salt, ssrc, index),
                     &aad,
                     &mut buf[8..end],
                 );
@@ -286,7 +295,7 @@ impl Transform {
                 let len = body_len - 4;
                 if trailer.encrypted {
                     cipher.apply_keystream(
-                        &Self::cm_iv(salt, ssrc, u64::from(trailer.index)),
+                        &Self::cm_iv(*salt, ssrc, u64::from(trailer.index)),
                         &mut authenticated[8..len],
                     );
                 }
@@ -297,7 +306,7 @@ impl Transform {
                 let trailer = Trailer::read(&packet[word_at..]);
                 let mut word = [0u8; 4];
                 word.copy_from_slice(&packet[word_at..]);
-                let iv = Self::gcm_rtcp_iv(salt, ssrc, trailer.index);
+                let iv = Self::gcm_rtcp_iv(*salt, ssrc, trailer.index);
                 if trailer.encrypted {
                     let mut aad = [0u8; 12];
                     aad[..8].copy_from_slice(&packet[..8]);

@@ -25,6 +25,7 @@ impl RocState {
     /// ROC−1, ROC and ROC+1 whose index is nearest to the highest one. `None` when the estimate
     /// falls before the first roll-over (ROC−1 with ROC = 0) or past the last index: such a
     /// packet can only be a replay of nothing or an attack, and is dropped.
+    #[inline]
     pub(crate) fn estimate(&self, seq: u16) -> Option<u64> {
         if !self.started {
             return Some(u64::from(seq));
@@ -50,6 +51,7 @@ impl RocState {
 
     /// Records an authenticated packet's index (RFC 3711 §3.3.1: ROC and `s_l` are updated
     /// only after the packet is authenticated, so a forgery cannot move them).
+    #[inline]
     pub(crate) fn update(&mut self, index: u64) {
         let roc = (index >> 16) as u32;
         let seq = index as u16;
@@ -133,6 +135,7 @@ impl ReplayWindow {
 
     /// Whether `index` may be accepted (RFC 3711 §3.3.2), without recording it: the packet is
     /// authenticated first, and only then [`accept`](Self::accept)ed.
+    #[inline]
     pub(crate) fn check(&self, index: u64) -> Result<(), ReplayRefusal> {
         if !self.started || index > self.top {
             return Ok(());
@@ -147,6 +150,7 @@ impl ReplayWindow {
     }
 
     /// Records an authenticated index that [`check`](Self::check) allowed.
+    #[inline]
     pub(crate) fn accept(&mut self, index: u64) {
         if !self.started {
             self.started = true;

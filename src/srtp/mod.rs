@@ -268,6 +268,7 @@ pub struct SrtpSession {
 
 /// The RTP header length and SSRC, from the fixed header, the CSRC count and the extension
 /// length (RFC 3550 §5.1, §5.3.1). Only what SRTP needs: the rest is `rtp`'s to check.
+#[inline]
 fn rtp_header(packet: &[u8]) -> Option<(usize, u32)> {
     if packet.len() < 12 || packet[0] >> 6 != 2 {
         return None;
@@ -548,6 +549,7 @@ impl SrtpSession {
     }
 }
 
+#[inline]
 fn outbound_stream(
     streams: &mut SortedVec<u32, Stream>,
     ssrc: u32,
@@ -562,6 +564,7 @@ fn outbound_stream(
 
 /// The stream in `slot` (from `SortedVec::slot` for `ssrc`, the map unchanged since), made
 /// when the slot was empty.
+#[inline]
 fn slot_stream(
     streams: &mut SortedVec<u32, Stream>,
     slot: Result<usize, usize>,
@@ -575,6 +578,7 @@ fn slot_stream(
 
 /// RFC 3711 §3.3.2: a known stream's window refuses replays and indices behind it; a stream
 /// without one (its first packet of this kind) accepts anything.
+#[inline]
 fn check_replay(window: Option<&ReplayWindow>, index: u64) -> Result<(), SrtpDrop> {
     match window.map(|w| w.check(index)) {
         Some(Err(ReplayRefusal::Replayed)) => Err(SrtpDrop::Replayed),
@@ -584,6 +588,7 @@ fn check_replay(window: Option<&ReplayWindow>, index: u64) -> Result<(), SrtpDro
 }
 
 /// Records an authenticated index, making the window on the stream's first packet.
+#[inline]
 fn accept_replay(window: &mut Option<ReplayWindow>, size: usize, index: u64) {
     window
         .get_or_insert_with(|| ReplayWindow::new(size))

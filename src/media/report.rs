@@ -1,0 +1,1 @@
+//! RFC 3550 statistics and reports.
