@@ -182,6 +182,21 @@ pub enum PeerFailure {
     Sctp(CloseReason),
 }
 
+/// W3C `RTCTrackEvent`: what `ontrack` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackEvent {
+    /// The transceiver that receives.
+    pub transceiver: crate::media::TransceiverId,
+    /// Its mid.
+    pub mid: String,
+    /// Audio or video.
+    pub kind: crate::media::MediaKind,
+    /// The remote's stream ids (`a=msid`, RFC 8830).
+    pub stream_ids: Vec<String>,
+    /// The remote's track id, when it signalled one.
+    pub track_id: Option<String>,
+}
+
 /// Something the application should know. New variants may be added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -246,4 +261,17 @@ pub enum Event {
     /// User-Initiated Abort, a SHUTDOWN, a DTLS close_notify) is not a failure: its channels
     /// close with [`ChannelCloseReason::RemoteAbort`] or `TransportClosed`.
     Failed(PeerFailure),
+    /// W3C `track`: a transceiver's section now receives (an applied answer made it so).
+    Track(TrackEvent),
+    /// An RTP packet arrived on a transceiver.
+    Rtp(crate::peer::RtpPacket),
+    /// The remote asked for a keyframe on what we send (PLI or FIR; coalesced per stream).
+    KeyframeRequest {
+        /// The transceiver whose sender is asked.
+        transceiver: crate::media::TransceiverId,
+        /// The encoding (simulcast rid), if it has one.
+        rid: Option<String>,
+        /// PLI or FIR.
+        kind: crate::peer::KeyframeRequestKind,
+    },
 }

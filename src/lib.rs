@@ -160,7 +160,10 @@ pub use event::{
     IceGatheringState, PeerConnectionState, PeerFailure,
 };
 pub use net::{Datagram, DatagramBuf, PacketKind, Protocol, Transmit};
-pub use peer::{CandidateError, ChannelError, Peer, PeerDrops, PeerStats};
+pub use peer::{
+    CandidateError, ChannelError, KeyframeRequestKind, MediaDrops, Peer, PeerDrops, PeerStats,
+    RtpOut, RtpPacket,
+};
 
 /// The README's code blocks, compiled and run as doc tests.
 #[doc = include_str!("../README.md")]

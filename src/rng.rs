@@ -45,6 +45,8 @@ pub enum Stream {
     Server,
     /// Free for the embedding application or test.
     Application,
+    /// Media: SSRCs, initial sequence numbers and timestamps, CNAME, RTCP intervals.
+    Media,
 }
 
 impl Stream {
@@ -54,6 +56,7 @@ impl Stream {
             Stream::Stun => "stun",
             Stream::Turn => "turn",
             Stream::Dtls => "dtls",
+            Stream::Media => "media",
             Stream::Certificate => "certificate",
             Stream::Sctp => "sctp",
             Stream::Sdp => "sdp",

@@ -8,6 +8,12 @@
 
 pub mod codec;
 pub mod report;
+pub mod transceiver;
+
+pub use transceiver::{
+    MediaError, Priority, SendEncoding, SendParameters, TrackInfo, Transceiver, TransceiverId,
+    TransceiverInit,
+};
 
 /// The kind of a media section or track (W3C `MediaStreamTrack.kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -57,6 +57,22 @@ impl Peer {
             .turn
             .iter()
             .any(|c| c.server() == d.source && c.base() == d.destination);
+        if !self.closed
+            && !from_turn
+            && matches!(PacketKind::of(&d.contents), Ok(PacketKind::Rtp))
+            && self.known_source(d.source)
+        {
+            // SRTP is unprotected in place in the datagram's buffer; the payload handed out is
+            // a slice of it.
+            self.advance(now);
+            self.stats.datagrams_received += 1;
+            self.stats.bytes_received += d.contents.len() as u64;
+            self.ice
+                .count_data_received(d.destination, d.source, d.contents.len());
+            self.receive_media(d.contents);
+            self.update_states();
+            return;
+        }
         if self.closed || from_turn || !matches!(PacketKind::of(&d.contents), Ok(PacketKind::Dtls))
         {
             self.handle_receive(now, d.as_datagram());
@@ -112,6 +128,11 @@ impl Peer {
                     dtls.handle_receive(now, d.contents)
                 });
             }
+            Ok(PacketKind::Rtp) if self.known_source(d.source) => {
+                self.ice
+                    .count_data_received(d.destination, d.source, d.contents.len());
+                self.receive_media(bytes::BytesMut::from(d.contents));
+            }
             _ => self.stats.dropped.unknown_protocol += 1,
         }
         self.update_states();
@@ -142,6 +163,7 @@ impl Peer {
         {
             sctp.handle_timeout(self.now);
         }
+        self.media_timeout();
         self.update_states();
         self.trim_if_idle();
     }
@@ -224,6 +246,15 @@ impl Peer {
                     contents,
                 });
             }
+            if let Some(contents) = self.media.out.pop_front() {
+                self.ice.count_data_sent(contents.len());
+                return Some(Transmit {
+                    source,
+                    destination,
+                    protocol: Protocol::Udp,
+                    contents,
+                });
+            }
             let sctp = self.sctp.as_mut()?;
             if !self.sctp_started || dtls.state() != DtlsState::Connected {
                 return None;
@@ -282,7 +313,8 @@ impl Peer {
                 }
             })
             .min();
-        [self.ice.poll_timeout(), dtls, sctp, turn]
+        let media = self.media_poll_timeout();
+        [self.ice.poll_timeout(), dtls, sctp, turn, media]
             .into_iter()
             .flatten()
             .min()

@@ -15,6 +15,7 @@
 mod channels;
 mod data;
 mod driver;
+mod media;
 mod routing;
 mod signaling;
 #[cfg(test)]
@@ -46,6 +47,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use channels::ChannelError;
+pub use media::{KeyframeRequestKind, MediaDrops, RtpOut, RtpPacket};
 
 /// Inputs and events the peer dropped, by reason.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +225,8 @@ pub struct Peer {
     turn: Vec<TurnClient>,
     /// ICE has gathered everything it gathers itself (TURN allocations may still be pending).
     ice_gathering_done: bool,
+    /// Transceivers, SRTP, the SSRC table and RTCP.
+    media: media::MediaState,
 }
 
 impl std::fmt::Debug for Peer {
@@ -274,6 +278,7 @@ impl Peer {
             .clone()
             .unwrap_or_else(|| Arc::new(DtlsContext::new(config.dtls.clone())));
         let channels = Channels::new(config.limits.clone());
+        let media = media::MediaState::new(rng.stream(Stream::Media), now);
         let mut peer = Self {
             now,
             rng,
@@ -301,6 +306,7 @@ impl Peer {
             stats: Counters::default(),
             turn: Vec::new(),
             ice_gathering_done: false,
+            media,
             limits: config.limits,
             sctp_config: config.sctp,
             turn_servers: config.turn_servers,

@@ -123,6 +123,7 @@ impl Peer {
         let Some(dtls) = self.dtls.as_mut() else {
             return;
         };
+        let mut keys = None;
         while let Some(e) = dtls.poll_event() {
             match e {
                 DtlsEvent::Connected { .. } => {
@@ -134,6 +135,9 @@ impl Peer {
                         self.sctp_started = true;
                         sctp.connect(self.now);
                     }
+                }
+                DtlsEvent::KeyingMaterial { material, profile } => {
+                    keys = Some((profile, material, dtls.role()));
                 }
                 DtlsEvent::Data(b) => {
                     if let Some(sctp) = self.sctp.as_mut()
@@ -153,8 +157,10 @@ impl Peer {
                         });
                     }
                 }
-                _ => {}
             }
+        }
+        if let Some((profile, material, role)) = keys {
+            self.media_keys(profile, &material, role);
         }
     }
 

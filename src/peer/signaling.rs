@@ -14,10 +14,14 @@ impl Peer {
                 .map(SdpCandidate::from_ice)
                 .collect(),
             end_of_candidates: self.gathering_complete,
-            // DECISION: the data section is always offered. A sansrtc peer exists to carry data
-            // channels; W3C offers without channels carry no transport at all, which would make
-            // every application create a channel first just to get one.
-            data_channel: true,
+            // DECISION: without transceivers the data section is always offered (a W3C offer
+            // without channels carries no transport at all, which would make every data-only
+            // application create a channel first just to get one). With transceivers it is
+            // offered when a channel exists or was negotiated, as browsers do.
+            data_channel: self.media.transceivers.is_empty()
+                || self.channels.len() > 0
+                || self.negotiated_data,
+            media: self.local_media(),
         }
     }
 
@@ -53,7 +57,12 @@ impl Peer {
             self.ice.set_controlling(true);
         }
         if matches!(kind, SdpType::Offer | SdpType::Answer) {
-            self.negotiated_data = true;
+            self.negotiated_data = self.has_data_section();
+        }
+        match kind {
+            SdpType::Offer => self.media_local_offer_applied(),
+            SdpType::Answer => self.media_negotiated(),
+            _ => {}
         }
         self.after_jsep();
         Ok(())
@@ -72,6 +81,11 @@ impl Peer {
         if kind != SdpType::Rollback {
             self.apply_remote();
         }
+        match kind {
+            SdpType::Offer => self.media_remote_offer_applied(),
+            SdpType::Answer => self.media_negotiated(),
+            _ => {}
+        }
         self.after_jsep();
         Ok(())
     }
@@ -88,6 +102,16 @@ impl Peer {
         self.jsep.rollback()?;
         self.after_jsep();
         Ok(())
+    }
+
+    /// Whether the local description in effect has a data section that is not rejected.
+    fn has_data_section(&self) -> bool {
+        self.jsep.local_description().is_some_and(|d| {
+            d.sdp
+                .media
+                .iter()
+                .any(|m| m.is_data_channel() && !m.is_rejected())
+        })
     }
 
     pub(super) fn after_jsep(&mut self) {

@@ -21,7 +21,7 @@ mod dd;
 mod ext;
 mod ext_types;
 mod header;
-mod seq;
+pub(crate) mod seq;
 #[cfg(test)]
 mod tests;
 

@@ -7,9 +7,13 @@
 //! State transitions follow RFC 9429 §3.2 and the W3C `RTCSignalingState` table; an invalid
 //! transition is an error that changes nothing.
 
+use super::media::{
+    LocalMedia, RTP_PROTOCOL, answer_direction, answer_extensions, is_rtp_section,
+    remote_send_rids, section_direction, sends_receives, write_media_lines, write_recv_simulcast,
+};
 use super::{
-    Connection, Fingerprint, MediaDescription, Origin, ParseError, SdpAttribute, SdpCandidate,
-    SdpLimits, SessionDescription, Setup, Timing,
+    Connection, Fingerprint, MediaDescription, Origin, ParseError, RidDirection, SdpAttribute,
+    SdpCandidate, SdpLimits, SessionDescription, Setup, Timing,
 };
 use crate::ice::Credentials;
 use crate::rng::Rng;
@@ -181,7 +185,7 @@ impl Default for JsepConfig {
 }
 
 /// What the local side puts into a description at the time it is created.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LocalParams {
     /// Current local ICE credentials (new ones after an ICE restart).
     pub credentials: Credentials,
@@ -193,6 +197,8 @@ pub struct LocalParams {
     pub end_of_candidates: bool,
     /// Offer a data-channel section (when there is none yet).
     pub data_channel: bool,
+    /// The transceivers' audio and video sections, in transceiver order.
+    pub media: Vec<LocalMedia>,
 }
 
 /// The transport the remote description sets up: what the ICE agent, DTLS and SCTP need.
@@ -234,6 +240,8 @@ pub struct Jsep {
     pending_remote: Option<Box<Description>>,
     last_offer: Option<Box<SessionDescription>>,
     last_answer: Option<Box<SessionDescription>>,
+    /// The mids the last created offer gave to transceivers (by [`LocalMedia::key`]).
+    offered_mids: Vec<(u32, String)>,
 }
 
 const DATA_PROTOCOL: &str = "UDP/DTLS/SCTP";
@@ -253,7 +261,13 @@ impl Jsep {
             pending_remote: None,
             last_offer: None,
             last_answer: None,
+            offered_mids: Vec::new(),
         }
+    }
+
+    /// The mids the last created offer gave to transceivers ([`LocalMedia::key`], mid).
+    pub fn offered_mids(&self) -> &[(u32, String)] {
+        &self.offered_mids
     }
 
     /// The signaling state.
@@ -326,24 +340,70 @@ impl Jsep {
         ) {
             return Err(self.invalid("create_offer"));
         }
-        let mut media = Vec::new();
+        let mut media: Vec<MediaDescription> = Vec::new();
         let mut has_data = false;
+        let mut mids: Vec<(u32, String)> = Vec::new();
+        // Sections already negotiated as rejected: an m= line a new transceiver may recycle
+        // (RFC 9429 §5.2.2).
+        let mut recyclable: Vec<usize> = Vec::new();
+        let first_transport = |media: &[MediaDescription]| media.iter().all(|m| m.is_rejected());
         // §5.2.2: subsequent offers keep every m= section, in order, with its mid.
         if let Some(prev) = self.negotiated_sections() {
             for m in &prev.media {
+                let lm = local
+                    .media
+                    .iter()
+                    .find(|l| !l.stopped && l.mid.is_some() && l.mid.as_deref() == m.mid());
                 if m.is_data_channel() && !m.is_rejected() && !has_data {
                     has_data = true;
-                    media.push(self.data_section(m.mid(), local, Setup::ActPass));
+                    let cands = first_transport(&media);
+                    media.push(self.data_section(m.mid(), local, Setup::ActPass, cands));
+                } else if let (Some(lm), false) = (lm, m.is_rejected()) {
+                    let cands = first_transport(&media);
+                    let mid = lm.mid.clone().expect("matched by mid");
+                    media.push(self.media_offer_section(lm, &mid, local, cands));
+                    mids.push((lm.key, mid));
                 } else {
+                    if m.is_rejected() && !m.is_data_channel() {
+                        recyclable.push(media.len());
+                    }
                     media.push(rejected(m));
                 }
             }
         }
-        if local.data_channel && !has_data {
-            let mid = next_mid(&media);
-            media.push(self.data_section(Some(&mid), local, Setup::ActPass));
+        for lm in local.media.iter().filter(|l| !l.stopped) {
+            if mids.iter().any(|(k, _)| *k == lm.key) {
+                continue;
+            }
+            // A new transceiver: a recycled m= line gets a new mid (RFC 8843 §7.2.2).
+            let mid = match &lm.mid {
+                Some(m) if media.iter().all(|s| s.mid() != Some(m)) => m.clone(),
+                _ => next_mid_avoiding(&media, &mids),
+            };
+            let cands = first_transport(&media);
+            let section = self.media_offer_section(lm, &mid, local, cands);
+            if let Some(slot) = (!recyclable.is_empty()).then(|| recyclable.remove(0)) {
+                media[slot] = section;
+            } else {
+                media.push(section);
+            }
+            mids.push((lm.key, mid));
         }
-        let sdp = self.session(media);
+        if local.data_channel && !has_data {
+            let mid = next_mid_avoiding(&media, &mids);
+            let cands = first_transport(&media);
+            media.push(self.data_section(Some(&mid), local, Setup::ActPass, cands));
+        }
+        self.offered_mids = mids;
+        let has_media = media.iter().any(|m| is_rtp_section(m) && !m.is_rejected());
+        let mut sdp = self.session(media);
+        if has_media {
+            // RFC 8285 §6: we read and write both extension forms.
+            sdp.attributes.push(SdpAttribute::Other {
+                name: "extmap-allow-mixed".into(),
+                value: None,
+            });
+        }
         self.last_offer = Some(Box::new(sdp.clone()));
         Ok(sdp)
     }
@@ -362,39 +422,83 @@ impl Jsep {
             .sdp
             .clone();
         let offer = &offer;
-        let mut media = Vec::new();
-        let mut accepted = None;
+        let mut media: Vec<MediaDescription> = Vec::new();
+        let mut accepted: Vec<String> = Vec::new();
+        let mut has_data = false;
+        let offered = offer.bundle_group().unwrap_or_default();
+        // RFC 8842 §5.3: actpass ⇒ our preference; active ⇒ passive; passive ⇒ active.
+        let setup_for = |m: &MediaDescription| match attr_setup(m).or_else(|| session_setup(offer))
+        {
+            Some(Setup::Active) => Setup::Passive,
+            Some(Setup::Passive) => Setup::Active,
+            _ => self.config.answer_setup,
+        };
+        // One transport (max-bundle): a section outside the offer's BUNDLE group is used only
+        // when there is no group at all and it is the first we accept.
+        let bundled = |m: &MediaDescription, accepted: &[String]| match m.mid() {
+            Some(mid) if !offered.is_empty() => offered.iter().any(|x| x == mid),
+            _ => offered.is_empty() && accepted.is_empty(),
+        };
         for m in &offer.media {
-            if accepted.is_none()
+            let first = accepted.is_empty();
+            if !has_data
                 && m.is_data_channel()
                 && m.protocol == DATA_PROTOCOL
                 && !m.is_rejected()
+                && bundled(m, &accepted)
             {
-                // RFC 8842 §5.3: actpass ⇒ our preference; active ⇒ passive; passive ⇒ active.
-                let setup = match attr_setup(m).or_else(|| session_setup(offer)) {
-                    Some(Setup::Active) => Setup::Passive,
-                    Some(Setup::Passive) => Setup::Active,
-                    _ => self.config.answer_setup,
-                };
-                accepted = Some(m.mid().map(str::to_owned));
-                media.push(self.data_section(m.mid(), local, setup));
-            } else {
-                media.push(rejected(m));
+                has_data = true;
+                accepted.extend(m.mid().map(str::to_owned));
+                media.push(self.data_section(m.mid(), local, setup_for(m), first));
+                continue;
+            }
+            let lm = m.mid().and_then(|mid| {
+                local
+                    .media
+                    .iter()
+                    .find(|l| !l.stopped && l.mid.as_deref() == Some(mid))
+            });
+            let answered = match lm {
+                Some(lm) if is_rtp_section(m) && !m.is_rejected() && bundled(m, &accepted) => {
+                    self.media_answer_section(lm, m, local, setup_for(m), first)
+                }
+                _ => None,
+            };
+            match answered {
+                Some(section) => {
+                    accepted.extend(m.mid().map(str::to_owned));
+                    media.push(section);
+                }
+                None => media.push(rejected(m)),
             }
         }
         let mut sdp = self.session(media);
         // RFC 8843 §7.3: the answer's BUNDLE group holds the accepted mids the offer bundled.
-        let offered = offer.bundle_group().unwrap_or_default();
         sdp.attributes
             .retain(|a| !matches!(a, SdpAttribute::Group { .. }));
-        if let Some(mid) = accepted.flatten().filter(|m| offered.contains(m)) {
+        let group: Vec<String> = accepted
+            .into_iter()
+            .filter(|m| offered.contains(m))
+            .collect();
+        if !group.is_empty() {
             sdp.attributes.insert(
                 0,
                 SdpAttribute::Group {
                     semantics: "BUNDLE".into(),
-                    mids: vec![mid],
+                    mids: group,
                 },
             );
+        }
+        let mixed = |attrs: &[SdpAttribute]| {
+            attrs.iter().any(
+                |a| matches!(a, SdpAttribute::Other { name, .. } if name == "extmap-allow-mixed"),
+            )
+        };
+        if mixed(&offer.attributes) || offer.media.iter().any(|m| mixed(&m.attributes)) {
+            sdp.attributes.push(SdpAttribute::Other {
+                name: "extmap-allow-mixed".into(),
+                value: None,
+            });
         }
         self.last_answer = Some(Box::new(sdp.clone()));
         Ok(sdp)
@@ -453,6 +557,104 @@ impl Jsep {
         mid: Option<&str>,
         local: &LocalParams,
         setup: Setup,
+        candidates: bool,
+    ) -> MediaDescription {
+        let mut m =
+            self.section_with_transport("application", DATA_PROTOCOL, local, setup, candidates);
+        // A section without a mid (an offer from a peer without BUNDLE) is answered without.
+        m.attributes
+            .extend(mid.map(|m| SdpAttribute::Mid(m.to_owned())));
+        m.attributes
+            .push(SdpAttribute::SctpPort(self.config.sctp_port));
+        m.attributes
+            .push(SdpAttribute::MaxMessageSize(self.config.max_message_size));
+        m.formats = vec![DATA_FORMAT.into()];
+        if candidates && local.end_of_candidates {
+            m.attributes.push(SdpAttribute::EndOfCandidates);
+        }
+        m
+    }
+
+    /// An offered audio/video section for a transceiver.
+    fn media_offer_section(
+        &self,
+        lm: &LocalMedia,
+        mid: &str,
+        local: &LocalParams,
+        candidates: bool,
+    ) -> MediaDescription {
+        let mut m = self.section_with_transport(
+            lm.kind.as_str(),
+            RTP_PROTOCOL,
+            local,
+            Setup::ActPass,
+            candidates,
+        );
+        write_media_lines(
+            &mut m,
+            lm,
+            mid,
+            lm.direction,
+            &lm.codecs,
+            &lm.extensions,
+            Some(RidDirection::Send),
+        );
+        if candidates && local.end_of_candidates {
+            m.attributes.push(SdpAttribute::EndOfCandidates);
+        }
+        m
+    }
+
+    /// Our answer to an offered audio/video section, or None to reject it (no codec in
+    /// common).
+    fn media_answer_section(
+        &self,
+        lm: &LocalMedia,
+        offered: &MediaDescription,
+        local: &LocalParams,
+        setup: Setup,
+        candidates: bool,
+    ) -> Option<MediaDescription> {
+        let codecs = crate::media::codec::negotiate_answer(
+            &crate::media::codec::section_codecs(offered),
+            &lm.codecs,
+        );
+        if !codecs.iter().any(|c| !c.codec.name.is_repair()) {
+            return None;
+        }
+        let direction = answer_direction(lm.direction, section_direction(offered));
+        let extensions = answer_extensions(offered, &lm.extensions);
+        let mid = offered.mid()?;
+        let mut m =
+            self.section_with_transport(lm.kind.as_str(), RTP_PROTOCOL, local, setup, candidates);
+        write_media_lines(
+            &mut m,
+            lm,
+            mid,
+            direction,
+            &codecs,
+            &extensions,
+            Some(RidDirection::Send),
+        );
+        // RFC 8853 §5.3: we receive the offerer's simulcast streams.
+        if sends_receives(direction).1 {
+            write_recv_simulcast(&mut m, &remote_send_rids(offered));
+        }
+        if candidates && local.end_of_candidates {
+            m.attributes.push(SdpAttribute::EndOfCandidates);
+        }
+        Some(m)
+    }
+
+    /// A section with the transport lines every bundled section carries: `c=`, candidates
+    /// (in the first section only), ICE credentials and options, fingerprints, setup.
+    fn section_with_transport(
+        &self,
+        kind: &str,
+        protocol: &str,
+        local: &LocalParams,
+        setup: Setup,
+        candidates: bool,
     ) -> MediaDescription {
         // RFC 9429 §5.2.1: port 9 and 0.0.0.0 until there is a default candidate.
         let default = local.candidates.iter().find(|c| {
@@ -472,6 +674,7 @@ impl Jsep {
         let mut a: Vec<SdpAttribute> = local
             .candidates
             .iter()
+            .filter(|_| candidates)
             .map(|c| SdpAttribute::Candidate(Box::new(c.clone())))
             .collect();
         a.push(SdpAttribute::IceUfrag(local.credentials.ufrag.clone()));
@@ -485,15 +688,7 @@ impl Jsep {
                 .map(SdpAttribute::Fingerprint),
         );
         a.push(SdpAttribute::Setup(setup));
-        // A section without a mid (an offer from a peer without BUNDLE) is answered without.
-        a.extend(mid.map(|m| SdpAttribute::Mid(m.to_owned())));
-        a.push(SdpAttribute::SctpPort(self.config.sctp_port));
-        a.push(SdpAttribute::MaxMessageSize(self.config.max_message_size));
-        if local.end_of_candidates {
-            a.push(SdpAttribute::EndOfCandidates);
-        }
-        let mut m =
-            MediaDescription::new("application", port, DATA_PROTOCOL, vec![DATA_FORMAT.into()]);
+        let mut m = MediaDescription::new(kind, port, protocol, Vec::new());
         m.connection = Some(connection);
         m.attributes = a;
         m
@@ -628,11 +823,11 @@ impl Jsep {
     }
 }
 
-fn next_mid(media: &[MediaDescription]) -> String {
+fn next_mid_avoiding(media: &[MediaDescription], assigned: &[(u32, String)]) -> String {
     // Numeric mids as browsers use; the first unused one.
     (0u32..)
         .map(|n| n.to_string())
-        .find(|m| media.iter().all(|s| s.mid() != Some(m)))
+        .find(|m| media.iter().all(|s| s.mid() != Some(m)) && assigned.iter().all(|(_, a)| a != m))
         .expect("invariant: an unused mid exists")
 }
 

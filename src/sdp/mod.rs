@@ -10,6 +10,7 @@
 mod attr;
 mod candidate;
 mod jsep;
+pub mod media;
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ pub use jsep::{
     Description, Jsep, JsepConfig, LocalParams, RemoteTransport, SdpError, SdpType, SignalingState,
     UnknownSdpType,
 };
+pub use media::LocalMedia;
 
 use std::fmt;
 

@@ -249,8 +249,10 @@ impl Transform {
                 auth,
                 tag_len,
             } => {
-                cipher
-                    .apply_keystream(&Self::cm_iv(*salt, ssrc, u64::from(index)), &mut buf[8..len]);
+                cipher.apply_keystream(
+                    &Self::cm_iv(*salt, ssrc, u64::from(index)),
+                    &mut buf[8..len],
+                );
                 buf[len..len + 4].copy_from_slice(&word);
                 let (authenticated, tag) = buf.split_at_mut(len + 4);
                 let mac = auth.sign(&[authenticated]);

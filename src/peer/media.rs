@@ -1,0 +1,1236 @@
+//! Media in the peer (DESIGN §9): transceivers and their commands, what JSEP negotiated for
+//! them, SRTP keyed from DTLS, the inbound path (unprotect → parse → SSRC table → event) and
+//! the outbound path (header → protect → transmit), keyframe requests and RTCP reports.
+
+use super::*;
+use crate::media::MediaKind;
+use crate::media::codec::{self, Codec, CodecName};
+use crate::media::report::{
+    InboundStream, NtpClock, OutboundStream, RtcpSchedule, RtcpScheduleConfig,
+};
+use crate::media::transceiver::{
+    MediaError, SendEncoding, SendParameters, SendStream, TrackInfo, Transceiver, TransceiverId,
+    TransceiverInit, TransceiverState, check_encodings, check_parameters_change,
+};
+use crate::rng::Rng;
+use crate::rtcp::{CompoundReader, Fir, FirEntry, Pli, ReceiverReport, RtcpPacket, Sdes};
+use crate::rtp::{ExtensionKind, ExtensionMap, Extensions, RtpHeader, RtpView};
+use crate::sdp::media::{
+    feedback_of, remote_msid, remote_send_rids, remote_ssrcs, reversed, section_direction,
+    section_extensions, sends_receives,
+};
+use crate::sdp::{Direction, LocalMedia, SdpAttribute};
+use crate::srtp::{SrtpConfig, SrtpSession};
+use crate::vecmap::SortedVec;
+use bytes::{Bytes, BytesMut};
+
+/// Most remote SSRCs the peer learns (signalled or from packets); packets of more are dropped
+/// and counted. A browser sends 2 per audio and up to 6 per simulcast video section.
+const MAX_REMOTE_SSRCS: usize = 256;
+
+/// Keyframe requests from the remote for one stream are reported at most this often
+/// (coalesced): a PLI storm becomes one event per interval.
+const KEYFRAME_EVENT_INTERVAL: Duration = Duration::from_millis(200);
+
+/// What media the peer dropped, by reason.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MediaDrops {
+    /// SRTP/SRTCP before DTLS gave keys.
+    pub before_keys: u64,
+    /// SRTP that did not authenticate, replays, and the rest of [`crate::srtp::SrtpDrop`].
+    pub srtp: u64,
+    /// RTP that did not parse after unprotecting.
+    pub malformed: u64,
+    /// RTP of an SSRC no section claims (no signalled SSRC, MID, RID or unique payload type),
+    /// or past the SSRC table's limit.
+    pub unknown_ssrc: u64,
+    /// RTP of a payload type not negotiated for its section.
+    pub unknown_payload_type: u64,
+    /// RTP for a section that does not receive.
+    pub not_receiving: u64,
+    /// RTX (retransmissions and padding probes): not requested by this peer yet.
+    pub rtx: u64,
+    /// RTCP packets that did not parse.
+    pub rtcp_malformed: u64,
+    /// Keyframe requests coalesced into an earlier event.
+    pub keyframe_requests_coalesced: u64,
+}
+
+/// One remote SSRC's route to a transceiver, and its receive statistics.
+#[derive(Debug)]
+struct Route {
+    transceiver: TransceiverId,
+    rid: Option<String>,
+    rtx: bool,
+    stats: InboundStream,
+}
+
+/// A received RTP packet (W3C has no RTP face; this is the SFU/recorder one, DESIGN §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RtpPacket {
+    /// The transceiver it arrived on.
+    pub transceiver: TransceiverId,
+    /// Its section's mid.
+    pub mid: String,
+    /// The RFC 8852 rid (simulcast), from the RID extension or the SSRC it was learned with.
+    pub rid: Option<String>,
+    /// The remote SSRC.
+    pub ssrc: u32,
+    /// The payload type.
+    pub payload_type: u8,
+    /// The codec of that payload type.
+    pub codec: CodecName,
+    /// The sequence number extended with its roll-overs (RFC 3550 §A.1).
+    pub sequence_number: u64,
+    /// The header as received (extensions by their negotiated ids; see
+    /// [`Peer::extension_id`]).
+    pub header: RtpHeader,
+    /// The payload (no copy of the datagram's bytes).
+    pub payload: Bytes,
+    /// When it arrived.
+    pub arrival: Instant,
+}
+
+/// What the application sends on a transceiver ([`Peer::send_rtp`]): the peer fills in the
+/// SSRC, sequence number, payload type's negotiated value and extension ids.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RtpOut {
+    /// A payload type negotiated for the transceiver ([`Transceiver::codecs`]).
+    pub payload_type: u8,
+    /// Media timestamp at the codec's clock rate (the peer adds its random offset).
+    pub timestamp: u32,
+    /// The M bit.
+    pub marker: bool,
+    /// The payload.
+    pub payload: Bytes,
+    /// The encoding (simulcast rid); None for the first.
+    pub rid: Option<String>,
+    /// Forwarding: the original sequence number. The peer keeps the distance between the
+    /// numbers it is given (gaps stay gaps); None numbers packets consecutively.
+    pub sequence_number: Option<u16>,
+    /// RFC 6464 audio level (voice activity, level in -dBov), written when negotiated.
+    pub audio_level: Option<(bool, u8)>,
+}
+
+/// Which message asked for a keyframe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyframeRequestKind {
+    /// RFC 4585 §6.3.1 Picture Loss Indication.
+    Pli,
+    /// RFC 5104 §4.3.1 Full Intra Request.
+    Fir,
+}
+
+/// The media part of the peer.
+pub(super) struct MediaState {
+    pub(super) transceivers: Vec<TransceiverState>,
+    next_id: u32,
+    rng: Rng,
+    cname: String,
+    srtp: Option<SrtpSession>,
+    routes: SortedVec<u32, Route>,
+    /// Protected packets waiting for the selected pair.
+    pub(super) out: VecDeque<Bytes>,
+    /// transport-wide sequence number (draft-holmer §2).
+    twcc_seq: u16,
+    /// Last keyframe event per (our SSRC).
+    keyframe_events: SortedVec<u32, Instant>,
+    fir_seq: u8,
+    schedule: Option<RtcpSchedule>,
+    clock: NtpClock,
+    pub(super) drops: MediaDrops,
+    /// Remote extension ids (shared by the BUNDLE group, RFC 8843 §9.1.3-ish: one id space).
+    mid_ext: Option<u8>,
+    rid_ext: Option<u8>,
+    repaired_rid_ext: Option<u8>,
+    rtcp_rsize: bool,
+}
+
+impl std::fmt::Debug for MediaState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaState")
+            .field("transceivers", &self.transceivers.len())
+            .field("routes", &self.routes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MediaState {
+    pub(super) fn new(mut rng: Rng, now: Instant) -> Self {
+        // RFC 7022 §4.2: a random CNAME per peer connection, 16 base64 characters.
+        let mut raw = [0u8; 12];
+        rng.fill_bytes(&mut raw);
+        let cname = base64_of(&raw);
+        let clock = NtpClock::fixed(now);
+        Self {
+            transceivers: Vec::new(),
+            next_id: 0,
+            rng,
+            cname,
+            srtp: None,
+            routes: SortedVec::default(),
+            out: VecDeque::new(),
+            twcc_seq: 0,
+            keyframe_events: SortedVec::default(),
+            fir_seq: 0,
+            schedule: None,
+            clock,
+            drops: MediaDrops::default(),
+            mid_ext: None,
+            rid_ext: None,
+            repaired_rid_ext: None,
+            rtcp_rsize: false,
+        }
+    }
+
+    fn index(&self, id: TransceiverId) -> Option<usize> {
+        self.transceivers.iter().position(|t| t.id == id)
+    }
+
+    fn get(&self, id: TransceiverId) -> Result<&TransceiverState, MediaError> {
+        self.transceivers
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or(MediaError::UnknownTransceiver)
+    }
+
+    fn get_mut(&mut self, id: TransceiverId) -> Result<&mut TransceiverState, MediaError> {
+        self.transceivers
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or(MediaError::UnknownTransceiver)
+    }
+
+    /// A new send stream: SSRCs not used by us or seen from the remote, a random sequence
+    /// start below 2^15 and a random timestamp offset (RFC 3550 §5.1, §8.1).
+    fn new_stream(&mut self, kind: MediaKind, rid: Option<String>, clock_rate: u32) -> SendStream {
+        let ssrc = self.fresh_ssrc();
+        let rtx_ssrc = (kind == MediaKind::Video).then(|| self.fresh_ssrc());
+        SendStream {
+            ssrc,
+            rtx_ssrc,
+            rid,
+            next_seq: (self.rng.next_u32() & 0x7fff) as u16,
+            timestamp_offset: self.rng.next_u32(),
+            stats: OutboundStream::new(ssrc, clock_rate),
+            forward_offset: None,
+        }
+    }
+
+    fn fresh_ssrc(&mut self) -> u32 {
+        loop {
+            let s = self.rng.next_u32();
+            let ours = self
+                .transceivers
+                .iter()
+                .flat_map(|t| &t.send)
+                .any(|x| x.ssrc == s || x.rtx_ssrc == Some(s));
+            if s != 0 && !ours && self.routes.get(&s).is_none() {
+                return s;
+            }
+        }
+    }
+}
+
+/// Unpadded base64 (RFC 4648 §4) of `raw`, for the CNAME.
+fn base64_of(raw: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(raw.len().div_ceil(3) * 4);
+    for chunk in raw.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// Header extensions we offer, with Chrome's ids (RFC 8285; one id space for the BUNDLE group).
+pub(super) fn default_extensions(kind: MediaKind) -> Vec<(u8, &'static str)> {
+    let mut v = vec![
+        (1, ExtensionKind::AudioLevel.uri()),
+        (2, ExtensionKind::AbsSendTime.uri()),
+        (3, ExtensionKind::TransportCc.uri()),
+        (4, ExtensionKind::Mid.uri()),
+    ];
+    if kind == MediaKind::Video {
+        v.retain(|(id, _)| *id != 1);
+        v.push((10, ExtensionKind::Rid.uri()));
+        v.push((11, ExtensionKind::RepairedRid.uri()));
+        v.push((13, ExtensionKind::VideoOrientation.uri()));
+        v.push((14, ExtensionKind::TransmissionOffset.uri()));
+    }
+    v
+}
+
+impl Peer {
+    // ----- transceiver commands (W3C RTCPeerConnection / RTCRtpTransceiver) -----
+
+    /// W3C `addTransceiver(kind, init)`: a new transceiver; negotiation is needed.
+    pub fn add_transceiver(
+        &mut self,
+        kind: MediaKind,
+        init: TransceiverInit,
+    ) -> Result<TransceiverId, MediaError> {
+        self.add_transceiver_inner(kind, None, init, false)
+    }
+
+    fn add_transceiver_inner(
+        &mut self,
+        kind: MediaKind,
+        track: Option<TrackInfo>,
+        init: TransceiverInit,
+        from_add_track: bool,
+    ) -> Result<TransceiverId, MediaError> {
+        if self.closed {
+            return Err(MediaError::Closed);
+        }
+        check_encodings(&init.send_encodings)?;
+        let encodings = if init.send_encodings.is_empty() {
+            vec![SendEncoding::default()]
+        } else {
+            init.send_encodings
+        };
+        let m = &mut self.media;
+        let id = TransceiverId(m.next_id);
+        m.next_id += 1;
+        let clock_rate = if kind == MediaKind::Audio {
+            48_000
+        } else {
+            90_000
+        };
+        let send: Vec<SendStream> = encodings
+            .iter()
+            .map(|e| m.new_stream(kind, e.rid.clone(), clock_rate))
+            .collect();
+        let track_id = track.as_ref().map_or_else(
+            || {
+                let mut raw = [0u8; 12];
+                m.rng.fill_bytes(&mut raw);
+                base64_of(&raw)
+            },
+            |t| t.id.clone(),
+        );
+        m.transceivers.push(TransceiverState {
+            id,
+            kind,
+            direction: init.direction.unwrap_or(Direction::SendRecv),
+            current_direction: None,
+            mid: None,
+            stopping: false,
+            stopped: false,
+            track,
+            streams: init.streams,
+            sender_track_id: track_id,
+            encodings,
+            send,
+            codec_preferences: Vec::new(),
+            from_add_track,
+            codecs: Vec::new(),
+            extensions: ExtensionMap::default(),
+            remote_ssrcs: Vec::new(),
+            remote_rids: Vec::new(),
+            remote_streams: Vec::new(),
+            remote_track_id: None,
+            track_fired: false,
+            transaction_id: 0,
+            fb_pli: false,
+            fb_fir: false,
+            rtcp_rsize: false,
+        });
+        self.queue_negotiation_needed();
+        Ok(id)
+    }
+
+    /// W3C `addTrack(track, ...streams)`: reuses a transceiver of the track's kind whose sender
+    /// has never sent (one a remote offer created), else adds a `sendrecv` one.
+    pub fn add_track(
+        &mut self,
+        track: TrackInfo,
+        streams: &[String],
+    ) -> Result<TransceiverId, MediaError> {
+        if self.closed {
+            return Err(MediaError::Closed);
+        }
+        if self
+            .media
+            .transceivers
+            .iter()
+            .any(|t| t.track.as_ref().is_some_and(|x| x.id == track.id))
+        {
+            return Err(MediaError::TrackInUse);
+        }
+        let reuse = self.media.transceivers.iter_mut().find(|t| {
+            t.kind == track.kind
+                && t.track.is_none()
+                && !t.stopped
+                && !t.stopping
+                && !t.from_add_track
+                && !sends_receives(t.direction).0
+                && t.current_direction.is_none_or(|d| !sends_receives(d).0)
+        });
+        if let Some(t) = reuse {
+            t.sender_track_id = track.id.clone();
+            t.track = Some(track);
+            t.streams = streams.to_vec();
+            t.direction = match t.direction {
+                Direction::RecvOnly => Direction::SendRecv,
+                Direction::Inactive => Direction::SendOnly,
+                d => d,
+            };
+            let id = t.id;
+            self.queue_negotiation_needed();
+            return Ok(id);
+        }
+        let kind = track.kind;
+        self.add_transceiver_inner(
+            kind,
+            Some(track),
+            TransceiverInit {
+                direction: Some(Direction::SendRecv),
+                streams: streams.to_vec(),
+                send_encodings: Vec::new(),
+            },
+            true,
+        )
+    }
+
+    /// W3C `removeTrack(sender)`: the sender stops sending; the direction loses `send`.
+    pub fn remove_track(&mut self, id: TransceiverId) -> Result<(), MediaError> {
+        let t = self.media.get_mut(id)?;
+        if t.track.is_none() {
+            return Ok(());
+        }
+        t.track = None;
+        t.direction = match t.direction {
+            Direction::SendRecv => Direction::RecvOnly,
+            Direction::SendOnly => Direction::Inactive,
+            d => d,
+        };
+        self.queue_negotiation_needed();
+        Ok(())
+    }
+
+    /// W3C `replaceTrack`: another track on the same sender, no renegotiation; SSRC, sequence
+    /// numbers and timestamps continue.
+    pub fn replace_track(
+        &mut self,
+        id: TransceiverId,
+        track: Option<TrackInfo>,
+    ) -> Result<(), MediaError> {
+        let t = self.media.get_mut(id)?;
+        if t.stopped || t.stopping {
+            return Err(MediaError::Stopped);
+        }
+        if track.as_ref().is_some_and(|x| x.kind != t.kind) {
+            return Err(MediaError::KindMismatch);
+        }
+        t.track = track;
+        Ok(())
+    }
+
+    /// W3C `transceiver.direction = d`; negotiation is needed when it changes.
+    pub fn set_direction(&mut self, id: TransceiverId, d: Direction) -> Result<(), MediaError> {
+        let t = self.media.get_mut(id)?;
+        if t.stopped || t.stopping {
+            return Err(MediaError::Stopped);
+        }
+        if t.direction != d {
+            t.direction = d;
+            self.queue_negotiation_needed();
+        }
+        Ok(())
+    }
+
+    /// W3C `transceiver.stop()`: nothing is sent or received any more; the section is rejected
+    /// at the next negotiation and its m= line may then be recycled.
+    pub fn stop_transceiver(&mut self, id: TransceiverId) -> Result<(), MediaError> {
+        let t = self.media.get_mut(id)?;
+        if t.stopping || t.stopped {
+            return Ok(());
+        }
+        t.stopping = true;
+        t.track = None;
+        self.queue_negotiation_needed();
+        Ok(())
+    }
+
+    /// W3C `setCodecPreferences`: our codecs for this transceiver's section, reordered or
+    /// filtered (empty: back to the defaults).
+    pub fn set_codec_preferences(
+        &mut self,
+        id: TransceiverId,
+        codecs: &[Codec],
+    ) -> Result<(), MediaError> {
+        let kind = self.media.get(id)?.kind;
+        let prefs = codec::filter_by_preferences(&codec::default_codecs(kind), codecs)
+            .map_err(|_| MediaError::InvalidModification("codec not supported"))?;
+        let t = self.media.get_mut(id)?;
+        t.codec_preferences = if codecs.is_empty() { Vec::new() } else { prefs };
+        Ok(())
+    }
+
+    /// W3C `sender.getParameters()`.
+    pub fn get_parameters(&mut self, id: TransceiverId) -> Result<SendParameters, MediaError> {
+        let t = self.media.get_mut(id)?;
+        t.transaction_id += 1;
+        Ok(SendParameters {
+            transaction_id: t.transaction_id,
+            encodings: t.encodings.clone(),
+            codecs: t.codecs.clone(),
+        })
+    }
+
+    /// W3C `sender.setParameters()`: encodings' `active`, `max_bitrate`, `max_framerate`,
+    /// `scale_resolution_down_by`, `priority`, `scalability_mode` change without negotiation;
+    /// the number of encodings and their rids cannot (InvalidModificationError), and the
+    /// transaction id must be the last `get_parameters` gave.
+    pub fn set_parameters(
+        &mut self,
+        id: TransceiverId,
+        parameters: SendParameters,
+    ) -> Result<(), MediaError> {
+        let t = self.media.get_mut(id)?;
+        if t.stopped || t.stopping {
+            return Err(MediaError::Stopped);
+        }
+        if parameters.transaction_id != t.transaction_id {
+            return Err(MediaError::InvalidModification("stale transaction id"));
+        }
+        check_parameters_change(&t.encodings, &parameters.encodings)?;
+        t.encodings = parameters.encodings;
+        Ok(())
+    }
+
+    /// A transceiver (W3C `RTCRtpTransceiver`).
+    pub fn transceiver(&self, id: TransceiverId) -> Option<Transceiver<'_>> {
+        self.media.get(id).ok().map(|state| Transceiver { state })
+    }
+
+    /// W3C `getTransceivers()`, in creation order (stopped ones are removed once negotiated).
+    pub fn transceivers(&self) -> impl Iterator<Item = Transceiver<'_>> {
+        self.media
+            .transceivers
+            .iter()
+            .map(|state| Transceiver { state })
+    }
+
+    /// The negotiated id of a header extension on a transceiver's section.
+    pub fn extension_id(&self, id: TransceiverId, kind: ExtensionKind) -> Option<u8> {
+        self.media.get(id).ok()?.extensions.id(kind)
+    }
+
+    /// Media drops by reason.
+    pub fn media_drops(&self) -> MediaDrops {
+        self.media.drops
+    }
+
+    // ----- JSEP glue -----
+
+    /// The transceivers' sections for JSEP.
+    pub(super) fn local_media(&self) -> Vec<LocalMedia> {
+        self.media
+            .transceivers
+            .iter()
+            .filter(|t| !t.stopped)
+            .map(|t| {
+                let codecs = if t.codec_preferences.is_empty() {
+                    codec::default_codecs(t.kind)
+                } else {
+                    t.codec_preferences.clone()
+                };
+                let sending = t.track.is_some() || !t.from_add_track;
+                LocalMedia {
+                    key: t.id.0,
+                    kind: t.kind,
+                    mid: t.mid.clone(),
+                    direction: t.direction,
+                    stopped: t.stopping,
+                    codecs,
+                    extensions: default_extensions(t.kind),
+                    streams: t.streams.clone(),
+                    track_id: t.sender_track_id.clone(),
+                    ssrcs: if sending {
+                        t.send.iter().map(|s| (s.ssrc, s.rtx_ssrc)).collect()
+                    } else {
+                        Vec::new()
+                    },
+                    send_rids: t.encodings.iter().filter_map(|e| e.rid.clone()).collect(),
+                    cname: self.media.cname.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// A local offer was applied: the mids it gave are the transceivers' now.
+    pub(super) fn media_local_offer_applied(&mut self) {
+        let mids = self.jsep.offered_mids().to_vec();
+        for (key, mid) in mids {
+            if let Some(t) = self.media.transceivers.iter_mut().find(|t| t.id.0 == key) {
+                t.mid = Some(mid);
+            }
+        }
+    }
+
+    /// A remote offer was applied (W3C SRD, webrtc-pc §4.4.1.6): each audio/video section is
+    /// associated with a transceiver: the one with its mid, else one added by `add_track` not
+    /// yet associated, else a new `recvonly` one.
+    pub(super) fn media_remote_offer_applied(&mut self) {
+        let Some(remote) = self.jsep.remote_description() else {
+            return;
+        };
+        let sections: Vec<(MediaKind, String, bool)> = remote
+            .sdp
+            .media
+            .iter()
+            .filter_map(|m| {
+                let kind = MediaKind::from_sdp(&m.kind)?;
+                Some((kind, m.mid()?.to_owned(), m.is_rejected()))
+            })
+            .collect();
+        for (kind, mid, rejected) in sections {
+            let m = &mut self.media;
+            if m.transceivers
+                .iter()
+                .any(|t| t.mid.as_deref() == Some(mid.as_str()))
+            {
+                continue;
+            }
+            if rejected {
+                continue;
+            }
+            if let Some(t) = m.transceivers.iter_mut().find(|t| {
+                t.kind == kind && t.mid.is_none() && t.from_add_track && !t.stopping && !t.stopped
+            }) {
+                t.mid = Some(mid);
+                continue;
+            }
+            let id = match self.add_transceiver_inner(
+                kind,
+                None,
+                TransceiverInit {
+                    direction: Some(Direction::RecvOnly),
+                    ..TransceiverInit::default()
+                },
+                false,
+            ) {
+                Ok(id) => id,
+                Err(_) => continue,
+            };
+            if let Ok(t) = self.media.get_mut(id) {
+                t.mid = Some(mid);
+            }
+        }
+        // Transceivers created for a remote offer need no negotiation of their own.
+        self.negotiation_pending = false;
+    }
+
+    /// An answer was applied (local or remote): what is negotiated per transceiver — codecs,
+    /// extension ids, direction, the remote's SSRCs and rids — and ontrack for sections that
+    /// now receive (W3C "process the removal/addition of a remote track").
+    pub(super) fn media_negotiated(&mut self) {
+        let (Some(local), Some(remote)) = (
+            self.jsep.current_local_description().cloned(),
+            self.jsep.current_remote_description().cloned(),
+        ) else {
+            return;
+        };
+        let we_answered = local.kind == SdpType::Answer;
+        let answer = if we_answered { &local.sdp } else { &remote.sdp };
+        let mut events = Vec::new();
+        for t in &mut self.media.transceivers {
+            if t.stopping {
+                t.stopping = false;
+                t.stopped = true;
+            }
+            let Some(mid) = t.mid.clone() else { continue };
+            let (Some(ls), Some(rs), Some(ans)) = (
+                local.sdp.media_by_mid(&mid),
+                remote.sdp.media_by_mid(&mid),
+                answer.media_by_mid(&mid),
+            ) else {
+                continue;
+            };
+            if ans.is_rejected() || t.stopped {
+                t.stopped = true;
+                t.current_direction = None;
+                continue;
+            }
+            let ours = section_direction(ls);
+            t.current_direction = Some(ours);
+            let _ = rs;
+            t.codecs = codec::section_codecs(ans);
+            let mut map = ExtensionMap::default();
+            for (id, uri) in section_extensions(ans) {
+                if let (Ok(id), Some(kind)) = (u8::try_from(id), ExtensionKind::from_uri(&uri)) {
+                    let _ = map.insert(id, kind);
+                }
+            }
+            t.extensions = map;
+            let (pli, fir) = feedback_of(&t.codecs);
+            t.fb_pli = pli;
+            t.fb_fir = fir;
+            t.rtcp_rsize = ans.attributes.contains(&SdpAttribute::RtcpRsize);
+            t.remote_ssrcs = remote_ssrcs(rs);
+            t.remote_rids = remote_send_rids(rs);
+            let (streams, track) = remote_msid(rs);
+            t.remote_streams = streams;
+            t.remote_track_id = track;
+            let receiving = sends_receives(ours).1;
+            if receiving && !t.track_fired {
+                t.track_fired = true;
+                events.push(Event::Track(crate::event::TrackEvent {
+                    transceiver: t.id,
+                    mid: mid.clone(),
+                    kind: t.kind,
+                    stream_ids: t.remote_streams.clone(),
+                    track_id: t.remote_track_id.clone(),
+                }));
+            } else if !receiving {
+                t.track_fired = false;
+            }
+        }
+        let _ = reversed;
+        // One id space for the BUNDLE group: read the demux extensions' ids once.
+        let first = |k: ExtensionKind| {
+            self.media
+                .transceivers
+                .iter()
+                .find_map(|t| t.extensions.id(k))
+        };
+        self.media.mid_ext = first(ExtensionKind::Mid);
+        self.media.rid_ext = first(ExtensionKind::Rid);
+        self.media.repaired_rid_ext = first(ExtensionKind::RepairedRid);
+        self.media.rtcp_rsize = self.media.transceivers.iter().any(|t| t.rtcp_rsize);
+        // Signalled SSRCs route at once (RFC 8843 §9.2: the a=ssrc lines).
+        for i in 0..self.media.transceivers.len() {
+            let (id, ssrcs, clock) = {
+                let t = &self.media.transceivers[i];
+                let clock = t.codecs.first().map_or(90_000, |c| c.codec.clock_rate);
+                (t.id, t.remote_ssrcs.clone(), clock)
+            };
+            for s in ssrcs {
+                if self.media.routes.get(&s).is_none() && self.media.routes.len() < MAX_REMOTE_SSRCS
+                {
+                    self.media.routes.insert(
+                        s,
+                        Route {
+                            transceiver: id,
+                            rid: None,
+                            rtx: false,
+                            stats: InboundStream::new(s, clock),
+                        },
+                    );
+                }
+            }
+        }
+        for e in events {
+            self.push_event(e);
+        }
+        if self.media.schedule.is_none()
+            && self
+                .media
+                .transceivers
+                .iter()
+                .any(|t| t.current_direction.is_some())
+        {
+            let audio_only = self
+                .media
+                .transceivers
+                .iter()
+                .all(|t| t.kind == MediaKind::Audio);
+            let draw = self.media.rng.next_u32();
+            let mut schedule = RtcpSchedule::new(if audio_only {
+                RtcpScheduleConfig::AUDIO
+            } else {
+                RtcpScheduleConfig::VIDEO
+            });
+            schedule.start(self.now, draw);
+            self.media.schedule = Some(schedule);
+        }
+    }
+
+    // ----- SRTP -----
+
+    /// DTLS exported the SRTP keys (RFC 5764 §4.2).
+    pub(super) fn media_keys(
+        &mut self,
+        profile: crate::dtls::SrtpProfile,
+        material: &[u8],
+        role: DtlsRole,
+    ) {
+        if let Ok(s) =
+            SrtpSession::from_keying_material(profile, material, role, SrtpConfig::default())
+        {
+            self.media.srtp = Some(s);
+        }
+    }
+
+    /// An SRTP or SRTCP datagram (RFC 7983: first byte 128..=191) from a validated source.
+    pub(super) fn receive_media(&mut self, mut buf: BytesMut) {
+        let Some(srtp) = self.media.srtp.as_mut() else {
+            self.media.drops.before_keys += 1;
+            return;
+        };
+        if crate::rtp::is_rtcp(&buf) {
+            match srtp.unprotect_rtcp(&mut buf) {
+                Ok(()) => self.receive_rtcp(&buf),
+                Err(_) => self.media.drops.srtp += 1,
+            }
+            return;
+        }
+        if srtp.unprotect_rtp(&mut buf).is_err() {
+            self.media.drops.srtp += 1;
+            return;
+        }
+        self.receive_rtp(buf.freeze());
+    }
+
+    fn receive_rtp(&mut self, packet: Bytes) {
+        let now = self.now;
+        let Ok(view) = RtpView::parse(&packet) else {
+            self.media.drops.malformed += 1;
+            return;
+        };
+        let ssrc = view.ssrc();
+        let m = &mut self.media;
+        if m.routes.get(&ssrc).is_none() {
+            let Some(route) = self.new_route(&view) else {
+                self.media.drops.unknown_ssrc += 1;
+                return;
+            };
+            if self.media.routes.len() >= MAX_REMOTE_SSRCS {
+                self.media.drops.unknown_ssrc += 1;
+                return;
+            }
+            self.media.routes.insert(ssrc, route);
+        }
+        let m = &mut self.media;
+        let Some(route) = m.routes.get_mut(&ssrc) else {
+            return;
+        };
+        let Some(t) = m.transceivers.iter().find(|t| t.id == route.transceiver) else {
+            m.drops.unknown_ssrc += 1;
+            return;
+        };
+        let pt = view.payload_type();
+        let Some(codec) = t.codec(pt) else {
+            m.drops.unknown_payload_type += 1;
+            return;
+        };
+        if route.rtx || codec.name == CodecName::Rtx {
+            // RFC 4588: retransmissions answer NACKs this peer does not send yet; Chrome also
+            // sends padding-only RTX probes. Neither carries new media.
+            route.rtx = true;
+            m.drops.rtx += 1;
+            return;
+        }
+        if !t.can_receive() {
+            m.drops.not_receiving += 1;
+            return;
+        }
+        let codec = codec.name.clone();
+        let mid = t.mid.clone().unwrap_or_default();
+        let rid = route.rid.clone().or_else(|| {
+            let id = m.rid_ext?;
+            let raw = view.extension_by_id(id)?;
+            std::str::from_utf8(raw).ok().map(str::to_owned)
+        });
+        if route.rid.is_none() {
+            route.rid.clone_from(&rid);
+        }
+        let outcome = route.stats.on_packet(
+            now,
+            view.sequence_number(),
+            view.timestamp(),
+            view.payload().len(),
+        );
+        let sequence_number = outcome
+            .extended_seq()
+            .and_then(|v| u64::try_from(v).ok())
+            .unwrap_or(u64::from(view.sequence_number()));
+        let header = view.to_header();
+        let (start, end) = (view.header_len(), view.header_len() + view.payload().len());
+        let transceiver = route.transceiver;
+        let payload = packet.slice(start..end);
+        self.push_event(Event::Rtp(RtpPacket {
+            transceiver,
+            mid,
+            rid,
+            ssrc,
+            payload_type: pt,
+            codec,
+            sequence_number,
+            header,
+            payload,
+            arrival: now,
+        }));
+    }
+
+    /// RFC 8843 §9.2: which transceiver an unknown SSRC belongs to — the MID header extension,
+    /// else a payload type only one receiving section uses; rid and repaired-rid (RFC 8852)
+    /// name the simulcast stream.
+    fn new_route(&self, view: &RtpView<'_>) -> Option<Route> {
+        let m = &self.media;
+        let by_mid = m.mid_ext.and_then(|id| {
+            let mid = std::str::from_utf8(view.extension_by_id(id)?).ok()?;
+            m.transceivers
+                .iter()
+                .find(|t| !t.stopped && t.mid.as_deref() == Some(mid))
+        });
+        let t = by_mid.or_else(|| {
+            let pt = view.payload_type();
+            let mut it = m
+                .transceivers
+                .iter()
+                .filter(|t| !t.stopped && t.current_direction.is_some() && t.codec(pt).is_some());
+            let first = it.next()?;
+            it.next().is_none().then_some(first)
+        })?;
+        let rid = m
+            .rid_ext
+            .and_then(|id| view.extension_by_id(id))
+            .and_then(|r| std::str::from_utf8(r).ok())
+            .map(str::to_owned);
+        let repaired = m
+            .repaired_rid_ext
+            .and_then(|id| view.extension_by_id(id))
+            .and_then(|r| std::str::from_utf8(r).ok())
+            .map(str::to_owned);
+        let rtx = repaired.is_some()
+            || t.codec(view.payload_type())
+                .is_some_and(|c| c.name == CodecName::Rtx);
+        let clock = t
+            .codec(view.payload_type())
+            .map_or(90_000, |c| c.clock_rate);
+        Some(Route {
+            transceiver: t.id,
+            rid: rid.or(repaired),
+            rtx,
+            stats: InboundStream::new(view.ssrc(), clock),
+        })
+    }
+
+    fn receive_rtcp(&mut self, buf: &[u8]) {
+        let now = self.now;
+        for view in CompoundReader::new(buf) {
+            let Ok(packet) = view.and_then(|v| v.parse()) else {
+                self.media.drops.rtcp_malformed += 1;
+                break;
+            };
+            match packet {
+                RtcpPacket::SenderReport(sr) => {
+                    if let Some(r) = self.media.routes.get_mut(&sr.ssrc) {
+                        r.stats.on_sender_report(
+                            now,
+                            sr.ntp_timestamp,
+                            sr.rtp_timestamp,
+                            sr.packet_count,
+                            sr.octet_count,
+                        );
+                    }
+                    self.report_blocks(&sr.reports);
+                }
+                RtcpPacket::ReceiverReport(rr) => self.report_blocks(&rr.reports),
+                RtcpPacket::Pli(p) => {
+                    self.keyframe_requested(p.media_ssrc, KeyframeRequestKind::Pli)
+                }
+                RtcpPacket::Fir(f) => {
+                    for e in &f.entries {
+                        self.keyframe_requested(e.ssrc, KeyframeRequestKind::Fir);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn report_blocks(&mut self, blocks: &[crate::rtcp::ReportBlock]) {
+        let now = self.now;
+        let clock = self.media.clock.clone();
+        for b in blocks {
+            for t in &mut self.media.transceivers {
+                for s in &mut t.send {
+                    if s.ssrc == b.ssrc {
+                        let _ = s.stats.on_report_block(now, &clock, b);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A PLI or FIR for one of our SSRCs: `Event::KeyframeRequest`, coalesced per SSRC.
+    fn keyframe_requested(&mut self, ssrc: u32, kind: KeyframeRequestKind) {
+        let now = self.now;
+        let Some((id, rid)) = self.media.transceivers.iter().find_map(|t| {
+            t.send
+                .iter()
+                .find(|s| s.ssrc == ssrc)
+                .map(|s| (t.id, s.rid.clone()))
+        }) else {
+            return;
+        };
+        let m = &mut self.media;
+        if let Some(last) = m.keyframe_events.get(&ssrc)
+            && now.saturating_duration_since(*last) < KEYFRAME_EVENT_INTERVAL
+        {
+            m.drops.keyframe_requests_coalesced += 1;
+            return;
+        }
+        m.keyframe_events.insert(ssrc, now);
+        self.push_event(Event::KeyframeRequest {
+            transceiver: id,
+            rid,
+            kind,
+        });
+    }
+
+    // ----- sending -----
+
+    /// Sends one RTP packet on a transceiver (see [`RtpOut`]). It is protected at once and
+    /// goes out with the next `poll_transmit`.
+    pub fn send_rtp(&mut self, id: TransceiverId, out: RtpOut) -> Result<(), MediaError> {
+        if self.closed {
+            return Err(MediaError::Closed);
+        }
+        let now = self.now;
+        let abs_send_time = self.abs_send_time();
+        let m = &mut self.media;
+        let i = m.index(id).ok_or(MediaError::UnknownTransceiver)?;
+        let t = &mut m.transceivers[i];
+        if !t.can_send() {
+            return Err(MediaError::NotReady("the transceiver does not send"));
+        }
+        if t.codec(out.payload_type).is_none() {
+            return Err(MediaError::UnknownPayloadType(out.payload_type));
+        }
+        let Some(srtp) = m.srtp.as_mut() else {
+            return Err(MediaError::NotReady("no SRTP keys yet"));
+        };
+        let si = match &out.rid {
+            None => 0,
+            Some(r) => t
+                .send
+                .iter()
+                .position(|s| s.rid.as_deref() == Some(r))
+                .ok_or(MediaError::InvalidEncodings("unknown rid"))?,
+        };
+        if !t.encodings.get(si).is_none_or(|e| e.active) {
+            return Ok(());
+        }
+        let mut ext = Extensions::default();
+        let map = &t.extensions;
+        if let (Some(id), Some(mid)) = (map.id(ExtensionKind::Mid), t.mid.as_deref()) {
+            let _ = ext.insert(id, mid.as_bytes());
+        }
+        let stream = &mut t.send[si];
+        if let (Some(id), Some(rid)) = (map.id(ExtensionKind::Rid), stream.rid.as_deref()) {
+            let _ = ext.insert(id, rid.as_bytes());
+        }
+        if let Some(id) = map.id(ExtensionKind::AbsSendTime) {
+            let _ = ext.insert(id, &abs_send_time.to_be_bytes()[1..]);
+        }
+        if let Some(id) = map.id(ExtensionKind::TransportCc) {
+            let _ = ext.insert(id, &m.twcc_seq.to_be_bytes());
+            m.twcc_seq = m.twcc_seq.wrapping_add(1);
+        }
+        if let (Some(id), Some((voice, level))) =
+            (map.id(ExtensionKind::AudioLevel), out.audio_level)
+        {
+            let _ = ext.insert(id, &[(u8::from(voice) << 7) | (level & 0x7f)]);
+        }
+        let seq = match out.sequence_number {
+            None => stream.next_seq,
+            Some(orig) => {
+                let offset = *stream
+                    .forward_offset
+                    .get_or_insert(stream.next_seq.wrapping_sub(orig));
+                orig.wrapping_add(offset)
+            }
+        };
+        stream.next_seq = seq.wrapping_add(1);
+        let header = RtpHeader {
+            marker: out.marker,
+            payload_type: out.payload_type,
+            sequence_number: seq,
+            timestamp: out.timestamp.wrapping_add(stream.timestamp_offset),
+            ssrc: stream.ssrc,
+            extensions: ext,
+            ..RtpHeader::default()
+        };
+        let mut buf =
+            Vec::with_capacity(header.encoded_len() + out.payload.len() + srtp.rtp_overhead());
+        header.encode(&mut buf);
+        buf.extend_from_slice(&out.payload);
+        let len = buf.len();
+        buf.resize(len + srtp.rtp_overhead(), 0);
+        let n = srtp
+            .protect_rtp_in(&mut buf, len)
+            .map_err(|_| MediaError::NotReady("SRTP refused the packet"))?;
+        buf.truncate(n);
+        stream
+            .stats
+            .on_sent(now, header.timestamp, out.payload.len());
+        m.out.push_back(Bytes::from(buf));
+        Ok(())
+    }
+
+    /// abs-send-time (6.18 fixed point seconds, 24 bits) from the peer's clock.
+    fn abs_send_time(&self) -> u32 {
+        let ntp = self.media.clock.ntp(self.now);
+        ((ntp >> 14) & 0x00ff_ffff) as u32
+    }
+
+    /// Asks the remote for a keyframe on what it sends us on `id` (the stream with `rid`, or
+    /// every stream of the section): a PLI (RFC 4585 §6.3.1), or a FIR (RFC 5104 §4.3.1) when
+    /// only FIR was negotiated.
+    pub fn request_keyframe(
+        &mut self,
+        id: TransceiverId,
+        rid: Option<&str>,
+    ) -> Result<(), MediaError> {
+        let t = self.media.get(id)?;
+        if !t.can_receive() {
+            return Err(MediaError::NotReady("the transceiver does not receive"));
+        }
+        let (pli, fir) = (t.fb_pli, t.fb_fir);
+        let sender = t.send.first().map_or(1, |s| s.ssrc);
+        let targets: Vec<u32> = self
+            .media
+            .routes
+            .iter()
+            .filter(|(_, r)| {
+                r.transceiver == id && !r.rtx && rid.is_none_or(|x| r.rid.as_deref() == Some(x))
+            })
+            .map(|(s, _)| *s)
+            .collect();
+        if targets.is_empty() {
+            return Err(MediaError::NotReady("nothing received yet"));
+        }
+        let mut packets = Vec::new();
+        for media_ssrc in targets {
+            if pli || !fir {
+                packets.push(RtcpPacket::Pli(Pli {
+                    sender_ssrc: sender,
+                    media_ssrc,
+                }));
+            } else {
+                self.media.fir_seq = self.media.fir_seq.wrapping_add(1);
+                packets.push(RtcpPacket::Fir(Fir {
+                    sender_ssrc: sender,
+                    media_ssrc: 0,
+                    entries: vec![FirEntry {
+                        ssrc: media_ssrc,
+                        seq_nr: self.media.fir_seq,
+                    }],
+                }));
+            }
+        }
+        self.send_rtcp(packets, sender);
+        Ok(())
+    }
+
+    /// Protects and queues a compound RTCP packet. Without rtcp-rsize (RFC 5506) feedback is
+    /// preceded by an RR, as RFC 3550 §6.1 requires.
+    fn send_rtcp(&mut self, mut packets: Vec<RtcpPacket>, sender: u32) {
+        let reduced = self.media.rtcp_rsize;
+        let starts_with_report = matches!(
+            packets.first(),
+            Some(RtcpPacket::SenderReport(_) | RtcpPacket::ReceiverReport(_))
+        );
+        if !reduced && !starts_with_report {
+            packets.insert(
+                0,
+                RtcpPacket::ReceiverReport(ReceiverReport {
+                    ssrc: sender,
+                    reports: Vec::new(),
+                    profile_extensions: Vec::new(),
+                }),
+            );
+        }
+        let Some(srtp) = self.media.srtp.as_mut() else {
+            return;
+        };
+        let mut buf = Vec::new();
+        if crate::rtcp::encode_compound(&packets, &mut buf).is_err() {
+            return;
+        }
+        let len = buf.len();
+        buf.resize(len + srtp.rtcp_overhead(), 0);
+        if let Ok(n) = srtp.protect_rtcp_in(&mut buf, len) {
+            buf.truncate(n);
+            self.media.out.push_back(Bytes::from(buf));
+        }
+    }
+
+    /// RFC 3550 §6.2 / §6.4: the regular compound report when it is due — an SR per sending
+    /// SSRC (the first carrying the report blocks), else an RR, and the SDES CNAME.
+    pub(super) fn media_timeout(&mut self) {
+        let now = self.now;
+        let due = self.media.schedule.as_ref().is_some_and(|s| s.is_due(now));
+        if !due || self.media.srtp.is_none() {
+            return;
+        }
+        let draw = self.media.rng.next_u32();
+        if let Some(s) = self.media.schedule.as_mut() {
+            s.on_sent(now, draw);
+        }
+        let clock = self.media.clock.clone();
+        let mut blocks: Vec<crate::rtcp::ReportBlock> = Vec::new();
+        for (_, r) in self.media.routes.iter_mut() {
+            if !r.rtx && r.stats.has_received_since_report() {
+                blocks.push(r.stats.report_block(now));
+            }
+        }
+        blocks.truncate(31);
+        let mut packets = Vec::new();
+        let mut sender = None;
+        for t in &self.media.transceivers {
+            if !t.can_send() {
+                continue;
+            }
+            for s in &t.send {
+                if s.stats.has_sent() {
+                    let mut sr = s.stats.sender_report(now, &clock);
+                    if sender.is_none() {
+                        sr.reports = std::mem::take(&mut blocks);
+                    }
+                    sender.get_or_insert(s.ssrc);
+                    packets.push(RtcpPacket::SenderReport(sr));
+                }
+            }
+        }
+        let sender = match sender {
+            Some(s) => s,
+            None => {
+                let s = self
+                    .media
+                    .transceivers
+                    .iter()
+                    .find_map(|t| t.send.first().map(|s| s.ssrc))
+                    .unwrap_or(1);
+                packets.push(RtcpPacket::ReceiverReport(ReceiverReport {
+                    ssrc: s,
+                    reports: std::mem::take(&mut blocks),
+                    profile_extensions: Vec::new(),
+                }));
+                s
+            }
+        };
+        packets.push(RtcpPacket::Sdes(Sdes::with_cname(
+            sender,
+            self.media.cname.as_bytes().to_vec(),
+        )));
+        self.send_rtcp(packets, sender);
+    }
+
+    /// When media's next timer is due (the RTCP schedule).
+    pub(super) fn media_poll_timeout(&self) -> Option<Instant> {
+        self.media.srtp.as_ref()?;
+        self.media.schedule.as_ref()?.poll_timeout()
+    }
+}

@@ -1,0 +1,344 @@
+//! Audio and video sections for JSEP (RFC 9429 §5.2.1, §5.3.1): what one transceiver puts
+//! into an offer or an answer, and what the answerer accepts of an offered section.
+
+use super::{
+    Direction, Extmap, MediaDescription, RidDirection, SdpAttribute, Simulcast, SimulcastRid,
+};
+use crate::media::MediaKind;
+use crate::media::codec::{self, PayloadCodec};
+
+/// The RTP profile WebRTC uses (RFC 8834 §5: SAVPF over DTLS-SRTP; RFC 5764 §8).
+pub const RTP_PROTOCOL: &str = "UDP/TLS/RTP/SAVPF";
+
+/// One transceiver's wishes for its media section, as the peer gives them to JSEP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalMedia {
+    /// The transceiver (opaque to JSEP; returned with the mids it assigned).
+    pub key: u32,
+    /// Audio or video.
+    pub kind: MediaKind,
+    /// The mid, once assigned.
+    pub mid: Option<String>,
+    /// The transceiver's direction.
+    pub direction: Direction,
+    /// Stopping or stopped: the section is rejected.
+    pub stopped: bool,
+    /// Codecs we offer or accept, in preference order.
+    pub codecs: Vec<PayloadCodec>,
+    /// Header extensions we offer (id, URI) or accept (URI; the offer's id is kept).
+    pub extensions: Vec<(u8, &'static str)>,
+    /// `a=msid` stream ids and the track id (RFC 8830), when sending.
+    pub streams: Vec<String>,
+    /// The sender's track id.
+    pub track_id: String,
+    /// Our SSRCs per encoding (primary, RTX) when sending without rids.
+    pub ssrcs: Vec<(u32, Option<u32>)>,
+    /// Our send rids (simulcast, RFC 8853) when there are several encodings.
+    pub send_rids: Vec<String>,
+    /// Our RTCP CNAME (RFC 7022).
+    pub cname: String,
+}
+
+/// Whether `m` is an audio or video section we can take part in.
+pub fn is_rtp_section(m: &MediaDescription) -> bool {
+    MediaKind::from_sdp(&m.kind).is_some() && m.protocol.contains("RTP/")
+}
+
+/// The direction attribute of a section (RFC 3264 §5.1: `sendrecv` when absent).
+pub fn section_direction(m: &MediaDescription) -> Direction {
+    m.attributes
+        .iter()
+        .find_map(|a| match a {
+            SdpAttribute::Direction(d) => Some(*d),
+            _ => None,
+        })
+        .unwrap_or(Direction::SendRecv)
+}
+
+/// The direction seen from the other side: sendonly ⇄ recvonly.
+pub fn reversed(d: Direction) -> Direction {
+    match d {
+        Direction::SendOnly => Direction::RecvOnly,
+        Direction::RecvOnly => Direction::SendOnly,
+        d => d,
+    }
+}
+
+/// RFC 3264 §6.1 / RFC 9429 §5.3.1: the answer's direction from what we want and what the
+/// offer allows (we send only if the offerer receives, and the reverse).
+pub fn answer_direction(ours: Direction, offered: Direction) -> Direction {
+    let (we_send, we_recv) = sends_receives(ours);
+    let (they_send, they_recv) = sends_receives(offered);
+    direction_of(we_send && they_recv, we_recv && they_send)
+}
+
+/// Whether a direction sends and receives.
+pub fn sends_receives(d: Direction) -> (bool, bool) {
+    match d {
+        Direction::SendRecv => (true, true),
+        Direction::SendOnly => (true, false),
+        Direction::RecvOnly => (false, true),
+        Direction::Inactive => (false, false),
+    }
+}
+
+/// The direction that sends and/or receives.
+pub fn direction_of(send: bool, recv: bool) -> Direction {
+    match (send, recv) {
+        (true, true) => Direction::SendRecv,
+        (true, false) => Direction::SendOnly,
+        (false, true) => Direction::RecvOnly,
+        (false, false) => Direction::Inactive,
+    }
+}
+
+/// The header extensions of a section (id, URI).
+pub fn section_extensions(m: &MediaDescription) -> Vec<(u16, String)> {
+    m.attributes
+        .iter()
+        .filter_map(|a| match a {
+            SdpAttribute::Extmap(e) => Some((e.id, e.uri.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// RFC 8285 §6 / RFC 9429 §5.3.1: the offered extensions we support, with the offer's ids.
+pub fn answer_extensions(
+    offered: &MediaDescription,
+    ours: &[(u8, &'static str)],
+) -> Vec<(u8, &'static str)> {
+    section_extensions(offered)
+        .into_iter()
+        .filter_map(|(id, uri)| {
+            let id = u8::try_from(id).ok().filter(|i| (1..=255).contains(i))?;
+            ours.iter().find(|(_, u)| *u == uri).map(|&(_, u)| (id, u))
+        })
+        .collect()
+}
+
+/// Writes the media-specific lines of a section for `lm` into `m` (after the transport lines
+/// the caller wrote): mid, extmaps, direction, msid, rtcp-mux, rtcp-rsize, codecs, SSRCs or
+/// rids (RFC 9429 §5.2.1 order, as browsers write it).
+pub fn write_media_lines(
+    m: &mut MediaDescription,
+    lm: &LocalMedia,
+    mid: &str,
+    direction: Direction,
+    codecs: &[PayloadCodec],
+    extensions: &[(u8, &'static str)],
+    rids: Option<RidDirection>,
+) {
+    let a = &mut m.attributes;
+    a.push(SdpAttribute::Mid(mid.to_owned()));
+    for &(id, uri) in extensions {
+        a.push(SdpAttribute::Extmap(Extmap {
+            id: u16::from(id),
+            direction: None,
+            uri: uri.to_owned(),
+            attributes: None,
+        }));
+    }
+    a.push(SdpAttribute::Direction(direction));
+    let sending = sends_receives(direction).0;
+    if sending {
+        // RFC 8830 §2: one msid per stream; "-" when the track is in no stream.
+        if lm.streams.is_empty() {
+            a.push(SdpAttribute::Msid {
+                stream: "-".into(),
+                track: Some(lm.track_id.clone()),
+            });
+        }
+        for s in &lm.streams {
+            a.push(SdpAttribute::Msid {
+                stream: s.clone(),
+                track: Some(lm.track_id.clone()),
+            });
+        }
+    }
+    a.push(SdpAttribute::RtcpMux);
+    a.push(SdpAttribute::RtcpRsize);
+    codec::write_codecs(m, codecs);
+    let a = &mut m.attributes;
+    let rtx = codecs.iter().any(|c| c.codec.name == codec::CodecName::Rtx);
+    if sending && lm.send_rids.len() < 2 {
+        let stream = lm.streams.first().map_or("-", String::as_str);
+        for &(ssrc, rtx_ssrc) in &lm.ssrcs {
+            let rtx_ssrc = rtx_ssrc.filter(|_| rtx);
+            if let Some(r) = rtx_ssrc {
+                a.push(SdpAttribute::SsrcGroup {
+                    semantics: "FID".into(),
+                    ssrcs: vec![ssrc, r],
+                });
+            }
+            for s in std::iter::once(ssrc).chain(rtx_ssrc) {
+                a.push(SdpAttribute::Ssrc {
+                    ssrc: s,
+                    attribute: "cname".into(),
+                    value: Some(lm.cname.clone()),
+                });
+                a.push(SdpAttribute::Ssrc {
+                    ssrc: s,
+                    attribute: "msid".into(),
+                    value: Some(format!("{stream} {}", lm.track_id)),
+                });
+            }
+        }
+    }
+    if let Some(dir) = rids.filter(|_| sending && lm.send_rids.len() >= 2) {
+        for r in &lm.send_rids {
+            a.push(SdpAttribute::Rid {
+                id: r.clone(),
+                direction: dir,
+                restrictions: None,
+            });
+        }
+        a.push(SdpAttribute::Simulcast(Simulcast {
+            directions: vec![(
+                dir,
+                lm.send_rids
+                    .iter()
+                    .map(|r| {
+                        vec![SimulcastRid {
+                            id: r.clone(),
+                            paused: false,
+                        }]
+                    })
+                    .collect(),
+            )],
+        }));
+    }
+}
+
+/// The rids a section says the remote sends (RFC 8853: `a=simulcast:send` in its offer, or
+/// `a=rid:... send`), in order.
+pub fn remote_send_rids(m: &MediaDescription) -> Vec<String> {
+    let from_simulcast = m.attributes.iter().find_map(|a| match a {
+        SdpAttribute::Simulcast(s) => s
+            .directions
+            .iter()
+            .find(|(d, _)| *d == RidDirection::Send)
+            .map(|(_, streams)| {
+                streams
+                    .iter()
+                    .filter_map(|alts| alts.first().map(|r| r.id.clone()))
+                    .collect::<Vec<_>>()
+            }),
+        _ => None,
+    });
+    from_simulcast.unwrap_or_else(|| {
+        m.attributes
+            .iter()
+            .filter_map(|a| match a {
+                SdpAttribute::Rid { id, direction, .. } if *direction == RidDirection::Send => {
+                    Some(id.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// Writes the answer's receive side of the remote's simulcast (RFC 8853 §5.3): `a=rid:X recv`
+/// and `a=simulcast:recv X;Y;Z`.
+pub fn write_recv_simulcast(m: &mut MediaDescription, rids: &[String]) {
+    if rids.is_empty() {
+        return;
+    }
+    for r in rids {
+        m.attributes.push(SdpAttribute::Rid {
+            id: r.clone(),
+            direction: RidDirection::Recv,
+            restrictions: None,
+        });
+    }
+    m.attributes.push(SdpAttribute::Simulcast(Simulcast {
+        directions: vec![(
+            RidDirection::Recv,
+            rids.iter()
+                .map(|r| {
+                    vec![SimulcastRid {
+                        id: r.clone(),
+                        paused: false,
+                    }]
+                })
+                .collect(),
+        )],
+    }));
+}
+
+/// The remote's SSRCs in a section (`a=ssrc`), first appearance order, and its msid (stream
+/// ids and track id: `a=msid`, or the `a=ssrc:… msid:` of older Chrome).
+pub fn remote_ssrcs(m: &MediaDescription) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    for a in &m.attributes {
+        if let SdpAttribute::Ssrc { ssrc, .. } = a
+            && !out.contains(ssrc)
+        {
+            out.push(*ssrc);
+        }
+    }
+    out
+}
+
+/// The remote's stream ids and track id for ontrack (RFC 8830).
+pub fn remote_msid(m: &MediaDescription) -> (Vec<String>, Option<String>) {
+    let mut streams = Vec::new();
+    let mut track = None;
+    for a in &m.attributes {
+        if let SdpAttribute::Msid { stream, track: t } = a {
+            if stream != "-" {
+                streams.push(stream.clone());
+            }
+            if track.is_none() {
+                track.clone_from(t);
+            }
+        }
+    }
+    if streams.is_empty() && track.is_none() {
+        for a in &m.attributes {
+            if let SdpAttribute::Ssrc {
+                attribute, value, ..
+            } = a
+                && attribute == "msid"
+                && let Some((s, t)) = value.as_deref().and_then(|v| v.split_once(' '))
+            {
+                if s != "-" {
+                    streams.push(s.to_owned());
+                }
+                track = Some(t.to_owned());
+                break;
+            }
+        }
+    }
+    (streams, track)
+}
+
+/// The RTCP feedback a codec list allows: (PLI, FIR) on any codec.
+pub fn feedback_of(codecs: &[PayloadCodec]) -> (bool, bool) {
+    let has = |kind: &str, param: Option<&str>| {
+        codecs.iter().any(|c| {
+            c.codec
+                .feedback
+                .iter()
+                .any(|f| f.kind == kind && f.parameter.as_deref() == param)
+        })
+    };
+    (has("nack", Some("pli")), has("ccm", Some("fir")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answer_directions() {
+        use Direction::*;
+        assert_eq!(answer_direction(SendRecv, SendRecv), SendRecv);
+        assert_eq!(answer_direction(SendRecv, SendOnly), RecvOnly);
+        assert_eq!(answer_direction(SendRecv, RecvOnly), SendOnly);
+        assert_eq!(answer_direction(RecvOnly, RecvOnly), Inactive);
+        assert_eq!(answer_direction(SendOnly, Inactive), Inactive);
+        assert_eq!(reversed(SendOnly), RecvOnly);
+    }
+}
