@@ -19,6 +19,14 @@
 //! --trickle-in FILE  (answer) the remote's candidates trickle in as lines appended to FILE, each
 //!                    an RTCIceCandidateInit's fields separated by tabs: candidate, sdpMid,
 //!                    sdpMLineIndex, usernameFragment (an empty candidate: end-of-candidates)
+//! --media echo       media: as offerer, offer one audio and one video section (sendrecv); as
+//!                    answerer, accept the remote's audio and video sections as sendrecv. Every
+//!                    RTP packet received is sent back on the same transceiver's sender (our SSRC,
+//!                    the payload type of the same codec, the sender's sequence gaps kept), and
+//!                    keyframe requests are forwarded to the original sender. After
+//!                    --media-seconds N (default 5) from connecting, prints
+//!                    `media <kind> rx=<packets> tx=<packets> codec=<name>` per kind and exits
+//!                    0 if each negotiated kind received and echoed at least one packet.
 //! ```
 //!
 //! With `--full`, the offerer also opens "kinds" (reliable), "unordered" (unordered, at most 3
@@ -38,6 +46,7 @@
 )]
 
 use bytes::{Bytes, BytesMut};
+use sansrtc::media::{MediaKind, TransceiverInit};
 use sansrtc::sdp::{SdpAttribute, SdpType, SessionDescription};
 use sansrtc::{
     ChannelId, ChannelOptions, DatagramBuf, Event, IceCandidateInit, IceGatheringState, Peer,
@@ -71,6 +80,8 @@ struct Args {
     turn_pass: String,
     relay_only: bool,
     trickle_in: Option<PathBuf>,
+    media_echo: bool,
+    media_seconds: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -98,6 +109,8 @@ fn parse_args() -> Result<Args, String> {
         turn_pass: "sansrtc".into(),
         relay_only: false,
         trickle_in: None,
+        media_echo: false,
+        media_seconds: 5,
     };
     while let Some(flag) = it.next() {
         let mut value = |name: &str| -> Result<u64, String> {
@@ -124,6 +137,11 @@ fn parse_args() -> Result<Args, String> {
             "--trickle-in" => {
                 a.trickle_in = Some(it.next().ok_or("--trickle-in needs a FILE")?.into())
             }
+            "--media" => match it.next().as_deref() {
+                Some("echo") => a.media_echo = true,
+                _ => return Err("--media takes: echo".into()),
+            },
+            "--media-seconds" => a.media_seconds = value("--media-seconds")?,
             "--turn-user" => a.turn_user = it.next().ok_or("--turn-user needs a name")?,
             "--turn-pass" => a.turn_pass = it.next().ok_or("--turn-pass needs a password")?,
             other => return Err(format!("unknown option {other}")),
@@ -205,6 +223,10 @@ struct App {
     trickle_read: usize,
     trickled: u32,
     trickled_end: bool,
+    /// `--media echo`: per kind (audio, video): packets received, echoed, codec name.
+    media: [(u64, u64, String); 2],
+    /// When the connection came up (the media clock starts).
+    connected_at: Option<Instant>,
 }
 
 impl App {
@@ -258,6 +280,14 @@ impl App {
 
     fn on_event(&mut self, e: Event) -> Result<(), String> {
         match e {
+            Event::ConnectionStateChange(sansrtc::PeerConnectionState::Connected) => {
+                self.connected_at.get_or_insert(self.now());
+            }
+            Event::Rtp(p) if self.args.media_echo => self.echo(p)?,
+            Event::KeyframeRequest { transceiver, .. } if self.args.media_echo => {
+                // Forwarded to the original sender: what we send on this transceiver is its.
+                let _ = self.peer.request_keyframe(transceiver, None);
+            }
             Event::ChannelOpen(id) if Some(id) == self.chat && self.args.role == Role::Offer => {
                 for i in 0..self.args.count {
                     self.send_text(id, &format!("ping {i}"))?;
@@ -412,6 +442,77 @@ impl App {
         Ok(())
     }
 
+    /// `--media echo`: the packet goes back on the same transceiver's sender, with the payload
+    /// type of the same codec there.
+    fn echo(&mut self, p: sansrtc::RtpPacket) -> Result<(), String> {
+        let Some(t) = self.peer.transceiver(p.transceiver) else {
+            return Ok(());
+        };
+        let slot = usize::from(t.kind() == MediaKind::Video);
+        let pt = t
+            .codecs()
+            .iter()
+            .find(|c| c.payload_type == p.payload_type && c.codec.name == p.codec)
+            .or_else(|| t.codecs().iter().find(|c| c.codec.name == p.codec))
+            .map(|c| c.payload_type);
+        let entry = &mut self.media[slot];
+        entry.0 += 1;
+        if entry.2.is_empty() {
+            entry.2 = p.codec.as_str().to_owned();
+        }
+        let Some(payload_type) = pt else {
+            return Ok(());
+        };
+        let out = sansrtc::RtpOut {
+            payload_type,
+            timestamp: p.header.timestamp,
+            marker: p.header.marker,
+            payload: p.payload,
+            sequence_number: Some(p.header.sequence_number),
+            ..sansrtc::RtpOut::default()
+        };
+        if self.peer.send_rtp(p.transceiver, out).is_ok() {
+            self.media[slot].1 += 1;
+        }
+        Ok(())
+    }
+
+    /// `--media echo`: the media time is up (always true without media).
+    fn media_done(&self) -> bool {
+        !self.args.media_echo
+            || self
+                .connected_at
+                .is_some_and(|t| self.now() - t >= Duration::from_secs(self.args.media_seconds))
+    }
+
+    /// `--media echo`: the summary lines, and whether each negotiated kind was echoed.
+    fn media_report(&self) -> Result<(), String> {
+        if !self.args.media_echo {
+            return Ok(());
+        }
+        let mut ok = true;
+        for (slot, kind) in [(0, MediaKind::Audio), (1, MediaKind::Video)] {
+            let negotiated = self
+                .peer
+                .transceivers()
+                .any(|t| t.kind() == kind && t.current_direction().is_some());
+            if !negotiated {
+                continue;
+            }
+            let (rx, tx, codec) = &self.media[slot];
+            println!("media {kind} rx={rx} tx={tx} codec={codec}");
+            ok &= *rx > 0 && *tx > 0;
+        }
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "media not echoed on every kind: {:?}",
+                self.peer.media_drops()
+            ))
+        }
+    }
+
     fn label(&self, id: ChannelId) -> Option<&str> {
         self.extra
             .iter()
@@ -448,7 +549,13 @@ impl App {
                 if now >= t {
                     return self.close();
                 }
-            } else if self.done {
+            } else if self.args.media_echo
+                && self.media_done()
+                && (self.done || self.args.role == Role::Answer || self.chat.is_none())
+            {
+                self.media_report()?;
+                linger_until = Some(now + Duration::from_millis(300));
+            } else if self.done && !self.args.media_echo {
                 if self.args.role == Role::Answer {
                     return self.close();
                 }
@@ -659,6 +766,8 @@ fn setup(args: Args) -> Result<App, String> {
         trickle_read: 0,
         trickled: 0,
         trickled_end: false,
+        media: Default::default(),
+        connected_at: None,
         args,
     };
     // Complete SDP: gather first (host candidates only: immediate).
@@ -680,11 +789,19 @@ fn setup(args: Args) -> Result<App, String> {
     }
     match app.args.role {
         Role::Offer => {
-            app.chat = Some(
-                app.peer
-                    .create_data_channel("chat", ChannelOptions::default())
-                    .map_err(|e| format!("create chat: {e}"))?,
-            );
+            // With `--media echo` alone (`--count 0`, no bulk, no --full) no channel is made
+            // and the offer has no data section, as a browser's call without channels.
+            let data = !app.args.media_echo
+                || app.args.count > 0
+                || app.args.send_bytes > 0
+                || app.args.full;
+            if data {
+                app.chat = Some(
+                    app.peer
+                        .create_data_channel("chat", ChannelOptions::default())
+                        .map_err(|e| format!("create chat: {e}"))?,
+                );
+            }
             if app.args.full {
                 let o = |ordered, max_retransmits, life: Option<u64>| {
                     let mut o = ChannelOptions::new().ordered(ordered);
@@ -702,6 +819,13 @@ fn setup(args: Args) -> Result<App, String> {
                         .create_data_channel(label, opts)
                         .map_err(|e| format!("create {label}: {e}"))?;
                     app.extra.push((label.to_owned(), id));
+                }
+            }
+            if app.args.media_echo {
+                for kind in [MediaKind::Audio, MediaKind::Video] {
+                    app.peer
+                        .add_transceiver(kind, TransceiverInit::default())
+                        .map_err(|e| format!("add {kind} transceiver: {e}"))?;
                 }
             }
             if app.args.send_bytes > 0 {
@@ -728,6 +852,14 @@ fn setup(args: Args) -> Result<App, String> {
             app.peer
                 .set_remote_sdp(SdpType::Offer, &offer)
                 .map_err(|e| format!("set remote offer: {e}"))?;
+            if app.args.media_echo {
+                let ids: Vec<_> = app.peer.transceivers().map(|t| t.id()).collect();
+                for id in ids {
+                    app.peer
+                        .set_direction(id, sansrtc::sdp::Direction::SendRecv)
+                        .map_err(|e| format!("set direction: {e}"))?;
+                }
+            }
             let answer = app
                 .peer
                 .create_answer()

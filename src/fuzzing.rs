@@ -247,6 +247,7 @@ pub fn sdp(data: &[u8]) {
         candidates: Vec::new(),
         end_of_candidates: false,
         data_channel: true,
+        media: Vec::new(),
     };
     let mut j = Jsep::new(JsepConfig::default(), &mut rng);
     if j.set_remote_description(Description {

@@ -592,6 +592,7 @@ fn params(ufrag: &str, data: bool) -> LocalParams {
         ))],
         end_of_candidates: true,
         data_channel: data,
+        media: Vec::new(),
     }
 }
 

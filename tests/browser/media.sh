@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Chromium headless sends its fake camera and microphone through `udp_peer --media echo` and
+# checks what comes back (tests/browser/media.html), both roles, once per video codec this
+# Chromium can send (CODECS overrides: "VP8 VP9 H264 AV1"). Fails, never skips.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+chromium=${CHROMIUM:-/usr/lib/chromium/chromium}
+seconds=${SECONDS_PER_CASE:-5}
+codecs=${CODECS:-VP8 VP9 H264 AV1}
+if [ ! -x "$chromium" ]; then
+  echo "chromium media interop: $chromium missing (apt-get install chromium)" >&2
+  exit 1
+fi
+cargo build --release --example udp_peer --example browser_relay
+bin=$root/target/release/examples
+status=0
+for codec in $codecs; do
+  for role in answer offer; do
+    dir=$(mktemp -d)
+    if ! unshare -n bash "$root/tests/browser/media_case.sh" "$role" "$codec" "$dir" "$bin" "$root/tests/browser/media.html" "$chromium" "$seconds"; then
+      status=1
+      echo "--- logs of the failed case ($dir)" >&2
+      for f in peer.log page.log relay.log; do
+        [ -f "$dir/$f" ] && { echo "== $f" >&2; tail -n 20 "$dir/$f" >&2; }
+      done
+    else
+      rm -rf "$dir"
+    fi
+  done
+done
+exit $status
