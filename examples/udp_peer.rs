@@ -27,6 +27,8 @@
 //!                    --media-seconds N (default 5) from connecting, prints
 //!                    `media <kind> rx=<packets> tx=<packets> codec=<name>` per kind and exits
 //!                    0 if each negotiated kind received and echoed at least one packet.
+//! --video-codec NAME (with --media echo) offer or accept only this video codec (VP8, VP9, H264,
+//!                    AV1; RTX kept): W3C setCodecPreferences on the video transceiver
 //! ```
 //!
 //! With `--full`, the offerer also opens "kinds" (reliable), "unordered" (unordered, at most 3
@@ -82,6 +84,7 @@ struct Args {
     trickle_in: Option<PathBuf>,
     media_echo: bool,
     media_seconds: u64,
+    video_codec: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -111,6 +114,7 @@ fn parse_args() -> Result<Args, String> {
         trickle_in: None,
         media_echo: false,
         media_seconds: 5,
+        video_codec: None,
     };
     while let Some(flag) = it.next() {
         let mut value = |name: &str| -> Result<u64, String> {
@@ -141,6 +145,7 @@ fn parse_args() -> Result<Args, String> {
                 Some("echo") => a.media_echo = true,
                 _ => return Err("--media takes: echo".into()),
             },
+            "--video-codec" => a.video_codec = Some(it.next().ok_or("--video-codec needs a NAME")?),
             "--media-seconds" => a.media_seconds = value("--media-seconds")?,
             "--turn-user" => a.turn_user = it.next().ok_or("--turn-user needs a name")?,
             "--turn-pass" => a.turn_pass = it.next().ok_or("--turn-pass needs a password")?,
@@ -718,6 +723,40 @@ fn wait_file(path: &Path, deadline: Instant) -> Result<String, String> {
     }
 }
 
+/// `--video-codec`: only that codec (and RTX) on a video transceiver.
+fn prefer_video_codec(app: &mut App, id: sansrtc::media::TransceiverId) -> Result<(), String> {
+    let Some(name) = app.args.video_codec.clone() else {
+        return Ok(());
+    };
+    if app.peer.transceiver(id).map(|t| t.kind()) != Some(MediaKind::Video) {
+        return Ok(());
+    }
+    let wanted = sansrtc::media::codec::CodecName::parse(&name);
+    let all = sansrtc::media::codec::default_codecs(MediaKind::Video);
+    let primaries: Vec<String> = all
+        .iter()
+        .filter(|c| c.codec.name == wanted)
+        .map(|c| c.payload_type.to_string())
+        .collect();
+    // RTX only for a kept primary (its `apt`).
+    let codecs: Vec<_> = all
+        .into_iter()
+        .filter(|c| {
+            c.codec.name == wanted
+                || c.codec
+                    .parameter("apt")
+                    .is_some_and(|apt| primaries.iter().any(|p| p == apt))
+        })
+        .map(|c| c.codec)
+        .collect();
+    if !codecs.iter().any(|c| c.name == wanted) {
+        return Err(format!("--video-codec {name}: not a codec sansrtc offers"));
+    }
+    app.peer
+        .set_codec_preferences(id, &codecs)
+        .map_err(|e| format!("set codec preferences: {e}"))
+}
+
 fn setup(args: Args) -> Result<App, String> {
     let start = clock();
     let bind: SocketAddr = if args.ipv6 { "[::1]:0" } else { "127.0.0.1:0" }
@@ -823,9 +862,11 @@ fn setup(args: Args) -> Result<App, String> {
             }
             if app.args.media_echo {
                 for kind in [MediaKind::Audio, MediaKind::Video] {
-                    app.peer
+                    let id = app
+                        .peer
                         .add_transceiver(kind, TransceiverInit::default())
                         .map_err(|e| format!("add {kind} transceiver: {e}"))?;
+                    prefer_video_codec(&mut app, id)?;
                 }
             }
             if app.args.send_bytes > 0 {
@@ -858,6 +899,7 @@ fn setup(args: Args) -> Result<App, String> {
                     app.peer
                         .set_direction(id, sansrtc::sdp::Direction::SendRecv)
                         .map_err(|e| format!("set direction: {e}"))?;
+                    prefer_video_codec(&mut app, id)?;
                 }
             }
             let answer = app

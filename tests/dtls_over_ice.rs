@@ -62,6 +62,7 @@ impl Endpoint {
                 .collect(),
             end_of_candidates: true,
             data_channel: true,
+            media: Vec::new(),
         }
     }
 

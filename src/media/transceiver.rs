@@ -194,8 +194,12 @@ pub(crate) struct TransceiverState {
     pub(crate) codec_preferences: Vec<PayloadCodec>,
     /// Created by add_track (may be reused by a remote offer's section, W3C SRD rule).
     pub(crate) from_add_track: bool,
-    /// Negotiated: codecs of the section (payload types valid both ways).
+    /// Negotiated: codecs of the answer (what we send with; payload types valid both ways).
     pub(crate) codecs: Vec<PayloadCodec>,
+    /// What we accept: the codecs of our own description (RFC 3264 §5.1: an offerer must be
+    /// ready to receive every format it offered, and libwebrtc as answerer sends with the
+    /// offer's preferred codec even when its answer lists another).
+    pub(crate) recv_codecs: Vec<PayloadCodec>,
     /// Negotiated header extensions (ids valid both ways).
     pub(crate) extensions: crate::rtp::ExtensionMap,
     /// The remote's signalled SSRCs for this section (a=ssrc), and its rids.
@@ -232,10 +236,19 @@ impl TransceiverState {
             )
     }
 
-    /// The codec of a negotiated payload type.
+    /// The codec of a payload type we send with.
     pub(crate) fn codec(&self, pt: u8) -> Option<&Codec> {
         self.codecs
             .iter()
+            .find(|c| c.payload_type == pt)
+            .map(|c| &c.codec)
+    }
+
+    /// The codec of a payload type we receive.
+    pub(crate) fn recv_codec(&self, pt: u8) -> Option<&Codec> {
+        self.recv_codecs
+            .iter()
+            .chain(&self.codecs)
             .find(|c| c.payload_type == pt)
             .map(|c| &c.codec)
     }

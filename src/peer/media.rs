@@ -331,6 +331,7 @@ impl Peer {
             codec_preferences: Vec::new(),
             from_add_track,
             codecs: Vec::new(),
+            recv_codecs: Vec::new(),
             extensions: ExtensionMap::default(),
             remote_ssrcs: Vec::new(),
             remote_rids: Vec::new(),
@@ -664,6 +665,7 @@ impl Peer {
             t.current_direction = Some(ours);
             let _ = rs;
             t.codecs = codec::section_codecs(ans);
+            t.recv_codecs = codec::section_codecs(ls);
             let mut map = ExtensionMap::default();
             for (id, uri) in section_extensions(ans) {
                 if let (Ok(id), Some(kind)) = (u8::try_from(id), ExtensionKind::from_uri(&uri)) {
@@ -818,7 +820,7 @@ impl Peer {
             return;
         };
         let pt = view.payload_type();
-        let Some(codec) = t.codec(pt) else {
+        let Some(codec) = t.recv_codec(pt) else {
             m.drops.unknown_payload_type += 1;
             return;
         };
@@ -884,10 +886,9 @@ impl Peer {
         });
         let t = by_mid.or_else(|| {
             let pt = view.payload_type();
-            let mut it = m
-                .transceivers
-                .iter()
-                .filter(|t| !t.stopped && t.current_direction.is_some() && t.codec(pt).is_some());
+            let mut it = m.transceivers.iter().filter(|t| {
+                !t.stopped && t.current_direction.is_some() && t.recv_codec(pt).is_some()
+            });
             let first = it.next()?;
             it.next().is_none().then_some(first)
         })?;
@@ -902,10 +903,10 @@ impl Peer {
             .and_then(|r| std::str::from_utf8(r).ok())
             .map(str::to_owned);
         let rtx = repaired.is_some()
-            || t.codec(view.payload_type())
+            || t.recv_codec(view.payload_type())
                 .is_some_and(|c| c.name == CodecName::Rtx);
         let clock = t
-            .codec(view.payload_type())
+            .recv_codec(view.payload_type())
             .map_or(90_000, |c| c.clock_rate);
         Some(Route {
             transceiver: t.id,
