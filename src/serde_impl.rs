@@ -315,6 +315,71 @@ impl Serialize for Stats {
                 m.serialize_entry("messagesReceived", &d.messages_received)?;
                 m.serialize_entry("bytesReceived", &d.bytes_received)?;
             }
+            Stats::InboundRtp(r) => {
+                m.serialize_entry("ssrc", &r.ssrc)?;
+                m.serialize_entry("kind", r.kind.as_str())?;
+                m.serialize_entry("transportId", &r.transport_id)?;
+                opt(&mut m, "codecId", r.codec_id.as_ref())?;
+                opt(&mut m, "mid", r.mid.as_ref())?;
+                opt(&mut m, "rid", r.rid.as_ref())?;
+                m.serialize_entry("packetsReceived", &r.packets_received)?;
+                m.serialize_entry("bytesReceived", &r.bytes_received)?;
+                m.serialize_entry("packetsLost", &r.packets_lost)?;
+                m.serialize_entry("jitter", &r.jitter.as_secs_f64())?;
+                m.serialize_entry("pliCount", &r.pli_count)?;
+                m.serialize_entry("firCount", &r.fir_count)?;
+                m.serialize_entry("nackCount", &r.nack_count)?;
+                opt(&mut m, "remoteId", r.remote_id.as_ref())?;
+            }
+            Stats::OutboundRtp(r) => {
+                m.serialize_entry("ssrc", &r.ssrc)?;
+                m.serialize_entry("kind", r.kind.as_str())?;
+                m.serialize_entry("transportId", &r.transport_id)?;
+                opt(&mut m, "codecId", r.codec_id.as_ref())?;
+                opt(&mut m, "mid", r.mid.as_ref())?;
+                opt(&mut m, "rid", r.rid.as_ref())?;
+                m.serialize_entry("packetsSent", &r.packets_sent)?;
+                m.serialize_entry("bytesSent", &r.bytes_sent)?;
+                m.serialize_entry("pliCount", &r.pli_count)?;
+                m.serialize_entry("firCount", &r.fir_count)?;
+                m.serialize_entry("nackCount", &r.nack_count)?;
+                m.serialize_entry("active", &r.active)?;
+                opt(&mut m, "remoteId", r.remote_id.as_ref())?;
+            }
+            Stats::RemoteInboundRtp(r) => {
+                m.serialize_entry("ssrc", &r.ssrc)?;
+                m.serialize_entry("kind", r.kind.as_str())?;
+                m.serialize_entry("transportId", &r.transport_id)?;
+                m.serialize_entry("localId", &r.local_id)?;
+                m.serialize_entry("packetsLost", &r.packets_lost)?;
+                m.serialize_entry("fractionLost", &(f64::from(r.fraction_lost_256) / 256.0))?;
+                m.serialize_entry("jitter", &r.jitter.as_secs_f64())?;
+                opt(
+                    &mut m,
+                    "roundTripTime",
+                    r.round_trip_time.map(|d| d.as_secs_f64()).as_ref(),
+                )?;
+                m.serialize_entry("totalRoundTripTime", &r.total_round_trip_time.as_secs_f64())?;
+                m.serialize_entry("roundTripTimeMeasurements", &r.round_trip_time_measurements)?;
+                m.serialize_entry("reportsReceived", &r.reports_received)?;
+            }
+            Stats::RemoteOutboundRtp(r) => {
+                m.serialize_entry("ssrc", &r.ssrc)?;
+                m.serialize_entry("kind", r.kind.as_str())?;
+                m.serialize_entry("transportId", &r.transport_id)?;
+                m.serialize_entry("localId", &r.local_id)?;
+                m.serialize_entry("packetsSent", &r.packets_sent)?;
+                m.serialize_entry("bytesSent", &r.bytes_sent)?;
+                m.serialize_entry("reportsSent", &r.reports_sent)?;
+            }
+            Stats::Codec(c) => {
+                m.serialize_entry("payloadType", &c.payload_type)?;
+                m.serialize_entry("transportId", &c.transport_id)?;
+                m.serialize_entry("mimeType", &c.mime_type)?;
+                m.serialize_entry("clockRate", &c.clock_rate)?;
+                opt(&mut m, "channels", c.channels.as_ref())?;
+                opt(&mut m, "sdpFmtpLine", c.sdp_fmtp_line.as_ref())?;
+            }
         }
         m.end()
     }

@@ -25,6 +25,7 @@ use crate::channel::ChannelId;
 use crate::dtls::{DtlsRole, DtlsState};
 use crate::event::ChannelState;
 use crate::ice::{CandidateKind, IceConnectionState, PairState};
+use crate::media::MediaKind;
 use crate::net::Protocol;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -144,6 +145,16 @@ pub enum Stats {
     Certificate(CertificateStats),
     /// `data-channel`.
     DataChannel(DataChannelStats),
+    /// `inbound-rtp`: one remote SSRC we receive.
+    InboundRtp(InboundRtpStats),
+    /// `outbound-rtp`: one of our SSRCs.
+    OutboundRtp(OutboundRtpStats),
+    /// `remote-inbound-rtp`: what the remote's report blocks say about one of our SSRCs.
+    RemoteInboundRtp(RemoteInboundRtpStats),
+    /// `remote-outbound-rtp`: the remote's last sender report for an SSRC we receive.
+    RemoteOutboundRtp(RemoteOutboundRtpStats),
+    /// `codec`: a negotiated payload type.
+    Codec(CodecStats),
 }
 
 impl Stats {
@@ -156,6 +167,11 @@ impl Stats {
             Stats::LocalCandidate(s) | Stats::RemoteCandidate(s) => &s.id,
             Stats::Certificate(s) => &s.id,
             Stats::DataChannel(s) => &s.id,
+            Stats::InboundRtp(s) => &s.id,
+            Stats::OutboundRtp(s) => &s.id,
+            Stats::RemoteInboundRtp(s) => &s.id,
+            Stats::RemoteOutboundRtp(s) => &s.id,
+            Stats::Codec(s) => &s.id,
         }
     }
 
@@ -169,6 +185,11 @@ impl Stats {
             Stats::RemoteCandidate(_) => "remote-candidate",
             Stats::Certificate(_) => "certificate",
             Stats::DataChannel(_) => "data-channel",
+            Stats::InboundRtp(_) => "inbound-rtp",
+            Stats::OutboundRtp(_) => "outbound-rtp",
+            Stats::RemoteInboundRtp(_) => "remote-inbound-rtp",
+            Stats::RemoteOutboundRtp(_) => "remote-outbound-rtp",
+            Stats::Codec(_) => "codec",
         }
     }
 }
@@ -344,6 +365,152 @@ pub struct DataChannelStats {
     pub bytes_received: u64,
 }
 
+/// W3C `RTCInboundRtpStreamStats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InboundRtpStats {
+    /// `I<ssrc>`.
+    pub id: String,
+    /// The remote SSRC.
+    pub ssrc: u32,
+    /// `audio` or `video`.
+    pub kind: MediaKind,
+    /// The transport's id.
+    pub transport_id: String,
+    /// The codec entry of the last payload type received.
+    pub codec_id: Option<String>,
+    /// The section's mid.
+    pub mid: Option<String>,
+    /// The simulcast rid, if any.
+    pub rid: Option<String>,
+    /// Packets received.
+    pub packets_received: u64,
+    /// Payload bytes received.
+    pub bytes_received: u64,
+    /// Cumulative loss (RFC 3550 §6.4.1; negative with duplicates).
+    pub packets_lost: i64,
+    /// Interarrival jitter.
+    pub jitter: Duration,
+    /// PLIs we sent for this stream.
+    pub pli_count: u32,
+    /// FIRs we sent for this stream.
+    pub fir_count: u32,
+    /// NACKs we sent for this stream.
+    pub nack_count: u32,
+    /// The matching `remote-outbound-rtp` entry, once a sender report arrived.
+    pub remote_id: Option<String>,
+    /// When the last packet arrived.
+    pub last_packet_received: Option<Instant>,
+}
+
+/// W3C `RTCOutboundRtpStreamStats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OutboundRtpStats {
+    /// `O<ssrc>`.
+    pub id: String,
+    /// Our SSRC.
+    pub ssrc: u32,
+    /// `audio` or `video`.
+    pub kind: MediaKind,
+    /// The transport's id.
+    pub transport_id: String,
+    /// The codec entry of the first negotiated payload type.
+    pub codec_id: Option<String>,
+    /// The section's mid.
+    pub mid: Option<String>,
+    /// The encoding's rid, if any.
+    pub rid: Option<String>,
+    /// RTP packets sent.
+    pub packets_sent: u64,
+    /// Payload bytes sent.
+    pub bytes_sent: u64,
+    /// PLIs received for this stream.
+    pub pli_count: u32,
+    /// FIRs received for this stream.
+    pub fir_count: u32,
+    /// NACKs received for this stream.
+    pub nack_count: u32,
+    /// Whether the encoding is active (W3C `active`).
+    pub active: bool,
+    /// The matching `remote-inbound-rtp` entry, once a report block arrived.
+    pub remote_id: Option<String>,
+}
+
+/// W3C `RTCRemoteInboundRtpStreamStats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RemoteInboundRtpStats {
+    /// `RI<ssrc>`.
+    pub id: String,
+    /// Our SSRC the remote reports on.
+    pub ssrc: u32,
+    /// `audio` or `video`.
+    pub kind: MediaKind,
+    /// The transport's id.
+    pub transport_id: String,
+    /// The `outbound-rtp` entry.
+    pub local_id: String,
+    /// Cumulative loss the remote reports.
+    pub packets_lost: i64,
+    /// Fraction lost in the last interval, in 1/256 (W3C `fractionLost` is this / 256).
+    pub fraction_lost_256: u8,
+    /// Jitter the remote measures.
+    pub jitter: Duration,
+    /// The last round-trip time (RFC 3550 §6.4.1: A − LSR − DLSR).
+    pub round_trip_time: Option<Duration>,
+    /// Sum of the round-trip times measured.
+    pub total_round_trip_time: Duration,
+    /// Round-trip times measured.
+    pub round_trip_time_measurements: u64,
+    /// Report blocks received.
+    pub reports_received: u64,
+}
+
+/// W3C `RTCRemoteOutboundRtpStreamStats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RemoteOutboundRtpStats {
+    /// `RO<ssrc>`.
+    pub id: String,
+    /// The remote SSRC.
+    pub ssrc: u32,
+    /// `audio` or `video`.
+    pub kind: MediaKind,
+    /// The transport's id.
+    pub transport_id: String,
+    /// The `inbound-rtp` entry.
+    pub local_id: String,
+    /// The sender's packet count in its last SR.
+    pub packets_sent: u64,
+    /// The sender's octet count in its last SR.
+    pub bytes_sent: u64,
+    /// The SR's NTP timestamp (the remote's clock; W3C `remoteTimestamp`).
+    pub remote_timestamp_ntp: u64,
+    /// Sender reports received.
+    pub reports_sent: u64,
+}
+
+/// W3C `RTCCodecStats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CodecStats {
+    /// `C<payload type>`.
+    pub id: String,
+    /// The payload type.
+    pub payload_type: u8,
+    /// The transport's id.
+    pub transport_id: String,
+    /// `audio/opus`, `video/VP8`, ...
+    pub mime_type: String,
+    /// Clock rate.
+    pub clock_rate: u32,
+    /// Audio channels.
+    pub channels: Option<u16>,
+    /// The fmtp parameters, as SDP writes them.
+    pub sdp_fmtp_line: Option<String>,
+}
+
 /// The W3C `candidateType` name.
 pub(crate) fn candidate_type_name(kind: CandidateKind) -> &'static str {
     match kind {
@@ -420,6 +587,8 @@ pub(crate) struct Sources<'a> {
     pub(crate) remote_ufrag: Option<&'a str>,
     pub(crate) selected_pair_changes: u32,
     pub(crate) channels: Vec<DataChannelStats>,
+    /// The media entries (RTP streams, codecs), made by the peer.
+    pub(crate) media: Vec<Stats>,
 }
 
 impl Sources<'_> {
@@ -503,6 +672,7 @@ impl Sources<'_> {
         entries.push(Stats::Certificate(local_cert));
         entries.extend(remote_cert.map(Stats::Certificate));
         entries.extend(self.channels.into_iter().map(Stats::DataChannel));
+        entries.extend(self.media);
         StatsReport::new(self.now, entries)
     }
 }

@@ -337,6 +337,58 @@ fn audio_and_video_flow_both_ways() {
     assert_eq!(c.b.media_drops().srtp, 0);
     assert_eq!(c.a.media_drops().rtcp_malformed, 0);
     assert_eq!(c.b.media_drops().unknown_ssrc, 0);
+
+    // W3C stats: what b received from a, what a sent, what the reports said, the codecs.
+    use sansrtc::stats::Stats;
+    let report = c.b.get_stats(c.now);
+    let inbound: Vec<_> = report
+        .iter()
+        .filter_map(|s| match s {
+            Stats::InboundRtp(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let audio_in = inbound
+        .iter()
+        .find(|r| r.kind == MediaKind::Audio)
+        .expect("inbound-rtp audio");
+    assert_eq!(audio_in.packets_received, 50);
+    assert_eq!(audio_in.bytes_received, 50 * 80);
+    assert_eq!(audio_in.packets_lost, 0);
+    assert_eq!(audio_in.mid.as_deref(), Some("0"));
+    let video_in = inbound.iter().find(|r| r.kind == MediaKind::Video).unwrap();
+    assert_eq!(video_in.pli_count, 5, "the PLIs b sent");
+    assert!(audio_in.remote_id.is_some(), "a's sender reports arrived");
+    let codec = report.get(audio_in.codec_id.as_deref().unwrap()).unwrap();
+    assert!(
+        matches!(codec, Stats::Codec(c) if c.mime_type == "audio/opus" && c.clock_rate == 48_000)
+    );
+    let report = c.a.get_stats(c.now);
+    let out_audio = report
+        .iter()
+        .find_map(|s| match s {
+            Stats::OutboundRtp(r) if r.kind == MediaKind::Audio => Some(r),
+            _ => None,
+        })
+        .expect("outbound-rtp audio");
+    assert_eq!(out_audio.packets_sent, 50);
+    let out_video = report
+        .iter()
+        .find_map(|s| match s {
+            Stats::OutboundRtp(r) if r.kind == MediaKind::Video => Some(r),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(out_video.pli_count, 5, "every PLI counted, one event");
+    let remote_in = report
+        .iter()
+        .find_map(|s| match s {
+            Stats::RemoteInboundRtp(r) if r.kind == MediaKind::Audio => Some(r),
+            _ => None,
+        })
+        .expect("remote-inbound-rtp: b's receiver reports");
+    assert!(remote_in.round_trip_time_measurements > 0);
+    assert!(remote_in.round_trip_time.is_some());
 }
 
 #[test]

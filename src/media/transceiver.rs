@@ -172,6 +172,10 @@ pub(crate) struct SendStream {
     pub(crate) stats: super::report::OutboundStream,
     /// Forwarding: what is added to the sender's sequence numbers (fixed by the first packet).
     pub(crate) forward_offset: Option<u16>,
+    /// Keyframe requests and NACKs received for this stream (W3C outbound-rtp counters).
+    pub(crate) pli_received: u32,
+    pub(crate) fir_received: u32,
+    pub(crate) nack_received: u32,
 }
 
 /// A transceiver's state (the public face is [`Transceiver`]).

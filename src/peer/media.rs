@@ -36,7 +36,7 @@ const KEYFRAME_EVENT_INTERVAL: Duration = Duration::from_millis(200);
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MediaDrops {
-    /// SRTP/SRTCP before DTLS gave keys.
+    /// SRTP/SRTCP before DTLS gave keys, or on a peer without transceivers.
     pub before_keys: u64,
     /// SRTP that did not authenticate, replays, and the rest of [`crate::srtp::SrtpDrop`].
     pub srtp: u64,
@@ -64,6 +64,11 @@ struct Route {
     rid: Option<String>,
     rtx: bool,
     stats: InboundStream,
+    /// The last payload type received (W3C inbound-rtp `codecId`).
+    last_pt: Option<u8>,
+    /// Keyframe requests we sent for this stream.
+    pli_sent: u32,
+    fir_sent: u32,
 }
 
 /// A received RTP packet (W3C has no RTP face; this is the SFU/recorder one, DESIGN §9).
@@ -128,7 +133,10 @@ pub(super) struct MediaState {
     next_id: u32,
     rng: Rng,
     cname: String,
-    srtp: Option<SrtpSession>,
+    /// The SRTP contexts, made from `keys` once there is a transceiver: a data-only peer keeps
+    /// 60 bytes of keying material, not four expanded key schedules.
+    srtp: Option<Box<SrtpSession>>,
+    keys: Option<(crate::dtls::SrtpProfile, Vec<u8>, DtlsRole)>,
     routes: SortedVec<u32, Route>,
     /// Protected packets waiting for the selected pair.
     pub(super) out: VecDeque<Bytes>,
@@ -169,6 +177,7 @@ impl MediaState {
             rng,
             cname,
             srtp: None,
+            keys: None,
             routes: SortedVec::default(),
             out: VecDeque::new(),
             twcc_seq: 0,
@@ -182,6 +191,20 @@ impl MediaState {
             repaired_rid_ext: None,
             rtcp_rsize: false,
         }
+    }
+
+    /// Makes the SRTP contexts from the exported keys when there is media to protect.
+    fn ensure_srtp(&mut self) -> bool {
+        if self.srtp.is_none()
+            && !self.transceivers.is_empty()
+            && let Some((profile, material, role)) = &self.keys
+        {
+            self.srtp =
+                SrtpSession::from_keying_material(*profile, material, *role, SrtpConfig::default())
+                    .ok()
+                    .map(Box::new);
+        }
+        self.srtp.is_some()
     }
 
     fn index(&self, id: TransceiverId) -> Option<usize> {
@@ -215,6 +238,9 @@ impl MediaState {
             timestamp_offset: self.rng.next_u32(),
             stats: OutboundStream::new(ssrc, clock_rate),
             forward_offset: None,
+            pli_received: 0,
+            fir_received: 0,
+            nack_received: 0,
         }
     }
 
@@ -525,6 +551,124 @@ impl Peer {
         self.media.get(id).ok()?.extensions.id(kind)
     }
 
+    /// The W3C media entries of `getStats`: inbound-rtp and remote-outbound-rtp per remote
+    /// SSRC, outbound-rtp and remote-inbound-rtp per SSRC of ours, codec per payload type.
+    pub(super) fn media_stats(&self) -> Vec<crate::stats::Stats> {
+        use crate::stats::{
+            CodecStats, InboundRtpStats, OutboundRtpStats, RemoteInboundRtpStats,
+            RemoteOutboundRtpStats, Stats, TRANSPORT_ID,
+        };
+        let mut out = Vec::new();
+        let mut codecs: Vec<(MediaKind, &codec::PayloadCodec)> = Vec::new();
+        for t in &self.media.transceivers {
+            for c in t.codecs.iter().chain(&t.recv_codecs) {
+                if !codecs.iter().any(|(_, x)| x.payload_type == c.payload_type) {
+                    codecs.push((t.kind, c));
+                }
+            }
+        }
+        let codec_id = |pt: u8| format!("C{pt}");
+        for (ssrc, r) in self.media.routes.iter() {
+            let Some(t) = self
+                .media
+                .transceivers
+                .iter()
+                .find(|t| t.id == r.transceiver)
+            else {
+                continue;
+            };
+            if r.rtx || r.last_pt.is_none() {
+                continue;
+            }
+            let st = r.stats.stats();
+            let remote = r.stats.remote_outbound();
+            out.push(Stats::InboundRtp(InboundRtpStats {
+                id: format!("I{ssrc}"),
+                ssrc: *ssrc,
+                kind: t.kind,
+                transport_id: TRANSPORT_ID.into(),
+                codec_id: r.last_pt.map(codec_id),
+                mid: t.mid.clone(),
+                rid: r.rid.clone(),
+                packets_received: st.packets_received,
+                bytes_received: st.bytes_received,
+                packets_lost: st.packets_lost,
+                jitter: st.jitter,
+                pli_count: r.pli_sent,
+                fir_count: r.fir_sent,
+                nack_count: 0,
+                remote_id: remote.map(|_| format!("RO{ssrc}")),
+                last_packet_received: st.last_packet_received,
+            }));
+            if let Some(ro) = remote {
+                out.push(Stats::RemoteOutboundRtp(RemoteOutboundRtpStats {
+                    id: format!("RO{ssrc}"),
+                    ssrc: *ssrc,
+                    kind: t.kind,
+                    transport_id: TRANSPORT_ID.into(),
+                    local_id: format!("I{ssrc}"),
+                    packets_sent: u64::from(ro.packets_sent),
+                    bytes_sent: u64::from(ro.bytes_sent),
+                    remote_timestamp_ntp: ro.ntp_timestamp,
+                    reports_sent: ro.reports_sent,
+                }));
+            }
+        }
+        for t in &self.media.transceivers {
+            for (i, s) in t.send.iter().enumerate() {
+                if !s.stats.has_sent() {
+                    continue;
+                }
+                let st = s.stats.stats();
+                let remote = s.stats.remote_inbound();
+                out.push(Stats::OutboundRtp(OutboundRtpStats {
+                    id: format!("O{}", s.ssrc),
+                    ssrc: s.ssrc,
+                    kind: t.kind,
+                    transport_id: TRANSPORT_ID.into(),
+                    codec_id: t.codecs.first().map(|c| codec_id(c.payload_type)),
+                    mid: t.mid.clone(),
+                    rid: s.rid.clone(),
+                    packets_sent: st.packets_sent,
+                    bytes_sent: st.bytes_sent,
+                    pli_count: s.pli_received,
+                    fir_count: s.fir_received,
+                    nack_count: s.nack_received,
+                    active: t.encodings.get(i).is_none_or(|e| e.active),
+                    remote_id: remote.map(|_| format!("RI{}", s.ssrc)),
+                }));
+                if let Some(ri) = remote {
+                    out.push(Stats::RemoteInboundRtp(RemoteInboundRtpStats {
+                        id: format!("RI{}", s.ssrc),
+                        ssrc: s.ssrc,
+                        kind: t.kind,
+                        transport_id: TRANSPORT_ID.into(),
+                        local_id: format!("O{}", s.ssrc),
+                        packets_lost: i64::from(ri.packets_lost),
+                        fraction_lost_256: ri.fraction_lost,
+                        jitter: ri.jitter,
+                        round_trip_time: ri.round_trip_time,
+                        total_round_trip_time: ri.total_round_trip_time,
+                        round_trip_time_measurements: ri.round_trip_time_measurements,
+                        reports_received: ri.reports_received,
+                    }));
+                }
+            }
+        }
+        for (kind, c) in codecs {
+            out.push(Stats::Codec(CodecStats {
+                id: codec_id(c.payload_type),
+                payload_type: c.payload_type,
+                transport_id: TRANSPORT_ID.into(),
+                mime_type: c.codec.mime_type(kind),
+                clock_rate: c.codec.clock_rate,
+                channels: c.codec.channels,
+                sdp_fmtp_line: c.codec.fmtp(),
+            }));
+        }
+        out
+    }
+
     /// Media drops by reason.
     pub fn media_drops(&self) -> MediaDrops {
         self.media.drops
@@ -725,6 +869,9 @@ impl Peer {
                             rid: None,
                             rtx: false,
                             stats: InboundStream::new(s, clock),
+                            last_pt: None,
+                            pli_sent: 0,
+                            fir_sent: 0,
                         },
                     );
                 }
@@ -765,15 +912,14 @@ impl Peer {
         material: &[u8],
         role: DtlsRole,
     ) {
-        if let Ok(s) =
-            SrtpSession::from_keying_material(profile, material, role, SrtpConfig::default())
-        {
-            self.media.srtp = Some(s);
-        }
+        self.media.keys = Some((profile, material.to_vec(), role));
+        self.media.srtp = None;
+        self.media.ensure_srtp();
     }
 
     /// An SRTP or SRTCP datagram (RFC 7983: first byte 128..=191) from a validated source.
     pub(super) fn receive_media(&mut self, mut buf: BytesMut) {
+        self.media.ensure_srtp();
         let Some(srtp) = self.media.srtp.as_mut() else {
             self.media.drops.before_keys += 1;
             return;
@@ -845,6 +991,7 @@ impl Peer {
         if route.rid.is_none() {
             route.rid.clone_from(&rid);
         }
+        route.last_pt = Some(pt);
         let outcome = route.stats.on_packet(
             now,
             view.sequence_number(),
@@ -913,6 +1060,9 @@ impl Peer {
             rid: rid.or(repaired),
             rtx,
             stats: InboundStream::new(view.ssrc(), clock),
+            last_pt: None,
+            pli_sent: 0,
+            fir_sent: 0,
         })
     }
 
@@ -945,6 +1095,13 @@ impl Peer {
                         self.keyframe_requested(e.ssrc, KeyframeRequestKind::Fir);
                     }
                 }
+                RtcpPacket::Nack(n) => {
+                    for t in &mut self.media.transceivers {
+                        for s in t.send.iter_mut().filter(|s| s.ssrc == n.media_ssrc) {
+                            s.nack_received += 1;
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -967,11 +1124,13 @@ impl Peer {
     /// A PLI or FIR for one of our SSRCs: `Event::KeyframeRequest`, coalesced per SSRC.
     fn keyframe_requested(&mut self, ssrc: u32, kind: KeyframeRequestKind) {
         let now = self.now;
-        let Some((id, rid)) = self.media.transceivers.iter().find_map(|t| {
-            t.send
-                .iter()
-                .find(|s| s.ssrc == ssrc)
-                .map(|s| (t.id, s.rid.clone()))
+        let Some((id, rid)) = self.media.transceivers.iter_mut().find_map(|t| {
+            let s = t.send.iter_mut().find(|s| s.ssrc == ssrc)?;
+            match kind {
+                KeyframeRequestKind::Pli => s.pli_received += 1,
+                KeyframeRequestKind::Fir => s.fir_received += 1,
+            }
+            Some((t.id, s.rid.clone()))
         }) else {
             return;
         };
@@ -1001,6 +1160,7 @@ impl Peer {
         let now = self.now;
         let abs_send_time = self.abs_send_time();
         let m = &mut self.media;
+        m.ensure_srtp();
         let i = m.index(id).ok_or(MediaError::UnknownTransceiver)?;
         let t = &mut m.transceivers[i];
         if !t.can_send() {
@@ -1114,6 +1274,13 @@ impl Peer {
         }
         let mut packets = Vec::new();
         for media_ssrc in targets {
+            if let Some(r) = self.media.routes.get_mut(&media_ssrc) {
+                if pli || !fir {
+                    r.pli_sent += 1;
+                } else {
+                    r.fir_sent += 1;
+                }
+            }
             if pli || !fir {
                 packets.push(RtcpPacket::Pli(Pli {
                     sender_ssrc: sender,
@@ -1153,6 +1320,7 @@ impl Peer {
                 }),
             );
         }
+        self.media.ensure_srtp();
         let Some(srtp) = self.media.srtp.as_mut() else {
             return;
         };

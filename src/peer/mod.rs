@@ -481,6 +481,7 @@ impl Peer {
             remote_ufrag: self.remote.as_ref().map(|r| r.credentials.ufrag.as_str()),
             selected_pair_changes: c.selected_pair_changes,
             channels,
+            media: self.media_stats(),
         }
         .report()
     }
