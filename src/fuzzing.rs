@@ -779,9 +779,11 @@ fn fuzz_connected_pair(now: &mut Instant) -> (crate::Peer, crate::Peer) {
     let mut a = fuzz_peer(1, FUZZ_A, *now);
     let mut b = fuzz_peer(2, FUZZ_B, *now);
     let _ = a.create_data_channel("fuzz", Default::default());
+    add_media(&mut a);
     let offer = a.create_offer().expect("offer");
     a.set_local_description(offer.clone()).expect("local offer");
     b.set_remote_description(offer).expect("remote offer");
+    answer_media(&mut b);
     let answer = b.create_answer().expect("answer");
     b.set_local_description(answer.clone())
         .expect("local answer");
@@ -806,8 +808,70 @@ fn fuzz_connected_pair(now: &mut Instant) -> (crate::Peer, crate::Peer) {
     (a, b)
 }
 
+/// An audio and a video transceiver, sendrecv.
+fn add_media(p: &mut crate::Peer) {
+    use crate::media::{MediaKind, TransceiverInit};
+    for kind in [MediaKind::Audio, MediaKind::Video] {
+        let _ = p.add_transceiver(kind, TransceiverInit::default());
+    }
+}
+
+/// The answerer takes the offer's media sections as sendrecv.
+fn answer_media(p: &mut crate::Peer) {
+    let ids: Vec<_> = p.transceivers().map(|t| t.id()).collect();
+    for id in ids {
+        let _ = p.set_direction(id, crate::sdp::Direction::SendRecv);
+    }
+}
+
+/// One media command chosen by `n` with bytes from `rest`: RTP through the API, an arbitrary
+/// packet protected with the real keys (RTP with any header, SSRC and extensions; or RTCP),
+/// a keyframe request, a direction change.
+fn media_op(p: &mut crate::Peer, n: usize, rest: &mut &[u8]) {
+    let ids: Vec<_> = p.transceivers().map(|t| t.id()).collect();
+    let Some(&id) = ids.get(n % ids.len().max(1)) else {
+        return;
+    };
+    match (n / 2) % 5 {
+        0 => {
+            let pt = p
+                .transceiver(id)
+                .and_then(|t| t.codecs().get(n % 3).map(|c| c.payload_type))
+                .unwrap_or(96);
+            let payload = take(rest, n * 5).to_vec();
+            let _ = p.send_rtp(
+                id,
+                crate::RtpOut {
+                    payload_type: pt,
+                    timestamp: (n as u32).wrapping_mul(3000),
+                    marker: n % 3 == 0,
+                    payload: payload.into(),
+                    sequence_number: (n % 4 == 0).then_some(n as u16),
+                    ..Default::default()
+                },
+            );
+        }
+        1 | 2 => {
+            let packet = take(rest, n * 4);
+            let _ = p.fuzz_send_protected(packet, (n / 2) % 5 == 2);
+        }
+        3 => {
+            let _ = p.request_keyframe(id, None);
+        }
+        _ => {
+            let d = [
+                crate::sdp::Direction::SendRecv,
+                crate::sdp::Direction::RecvOnly,
+                crate::sdp::Direction::Inactive,
+            ][n % 3];
+            let _ = p.set_direction(id, d);
+        }
+    }
+}
+
 fn peer_bounds(p: &crate::Peer) {
     let s = p.stats();
+    assert!(p.remote_ssrc_count() <= 256, "SSRC table bound");
     assert!(s.channels <= 16 + 1, "channel bound");
     if let Some(sctp) = s.sctp {
         assert!(sctp.queued_bytes <= 256 * 1024, "send buffer bound");
@@ -836,7 +900,8 @@ pub fn peer_receive(data: &[u8]) {
     while let Some((&op, tail)) = rest.split_first() {
         rest = tail;
         let n = usize::from(rest.first().copied().unwrap_or(0));
-        match op % 10 {
+        match op % 11 {
+            10 => media_op(&mut b, n, &mut rest),
             0..=2 => {
                 let bytes = take(&mut rest, n + 1);
                 let bytes = bytes.get(1..).unwrap_or_default();
@@ -939,9 +1004,17 @@ pub fn two_peers(data: &[u8]) {
         let mut a = fuzz_peer(1, FUZZ_A, now);
         let mut b = fuzz_peer(2, FUZZ_B, now);
         let _ = a.create_data_channel("x", Default::default());
+        let media = data.first().is_some_and(|b| b & 1 == 1);
+        if media {
+            add_media(&mut a);
+        }
         if let Ok(offer) = a.create_offer()
             && a.set_local_description(offer.clone()).is_ok()
             && b.set_remote_description(offer).is_ok()
+            && {
+                answer_media(&mut b);
+                true
+            }
             && let Ok(answer) = b.create_answer()
             && b.set_local_description(answer.clone()).is_ok()
         {
@@ -1016,19 +1089,25 @@ pub fn two_peers(data: &[u8]) {
                 }
                 _ => {
                     let p = if arg % 2 == 0 { &mut a } else { &mut b };
-                    match arg / 2 % 4 {
-                        0 => {
-                            let _ = p.create_data_channel("y", Default::default());
-                        }
-                        1 => {
-                            for id in 1..4 {
-                                let _ = p.send_binary(crate::ChannelId(id), vec![7u8; 500]);
+                    if media && arg / 2 % 2 == 1 {
+                        // A fixed RTP header for the protected-packet commands.
+                        let mut header: &[u8] = &[0x90, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9];
+                        media_op(p, arg, &mut header);
+                    } else {
+                        match arg / 2 % 4 {
+                            0 => {
+                                let _ = p.create_data_channel("y", Default::default());
                             }
+                            1 => {
+                                for id in 1..4 {
+                                    let _ = p.send_binary(crate::ChannelId(id), vec![7u8; 500]);
+                                }
+                            }
+                            2 => {
+                                let _ = p.close_channel(crate::ChannelId(1));
+                            }
+                            _ => p.restart_ice(),
                         }
-                        2 => {
-                            let _ = p.close_channel(crate::ChannelId(1));
-                        }
-                        _ => p.restart_ice(),
                     }
                 }
             }

@@ -669,6 +669,44 @@ impl Peer {
         out
     }
 
+    /// Fuzzing and hostile-test hook: protects an arbitrary RTP (or, with `rtcp`, RTCP) packet
+    /// with this peer's real outbound SRTP keys and queues it, as a hostile remote with the
+    /// keys could send it. Nothing is checked: the header, SSRC and extensions are the caller's.
+    #[cfg(any(test, feature = "fuzzing"))]
+    #[doc(hidden)]
+    pub fn fuzz_send_protected(&mut self, packet: &[u8], rtcp: bool) -> bool {
+        self.media.ensure_srtp();
+        let Some(srtp) = self.media.srtp.as_mut() else {
+            return false;
+        };
+        let mut buf = packet.to_vec();
+        let len = buf.len();
+        let room = if rtcp {
+            srtp.rtcp_overhead()
+        } else {
+            srtp.rtp_overhead()
+        };
+        buf.resize(len + room, 0);
+        let r = if rtcp {
+            srtp.protect_rtcp_in(&mut buf, len)
+        } else {
+            srtp.protect_rtp_in(&mut buf, len)
+        };
+        match r {
+            Ok(n) => {
+                buf.truncate(n);
+                self.media.out.push_back(Bytes::from(buf));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// How many remote SSRCs the peer holds state for (bounded by the SSRC table's limit).
+    pub fn remote_ssrc_count(&self) -> usize {
+        self.media.routes.len()
+    }
+
     /// Media drops by reason.
     pub fn media_drops(&self) -> MediaDrops {
         self.media.drops
@@ -1403,3 +1441,7 @@ impl Peer {
         self.media.schedule.as_ref()?.poll_timeout()
     }
 }
+
+#[cfg(test)]
+#[path = "media_tests.rs"]
+mod tests;

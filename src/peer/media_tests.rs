@@ -1,0 +1,271 @@
+//! Hostile media against a peer in a call: what a remote holding the SRTP keys (or not) can
+//! send is dropped and counted, memory stays bounded, the call goes on.
+
+use crate::media::{MediaKind, TrackInfo};
+use crate::sdp::SdpType;
+use crate::{Event, Peer, PeerConfig, RtpOut};
+use bytes::Bytes;
+use std::time::{Duration, Instant};
+
+struct Call {
+    a: Peer,
+    b: Peer,
+    now: Instant,
+    a_rtp: usize,
+    keyframe_events: usize,
+}
+
+impl Call {
+    fn new() -> Self {
+        #[allow(clippy::disallowed_methods, reason = "a test's base instant")]
+        let now = Instant::now();
+        let mut a = Peer::new(PeerConfig::new().seed(41), now);
+        let mut b = Peer::new(PeerConfig::new().seed(42), now);
+        a.add_local_address("10.0.0.1:1000".parse().unwrap());
+        b.add_local_address("10.0.0.2:2000".parse().unwrap());
+        for (p, tag) in [(&mut a, "a"), (&mut b, "b")] {
+            for kind in [MediaKind::Audio, MediaKind::Video] {
+                p.add_track(TrackInfo::new(kind, format!("{tag}-{kind}")), &[])
+                    .unwrap();
+            }
+        }
+        let offer = a.create_offer().unwrap();
+        a.set_local_description(offer.clone()).unwrap();
+        b.set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
+            .unwrap();
+        let answer = b.create_answer().unwrap();
+        b.set_local_description(answer.clone()).unwrap();
+        a.set_remote_sdp(SdpType::Answer, &answer.sdp.to_string())
+            .unwrap();
+        let mut c = Self {
+            a,
+            b,
+            now,
+            a_rtp: 0,
+            keyframe_events: 0,
+        };
+        for _ in 0..200 {
+            c.run(Duration::from_millis(10));
+        }
+        assert_eq!(
+            c.a.connection_state(),
+            crate::PeerConnectionState::Connected
+        );
+        c
+    }
+
+    /// Delivers everything both ways (b's packets to a may be rewritten by `tamper`).
+    fn exchange(&mut self, tamper: &mut dyn FnMut(&[u8]) -> Vec<Vec<u8>>) {
+        for _ in 0..64 {
+            let mut moved = false;
+            while let Some(t) = self.a.poll_transmit(self.now) {
+                moved = true;
+                self.b.handle_receive(self.now, t.as_datagram());
+            }
+            while let Some(t) = self.b.poll_transmit(self.now) {
+                moved = true;
+                for d in tamper(&t.contents) {
+                    let mut t2 = t.clone();
+                    t2.contents = Bytes::from(d);
+                    self.a.handle_receive(self.now, t2.as_datagram());
+                }
+            }
+            while let Some(e) = self.a.poll_event() {
+                match e {
+                    Event::Rtp(_) => self.a_rtp += 1,
+                    Event::KeyframeRequest { .. } => self.keyframe_events += 1,
+                    _ => {}
+                }
+            }
+            while self.b.poll_event().is_some() {}
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    fn run(&mut self, d: Duration) {
+        self.exchange(&mut |d| vec![d.to_vec()]);
+        self.now += d;
+        self.a.handle_timeout(self.now);
+        self.b.handle_timeout(self.now);
+        self.exchange(&mut |d| vec![d.to_vec()]);
+    }
+
+    fn b_audio(&self) -> crate::media::TransceiverId {
+        self.b.transceivers().next().unwrap().id()
+    }
+
+    /// b sends one ordinary audio packet; a must receive it (the call is unharmed).
+    fn assert_unharmed(&mut self) {
+        let id = self.b_audio();
+        let pt = self.b.transceiver(id).unwrap().codecs()[0].payload_type;
+        let before = self.a_rtp;
+        self.b
+            .send_rtp(
+                id,
+                RtpOut {
+                    payload_type: pt,
+                    payload: Bytes::from_static(b"still here"),
+                    ..RtpOut::default()
+                },
+            )
+            .unwrap();
+        self.exchange(&mut |d| vec![d.to_vec()]);
+        assert_eq!(self.a_rtp, before + 1, "the call goes on");
+    }
+}
+
+/// An RTP packet with `ssrc`, the MID extension naming mid `mid` (id 4, one-byte form), and a
+/// payload type.
+fn rtp(ssrc: u32, seq: u16, pt: u8, mid: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x90, pt, (seq >> 8) as u8, seq as u8, 0, 0, 0, 1];
+    p.extend_from_slice(&ssrc.to_be_bytes());
+    let ext_len = 1 + mid.len();
+    let words = ext_len.div_ceil(4);
+    p.extend_from_slice(&[0xBE, 0xDE, 0, words as u8]);
+    p.push((4 << 4) | (mid.len() as u8 - 1));
+    p.extend_from_slice(mid);
+    p.resize(p.len() + words * 4 - ext_len, 0);
+    p.extend_from_slice(&[0xAA; 40]);
+    p
+}
+
+#[test]
+fn bad_tags_and_replays_are_dropped_and_counted() {
+    let mut c = Call::new();
+    let id = c.b_audio();
+    let pt = c.b.transceiver(id).unwrap().codecs()[0].payload_type;
+    let before = c.a_rtp;
+    for i in 0..10u32 {
+        c.b.send_rtp(
+            id,
+            RtpOut {
+                payload_type: pt,
+                timestamp: i * 960,
+                payload: Bytes::from_static(b"frame"),
+                ..RtpOut::default()
+            },
+        )
+        .unwrap();
+    }
+    // Every packet arrives three times: once with its tag damaged, then twice intact (the
+    // second a replay).
+    c.exchange(&mut |d| {
+        if d.first().is_some_and(|b| (128..=191).contains(b)) {
+            let mut bad = d.to_vec();
+            let last = bad.len() - 1;
+            bad[last] ^= 0x40;
+            vec![bad, d.to_vec(), d.to_vec()]
+        } else {
+            vec![d.to_vec()]
+        }
+    });
+    assert_eq!(c.a_rtp, before + 10, "each packet once");
+    assert!(c.a.media_drops().srtp >= 20, "{:?}", c.a.media_drops());
+    c.assert_unharmed();
+}
+
+#[test]
+fn unknown_ssrc_flood_keeps_memory_flat() {
+    let mut c = Call::new();
+    let pt = c.b.transceiver(c.b_audio()).unwrap().codecs()[0].payload_type;
+    // 600 SSRCs, each authenticated (the
+    // remote holds the keys) and naming a real mid.
+    for i in 0..600u32 {
+        assert!(c.b.fuzz_send_protected(&rtp(0x1000_0000 + i, 1, pt, b"0"), false));
+        if i % 100 == 0 {
+            c.exchange(&mut |d| vec![d.to_vec()]);
+        }
+    }
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert!(
+        c.a.remote_ssrc_count() <= 256,
+        "{}",
+        c.a.remote_ssrc_count()
+    );
+    assert!(
+        c.a.media_drops().unknown_ssrc >= 340,
+        "{:?}",
+        c.a.media_drops()
+    );
+    // SSRCs no section claims (no MID, a payload type nobody negotiated) are dropped too.
+    let before = c.a.media_drops().unknown_ssrc;
+    for i in 0..100u32 {
+        let mut p = rtp(0x2000_0000 + i, 1, 33, b"9");
+        p[0] &= !0x10; // no extension block: only the payload type could claim it
+        p.truncate(12);
+        p.extend_from_slice(&[1; 20]);
+        assert!(c.b.fuzz_send_protected(&p, false));
+    }
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert_eq!(c.a.media_drops().unknown_ssrc, before + 100);
+    c.assert_unharmed();
+}
+
+#[test]
+fn pli_storm_becomes_rate_limited_events() {
+    let mut c = Call::new();
+    let a_video = c.a.transceivers().nth(1).unwrap().id();
+    let (ssrc, _) = c.a.transceiver(a_video).unwrap().ssrc().unwrap();
+    // 1,000 PLIs for a's video sender over 2 seconds.
+    for i in 0..1_000u32 {
+        let mut pli = vec![0x81, 206, 0, 2, 0, 0, 0, 7];
+        pli.extend_from_slice(&ssrc.to_be_bytes());
+        assert!(c.b.fuzz_send_protected(&pli, true));
+        if i % 10 == 9 {
+            c.run(Duration::from_millis(20));
+        }
+    }
+    assert!(
+        (5..=12).contains(&c.keyframe_events),
+        "one event per 200 ms: {}",
+        c.keyframe_events
+    );
+    assert!(c.a.media_drops().keyframe_requests_coalesced >= 980);
+    // Garbage RTCP (bad lengths, unknown types) is counted, never a panic.
+    for n in 0..50u8 {
+        let junk = [0x80 | (n & 0x1f), 200 + n % 10, 0, n, 1, 2, 3, 4];
+        assert!(c.b.fuzz_send_protected(&junk, true));
+    }
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert!(c.a.media_drops().rtcp_malformed > 0);
+    c.assert_unharmed();
+}
+
+#[test]
+fn oversize_extension_blocks_are_harmless() {
+    let mut c = Call::new();
+    let pt = c.b.transceiver(c.b_audio()).unwrap().codecs()[0].payload_type;
+    let ssrc = c.b.transceivers().next().unwrap().ssrc().unwrap().0;
+    // A 4 KiB extension block: 240 elements of 16 bytes fill it exactly (valid: delivered,
+    // every element kept), then 300 elements of 13 bytes run past its end (malformed:
+    // counted, never a panic, never an event).
+    let block = |element: u8, count: usize, seq: u8| {
+        let mut q = vec![0x90, pt, 0, seq, 0, 0, 0, 1];
+        q.extend_from_slice(&ssrc.to_be_bytes());
+        q.extend_from_slice(&[0xBE, 0xDE, 0x03, 0xFC]);
+        for _ in 0..count {
+            q.push(element);
+            q.extend_from_slice(&vec![0x55; usize::from(element & 0x0f) + 1]);
+        }
+        q.resize(q.len().next_multiple_of(4) + 4, 0);
+        q
+    };
+    let before = (c.a.media_drops().malformed, c.a_rtp);
+    assert!(c.b.fuzz_send_protected(&block(0x2F, 240, 10), false));
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert_eq!(
+        (c.a.media_drops().malformed, c.a_rtp),
+        (before.0, before.1 + 1)
+    );
+    assert!(c.b.fuzz_send_protected(&block(0x2C, 300, 11), false));
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert_eq!(
+        (c.a.media_drops().malformed, c.a_rtp),
+        (before.0 + 1, before.1 + 1),
+        "{:?}",
+        c.a.media_drops()
+    );
+    c.assert_unharmed();
+}
