@@ -29,6 +29,10 @@
 //!                    0 if each negotiated kind received and echoed at least one packet.
 //! --video-codec NAME (with --media echo) offer or accept only this video codec (VP8, VP9, H264,
 //!                    AV1; RTX kept): W3C setCodecPreferences on the video transceiver
+//! --simulcast-rid R  (with --media echo, answering a simulcast offer) echo only the video
+//!                    stream with rid R (an SFU forwarding one layer); keyframe requests go to
+//!                    that layer. Prints `simulcast video <rid>=<packets> ...` and requires
+//!                    every rid the remote offered to arrive.
 //! ```
 //!
 //! With `--full`, the offerer also opens "kinds" (reliable), "unordered" (unordered, at most 3
@@ -85,6 +89,7 @@ struct Args {
     media_echo: bool,
     media_seconds: u64,
     video_codec: Option<String>,
+    simulcast_rid: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -115,6 +120,7 @@ fn parse_args() -> Result<Args, String> {
         media_echo: false,
         media_seconds: 5,
         video_codec: None,
+        simulcast_rid: None,
     };
     while let Some(flag) = it.next() {
         let mut value = |name: &str| -> Result<u64, String> {
@@ -146,6 +152,9 @@ fn parse_args() -> Result<Args, String> {
                 _ => return Err("--media takes: echo".into()),
             },
             "--video-codec" => a.video_codec = Some(it.next().ok_or("--video-codec needs a NAME")?),
+            "--simulcast-rid" => {
+                a.simulcast_rid = Some(it.next().ok_or("--simulcast-rid needs a RID")?)
+            }
             "--media-seconds" => a.media_seconds = value("--media-seconds")?,
             "--turn-user" => a.turn_user = it.next().ok_or("--turn-user needs a name")?,
             "--turn-pass" => a.turn_pass = it.next().ok_or("--turn-pass needs a password")?,
@@ -232,6 +241,8 @@ struct App {
     media: [(u64, u64, String); 2],
     /// When the connection came up (the media clock starts).
     connected_at: Option<Instant>,
+    /// Video packets received per rid (simulcast).
+    rids: std::collections::BTreeMap<String, u64>,
 }
 
 impl App {
@@ -290,8 +301,10 @@ impl App {
             }
             Event::Rtp(p) if self.args.media_echo => self.echo(p)?,
             Event::KeyframeRequest { transceiver, .. } if self.args.media_echo => {
-                // Forwarded to the original sender: what we send on this transceiver is its.
-                let _ = self.peer.request_keyframe(transceiver, None);
+                // Forwarded to the original sender: what we send on this transceiver is its
+                // (the forwarded layer's, with --simulcast-rid).
+                let rid = self.args.simulcast_rid.clone();
+                let _ = self.peer.request_keyframe(transceiver, rid.as_deref());
             }
             Event::ChannelOpen(id) if Some(id) == self.chat && self.args.role == Role::Offer => {
                 for i in 0..self.args.count {
@@ -454,6 +467,18 @@ impl App {
             return Ok(());
         };
         let slot = usize::from(t.kind() == MediaKind::Video);
+        if let Some(rid) = &p.rid {
+            *self.rids.entry(rid.clone()).or_default() += 1;
+            if self
+                .args
+                .simulcast_rid
+                .as_ref()
+                .is_some_and(|want| want != rid)
+            {
+                // Another layer: counted, not forwarded.
+                return Ok(());
+            }
+        }
         let pt = t
             .codecs()
             .iter()
@@ -507,6 +532,22 @@ impl App {
             let (rx, tx, codec) = &self.media[slot];
             println!("media {kind} rx={rx} tx={tx} codec={codec}");
             ok &= *rx > 0 && *tx > 0;
+        }
+        if self.args.simulcast_rid.is_some() {
+            let offered: Vec<String> = self
+                .peer
+                .transceivers()
+                .flat_map(|t| t.remote_rids().to_vec())
+                .collect();
+            let line: Vec<String> = offered
+                .iter()
+                .map(|r| format!("{r}={}", self.rids.get(r).copied().unwrap_or(0)))
+                .collect();
+            println!("simulcast video {}", line.join(" "));
+            ok &= !offered.is_empty()
+                && offered
+                    .iter()
+                    .all(|r| self.rids.get(r).is_some_and(|n| *n > 0));
         }
         if ok {
             Ok(())
@@ -807,6 +848,7 @@ fn setup(args: Args) -> Result<App, String> {
         trickled_end: false,
         media: Default::default(),
         connected_at: None,
+        rids: Default::default(),
         args,
     };
     // Complete SDP: gather first (host candidates only: immediate).

@@ -32,6 +32,13 @@ const MAX_REMOTE_SSRCS: usize = 256;
 /// (coalesced): a PLI storm becomes one event per interval.
 const KEYFRAME_EVENT_INTERVAL: Duration = Duration::from_millis(200);
 
+/// Transport-wide feedback goes out this often while packets arrive (libwebrtc: 50–250 ms by
+/// bitrate; 100 ms is its value around 1 Mbit/s).
+const TWCC_FEEDBACK_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Most arrivals held for the next transport-wide feedback; older ones are reported lost.
+const TWCC_MAX_PENDING: usize = 2048;
+
 /// What media the peer dropped, by reason.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -153,6 +160,16 @@ pub(super) struct MediaState {
     rid_ext: Option<u8>,
     repaired_rid_ext: Option<u8>,
     rtcp_rsize: bool,
+    /// The transport-cc extension's id, when the remote sends it and asked for feedback
+    /// (`a=rtcp-fb:* transport-cc`).
+    twcc_ext: Option<u8>,
+    /// Arrivals not yet reported: (extended transport-wide sequence number, time since
+    /// `epoch`).
+    twcc_pending: Vec<(i64, Duration)>,
+    twcc_in_seq: crate::rtp::SeqExtender,
+    twcc_fb_count: u8,
+    twcc_next: Option<Instant>,
+    epoch: Instant,
 }
 
 impl std::fmt::Debug for MediaState {
@@ -190,6 +207,12 @@ impl MediaState {
             rid_ext: None,
             repaired_rid_ext: None,
             rtcp_rsize: false,
+            twcc_ext: None,
+            twcc_pending: Vec::new(),
+            twcc_in_seq: crate::rtp::SeqExtender::default(),
+            twcc_fb_count: 0,
+            twcc_next: None,
+            epoch: now,
         }
     }
 
@@ -538,11 +561,14 @@ impl Peer {
         self.media.get(id).ok().map(|state| Transceiver { state })
     }
 
-    /// W3C `getTransceivers()`, in creation order (stopped ones are removed once negotiated).
+    /// W3C `getTransceivers()`, in creation order. A stopped transceiver leaves the list once
+    /// an answer negotiated it as stopped (W3C "remove the stopped transceivers");
+    /// [`Peer::transceiver`] still finds it by id.
     pub fn transceivers(&self) -> impl Iterator<Item = Transceiver<'_>> {
         self.media
             .transceivers
             .iter()
+            .filter(|t| !t.stopped)
             .map(|state| Transceiver { state })
     }
 
@@ -777,10 +803,16 @@ impl Peer {
             .collect();
         for (kind, mid, rejected) in sections {
             let m = &mut self.media;
-            if m.transceivers
-                .iter()
-                .any(|t| t.mid.as_deref() == Some(mid.as_str()))
+            if let Some(t) = m
+                .transceivers
+                .iter_mut()
+                .find(|t| t.mid.as_deref() == Some(mid.as_str()))
             {
+                // W3C SRD: a section the remote offer rejects stops its transceiver.
+                if rejected && !t.stopped {
+                    t.stopping = true;
+                    t.track = None;
+                }
                 continue;
             }
             if rejected {
@@ -890,6 +922,15 @@ impl Peer {
         self.media.rid_ext = first(ExtensionKind::Rid);
         self.media.repaired_rid_ext = first(ExtensionKind::RepairedRid);
         self.media.rtcp_rsize = self.media.transceivers.iter().any(|t| t.rtcp_rsize);
+        // draft-holmer-rmcat-transport-wide-cc-extensions-01 §4: feedback is sent when the
+        // extension and the `transport-cc` feedback type are both negotiated.
+        self.media.twcc_ext = self.media.transceivers.iter().find_map(|t| {
+            let fb = t
+                .codecs
+                .iter()
+                .any(|c| c.codec.feedback.iter().any(|f| f.kind == "transport-cc"));
+            t.extensions.id(ExtensionKind::TransportCc).filter(|_| fb)
+        });
         // Signalled SSRCs route at once (RFC 8843 §9.2: the a=ssrc lines).
         for i in 0..self.media.transceivers.len() {
             let (id, ssrcs, clock) = {
@@ -983,6 +1024,7 @@ impl Peer {
             return;
         };
         let ssrc = view.ssrc();
+        self.record_twcc(&view);
         let m = &mut self.media;
         if m.routes.get(&ssrc).is_none() {
             let Some(route) = self.new_route(&view) else {
@@ -1056,6 +1098,70 @@ impl Peer {
             payload,
             arrival: now,
         }));
+    }
+
+    /// Notes an authenticated packet's transport-wide sequence number and arrival, whatever
+    /// becomes of it afterwards (RTX padding probes count: the sender's estimator needs them).
+    fn record_twcc(&mut self, view: &RtpView<'_>) {
+        let m = &mut self.media;
+        let Some(raw) = m.twcc_ext.and_then(|id| view.extension_by_id(id)) else {
+            return;
+        };
+        let [hi, lo, ..] = *raw else { return };
+        let seq = m.twcc_in_seq.extend(u16::from_be_bytes([hi, lo]));
+        let at = self.now.saturating_duration_since(m.epoch);
+        if m.twcc_pending.len() >= TWCC_MAX_PENDING {
+            m.twcc_pending.remove(0);
+        }
+        m.twcc_pending.push((seq, at));
+        m.twcc_next.get_or_insert(self.now + TWCC_FEEDBACK_INTERVAL);
+    }
+
+    /// Sends the transport-wide feedback for what arrived since the last one (§3.1): every
+    /// sequence number from the lowest to the highest pending, the missing ones as not received.
+    fn send_twcc_feedback(&mut self) {
+        let m = &mut self.media;
+        m.twcc_next = None;
+        if m.twcc_pending.is_empty() {
+            return;
+        }
+        m.twcc_pending.sort_unstable_by_key(|p| p.0);
+        m.twcc_pending.dedup_by_key(|p| p.0);
+        let newest = m.twcc_pending.last().map_or(0, |p| p.0);
+        // A hostile jump cannot make the report span more than the pending limit.
+        m.twcc_pending
+            .retain(|p| newest - p.0 < TWCC_MAX_PENDING as i64);
+        let first = m.twcc_pending[0].0;
+        let mut list: Vec<(u16, Option<Duration>)> =
+            Vec::with_capacity((newest - first + 1) as usize);
+        let mut it = m.twcc_pending.iter().peekable();
+        for seq in first..=newest {
+            let at = it.next_if(|p| p.0 == seq).map(|p| p.1);
+            list.push((seq as u16, at));
+        }
+        let sender = m
+            .transceivers
+            .iter()
+            .find_map(|t| t.send.first().map(|s| s.ssrc))
+            .unwrap_or(1);
+        let media_ssrc = m.routes.iter().next().map_or(0, |(s, _)| *s);
+        let mut packets = Vec::new();
+        let mut done = 0;
+        while done < list.len() && packets.len() < 8 {
+            let builder = crate::rtcp::TransportCcBuilder::new(sender, media_ssrc, m.twcc_fb_count);
+            let (tc, n) = builder.build(&list[done..]);
+            if n == 0 {
+                done += 1;
+                continue;
+            }
+            m.twcc_fb_count = m.twcc_fb_count.wrapping_add(1);
+            packets.push(RtcpPacket::TransportCc(tc));
+            done += n;
+        }
+        m.twcc_pending.clear();
+        for p in packets {
+            self.send_rtcp(vec![p], sender);
+        }
     }
 
     /// RFC 8843 §9.2: which transceiver an unknown SSRC belongs to — the MID header extension,
@@ -1147,7 +1253,7 @@ impl Peer {
 
     fn report_blocks(&mut self, blocks: &[crate::rtcp::ReportBlock]) {
         let now = self.now;
-        let clock = self.media.clock.clone();
+        let clock = self.media.clock;
         for b in blocks {
             for t in &mut self.media.transceivers {
                 for s in &mut t.send {
@@ -1378,6 +1484,9 @@ impl Peer {
     /// SSRC (the first carrying the report blocks), else an RR, and the SDES CNAME.
     pub(super) fn media_timeout(&mut self) {
         let now = self.now;
+        if self.media.twcc_next.is_some_and(|t| t <= now) {
+            self.send_twcc_feedback();
+        }
         let due = self.media.schedule.as_ref().is_some_and(|s| s.is_due(now));
         if !due || self.media.srtp.is_none() {
             return;
@@ -1386,7 +1495,7 @@ impl Peer {
         if let Some(s) = self.media.schedule.as_mut() {
             s.on_sent(now, draw);
         }
-        let clock = self.media.clock.clone();
+        let clock = self.media.clock;
         let mut blocks: Vec<crate::rtcp::ReportBlock> = Vec::new();
         for (_, r) in self.media.routes.iter_mut() {
             if !r.rtx && r.stats.has_received_since_report() {
@@ -1438,7 +1547,12 @@ impl Peer {
     /// When media's next timer is due (the RTCP schedule).
     pub(super) fn media_poll_timeout(&self) -> Option<Instant> {
         self.media.srtp.as_ref()?;
-        self.media.schedule.as_ref()?.poll_timeout()
+        let report = self
+            .media
+            .schedule
+            .as_ref()
+            .and_then(RtcpSchedule::poll_timeout);
+        [report, self.media.twcc_next].into_iter().flatten().min()
     }
 }
 

@@ -636,6 +636,10 @@ impl Jsep {
             &extensions,
             Some(RidDirection::Send),
         );
+        // RFC 5506 §5: reduced-size RTCP only where the offer asked for it.
+        if !offered.attributes.contains(&SdpAttribute::RtcpRsize) {
+            m.attributes.retain(|a| *a != SdpAttribute::RtcpRsize);
+        }
         // RFC 8853 §5.3: we receive the offerer's simulcast streams.
         if sends_receives(direction).1 {
             write_recv_simulcast(&mut m, &remote_send_rids(offered));

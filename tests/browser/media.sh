@@ -36,6 +36,20 @@ for codec in $codecs; do
     fi
   done
 done
+# Simulcast (RFC 8853): the page offers l, m and h; udp_peer demuxes them by rid and echoes h.
+if [ "${SIMULCAST:-1}" = 1 ]; then
+  dir=$(mktemp -d)
+  if unshare -n bash "$root/tests/browser/media_case.sh" offer VP8 "$dir" "$bin" "$root/tests/browser/media.html" "$chromium" "$seconds" h; then
+    sent+=("VP8-simulcast/offer")
+    rm -rf "$dir"
+  else
+    status=1
+    echo "--- logs of the failed simulcast case ($dir)" >&2
+    for f in peer.log page.log relay.log; do
+      [ -f "$dir/$f" ] && { echo "== $f" >&2; tail -n 20 "$dir/$f" >&2; }
+    done
+  fi
+fi
 echo "chromium media: echoed ${sent[*]:-nothing}; this Chromium cannot send: ${skipped[*]:-none}"
 [ "${#sent[@]}" -gt 0 ] || status=1
 exit $status
