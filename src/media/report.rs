@@ -19,7 +19,7 @@
 use std::time::{Duration, Instant};
 
 use crate::rtcp::{ReportBlock, SenderReport};
-use crate::rtp::seq::{MAX_DROPOUT, MAX_MISORDER, duration_to_ticks, ticks_to_duration};
+use crate::rtp::{MAX_DROPOUT, MAX_MISORDER, duration_to_ticks, ticks_to_duration};
 
 const NANOS_PER_SEC: u64 = 1_000_000_000;
 
@@ -135,7 +135,7 @@ impl NtpClock {
 ///
 /// Extended sequence numbers carry the wrap count above the 16 bits. They are `i64` because a
 /// packet reordered from before the first one received, across a wrap, sits below zero (the
-/// same convention as [`crate::rtp::seq::SeqExtender`]). A [`PacketOutcome::Restart`] starts a
+/// same convention as [`crate::rtp::SeqExtender`]). A [`PacketOutcome::Restart`] starts a
 /// new numbering (RFC 3550 §A.1 `init_seq`): its numbers do not continue the old ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PacketOutcome {
@@ -239,7 +239,7 @@ pub struct RemoteOutboundRtpStats {
 }
 
 /// Receive counters of one remote SSRC: W3C `inbound-rtp`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InboundRtpStats {
     /// The remote SSRC.
     pub ssrc: u32,
@@ -416,7 +416,8 @@ impl InboundStream {
 
     /// RFC 3550 §A.8: `J += (|D| - J) / 16`, with D the difference of the relative transit
     /// times (arrival on the media clock minus RTP timestamp) of this packet and the previous
-    /// one, in arrival order.
+    /// one, in arrival order. Every counted packet takes part, late and duplicate ones too, as
+    /// §6.4.1 defines J over packets in the order they arrive.
     fn update_jitter(&mut self, now: Instant, rtp_timestamp: u32) {
         let origin = *self.arrival_origin.get_or_insert(now);
         // The arrival time on the media clock, wrapping as RTP timestamps do: only differences

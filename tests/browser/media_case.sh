@@ -19,7 +19,7 @@ TMPDIR="$dir/profile/tmp" setsid "$chromium" --headless --no-sandbox --disable-g
   --disable-background-networking --disable-component-update --disable-sync \
   --disable-extensions --disable-default-apps --user-data-dir="$dir/profile" \
   --allow-loopback-in-peer-connection --use-fake-ui-for-media-stream \
-  --use-fake-device-for-media-stream --disable-features=WebRtcHideLocalIpsWithMdns \
+  --use-fake-device-for-media-stream=fps=30 --disable-features=WebRtcHideLocalIpsWithMdns \
   --autoplay-policy=no-user-gesture-required \
   "http://127.0.0.1:$port/page.html?role=$role&codec=$codec&seconds=$seconds$query" > "$dir/chromium.log" 2>&1 &
 chrome=$!
