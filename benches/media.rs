@@ -569,7 +569,158 @@ fn bench_rtcp_parse(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_srtp, bench_rtp_parse, bench_rtcp_parse);
+/// Two connected peers in a video call; `b` forwards what `a` sends back to it.
+struct Forwarder {
+    a: sansrtc::Peer,
+    b: sansrtc::Peer,
+    now: std::time::Instant,
+    a_video: sansrtc::media::TransceiverId,
+    b_video: sansrtc::media::TransceiverId,
+    pt: u8,
+}
+
+impl Forwarder {
+    fn new() -> Self {
+        use sansrtc::media::{MediaKind, TrackInfo};
+        use sansrtc::sdp::SdpType;
+        use sansrtc::{Peer, PeerConfig};
+        #[allow(clippy::disallowed_methods, reason = "a benchmark's base instant")]
+        let mut now = std::time::Instant::now();
+        let mut a = Peer::new(PeerConfig::new().seed(1), now);
+        let mut b = Peer::new(PeerConfig::new().seed(2), now);
+        a.add_local_address("10.0.0.1:1000".parse().unwrap());
+        b.add_local_address("10.0.0.2:2000".parse().unwrap());
+        let a_video = a
+            .add_track(TrackInfo::new(MediaKind::Video, "cam"), &[])
+            .unwrap();
+        let offer = a.create_offer().unwrap();
+        a.set_local_description(offer.clone()).unwrap();
+        b.set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
+            .unwrap();
+        let b_video = b
+            .add_track(TrackInfo::new(MediaKind::Video, "fwd"), &[])
+            .unwrap();
+        let answer = b.create_answer().unwrap();
+        b.set_local_description(answer.clone()).unwrap();
+        a.set_remote_sdp(SdpType::Answer, &answer.sdp.to_string())
+            .unwrap();
+        for _ in 0..2_000 {
+            for a_sends in [true, false] {
+                let (from, to) = if a_sends {
+                    (&mut a, &mut b)
+                } else {
+                    (&mut b, &mut a)
+                };
+                while let Some(t) = from.poll_transmit(now) {
+                    to.handle_receive(now, t.as_datagram());
+                }
+                while from.poll_event().is_some() {}
+            }
+            if a.connection_state() == sansrtc::PeerConnectionState::Connected
+                && b.connection_state() == sansrtc::PeerConnectionState::Connected
+            {
+                break;
+            }
+            now += std::time::Duration::from_millis(5);
+            a.handle_timeout(now);
+            b.handle_timeout(now);
+        }
+        assert_eq!(
+            a.connection_state(),
+            sansrtc::PeerConnectionState::Connected
+        );
+        let pt = a.transceiver(a_video).unwrap().codecs()[0].payload_type;
+        Self {
+            a,
+            b,
+            now,
+            a_video,
+            b_video,
+            pt,
+        }
+    }
+
+    /// `b` receives it (unprotect in place, demux, event) and forwards it on its own sender
+    /// (header, extensions, protect, transmit).
+    fn forward(
+        b: &mut sansrtc::Peer,
+        to: sansrtc::media::TransceiverId,
+        now: std::time::Instant,
+        d: sansrtc::DatagramBuf,
+    ) {
+        b.handle_receive_buf(now, d);
+        while let Some(e) = b.poll_event() {
+            if let sansrtc::Event::Rtp(p) = e {
+                b.send_rtp(
+                    to,
+                    sansrtc::RtpOut {
+                        payload_type: p.payload_type,
+                        timestamp: p.header.timestamp,
+                        marker: p.header.marker,
+                        payload: p.payload,
+                        sequence_number: Some(p.header.sequence_number),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            }
+        }
+        while let Some(t) = b.poll_transmit(now) {
+            black_box(t);
+        }
+    }
+}
+
+/// RTP forwarding through one peer (receive → unprotect → demux → event → send → protect →
+/// transmit), beside the SRTP ceiling of the same packet (one AEAD open and one seal).
+fn bench_forward(c: &mut Criterion) {
+    let mut f = Forwarder::new();
+    let mut g = c.benchmark_group("rtp-forward");
+    g.throughput(criterion::Throughput::Elements(1));
+    let (b, to, now) = (&mut f.b, f.b_video, f.now);
+    let a = &mut f.a;
+    let (a_video, pt) = (f.a_video, f.pt);
+    let mut ts = 0u32;
+    g.bench_function("sansrtc", |bn| {
+        bn.iter_batched(
+            || {
+                ts = ts.wrapping_add(3000);
+                a.send_rtp(
+                    a_video,
+                    sansrtc::RtpOut {
+                        payload_type: pt,
+                        timestamp: ts,
+                        marker: true,
+                        payload: bytes::Bytes::from(vec![0x10; 1100]),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+                let t = a.poll_transmit(now).unwrap();
+                sansrtc::DatagramBuf {
+                    source: t.source,
+                    destination: t.destination,
+                    protocol: t.protocol,
+                    contents: bytes::BytesMut::from(&t.contents[..]),
+                }
+            },
+            |d| Forwarder::forward(b, to, now, d),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    let cm = ceiling::Cm::new();
+    let mut ceil = ceiling::Ceiling::new(Some(32), &rtp_packet());
+    g.bench_function("ceiling", |bn| bn.iter(|| ceil.round(&cm)));
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_srtp,
+    bench_rtp_parse,
+    bench_rtcp_parse,
+    bench_forward
+);
 
 /// Allocation calls per protect+unprotect, over 10,000 packets after a warm-up.
 fn allocations_per_packet(p: SrtpProfile) -> f64 {
@@ -639,6 +790,28 @@ fn profile_only(name: &str) {
     for _ in 0..200_000 {
         ceil.round(&cm);
     }
+}
+
+fn forward_table() {
+    let (Some(ours), Some(ceil)) = (
+        estimate("rtp-forward", "sansrtc"),
+        estimate("rtp-forward", "ceiling"),
+    ) else {
+        return;
+    };
+    println!(
+        "\n| RTP forwarding through one peer, 1,100-byte payload | ns / packet | packets / s / core |"
+    );
+    println!("|---|---:|---:|");
+    println!(
+        "| sansrtc (AEAD_AES_256_GCM) | {ours:.0} | {:.0} |",
+        1e9 / ours
+    );
+    println!(
+        "| SRTP ceiling (open + seal) | {ceil:.0} | {:.0} |",
+        1e9 / ceil
+    );
+    println!("| ratio | {:.2}× | |", ours / ceil);
 }
 
 /// Criterion's point estimate of the mean for `group/bench` in this run, in ns.
@@ -721,4 +894,5 @@ fn main() {
     Criterion::default().configure_from_args().final_summary();
     table(&allocs, &interleaved);
     parse_table();
+    forward_table();
 }

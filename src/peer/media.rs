@@ -165,7 +165,7 @@ pub(super) struct MediaState {
     twcc_ext: Option<u8>,
     /// Arrivals not yet reported: (extended transport-wide sequence number, time since
     /// `epoch`).
-    twcc_pending: Vec<(i64, Duration)>,
+    twcc_pending: VecDeque<(i64, Duration)>,
     twcc_in_seq: crate::rtp::SeqExtender,
     twcc_fb_count: u8,
     twcc_next: Option<Instant>,
@@ -208,7 +208,7 @@ impl MediaState {
             repaired_rid_ext: None,
             rtcp_rsize: false,
             twcc_ext: None,
-            twcc_pending: Vec::new(),
+            twcc_pending: VecDeque::new(),
             twcc_in_seq: crate::rtp::SeqExtender::default(),
             twcc_fb_count: 0,
             twcc_next: None,
@@ -1111,9 +1111,9 @@ impl Peer {
         let seq = m.twcc_in_seq.extend(u16::from_be_bytes([hi, lo]));
         let at = self.now.saturating_duration_since(m.epoch);
         if m.twcc_pending.len() >= TWCC_MAX_PENDING {
-            m.twcc_pending.remove(0);
+            m.twcc_pending.pop_front();
         }
-        m.twcc_pending.push((seq, at));
+        m.twcc_pending.push_back((seq, at));
         m.twcc_next.get_or_insert(self.now + TWCC_FEEDBACK_INTERVAL);
     }
 
@@ -1125,16 +1125,18 @@ impl Peer {
         if m.twcc_pending.is_empty() {
             return;
         }
-        m.twcc_pending.sort_unstable_by_key(|p| p.0);
-        m.twcc_pending.dedup_by_key(|p| p.0);
-        let newest = m.twcc_pending.last().map_or(0, |p| p.0);
+        let mut pending: Vec<(i64, Duration)> = m.twcc_pending.drain(..).collect();
+        pending.sort_unstable_by_key(|p| p.0);
+        pending.dedup_by_key(|p| p.0);
+        let newest = pending.last().map_or(0, |p| p.0);
         // A hostile jump cannot make the report span more than the pending limit.
-        m.twcc_pending
-            .retain(|p| newest - p.0 < TWCC_MAX_PENDING as i64);
-        let first = m.twcc_pending[0].0;
+        pending.retain(|p| newest - p.0 < TWCC_MAX_PENDING as i64);
+        let Some(first) = pending.first().map(|p| p.0) else {
+            return;
+        };
         let mut list: Vec<(u16, Option<Duration>)> =
             Vec::with_capacity((newest - first + 1) as usize);
-        let mut it = m.twcc_pending.iter().peekable();
+        let mut it = pending.iter().peekable();
         for seq in first..=newest {
             let at = it.next_if(|p| p.0 == seq).map(|p| p.1);
             list.push((seq as u16, at));
@@ -1158,7 +1160,6 @@ impl Peer {
             packets.push(RtcpPacket::TransportCc(tc));
             done += n;
         }
-        m.twcc_pending.clear();
         for p in packets {
             self.send_rtcp(vec![p], sender);
         }
