@@ -844,9 +844,9 @@ fn media_op(p: &mut crate::Peer, n: usize, rest: &mut &[u8]) {
                 crate::RtpOut {
                     payload_type: pt,
                     timestamp: (n as u32).wrapping_mul(3000),
-                    marker: n % 3 == 0,
+                    marker: n.is_multiple_of(3),
                     payload: payload.into(),
-                    sequence_number: (n % 4 == 0).then_some(n as u16),
+                    sequence_number: n.is_multiple_of(4).then_some(n as u16),
                     ..Default::default()
                 },
             );
