@@ -993,3 +993,24 @@ fn applies_chrome_answer_to_sansrtc_offer() {
     }
     assert_eq!(peer.transceivers().count(), 2);
 }
+
+/// The older Firefox and Safari offers with media (kept from the data-channel interop work;
+/// see the fixtures README): answered with every rule above, data sections accepted too.
+#[test]
+fn answers_older_firefox_and_safari_offers() {
+    for (name, seed) in [
+        ("firefox-av-data-offer.sdp", 31),
+        ("safari-add-video-offer.sdp", 32),
+    ] {
+        let (offer, answer) = answer_fixture(name, seed);
+        assert_no_problems(answer_problems(&offer, &answer), &answer);
+        let a = Sdp::parse(&answer);
+        let o = Sdp::parse(&offer);
+        assert_eq!(a.media.len(), o.media.len(), "{name}");
+        assert_eq!(
+            a.bundle(),
+            o.bundle(),
+            "{name}: every offered section accepted"
+        );
+    }
+}
