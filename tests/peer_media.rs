@@ -453,3 +453,41 @@ fn stopped_transceiver_is_rejected_and_its_line_recycled() {
         Some(Direction::SendRecv)
     );
 }
+
+#[test]
+fn negotiation_needed_follows_the_w3c_check() {
+    let count = |events: &[Event]| {
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::NegotiationNeeded))
+            .count()
+    };
+    let (mut c, [a_audio, _], _) = call(31);
+    c.run_until(Duration::from_secs(10), connected);
+    let (a0, b0) = (count(&c.a_events), count(&c.b_events));
+    assert_eq!(
+        b0, 0,
+        "transceivers a remote offer made need no negotiation"
+    );
+    // The negotiated direction again: nothing to negotiate.
+    c.a.set_direction(a_audio, Direction::SendRecv).unwrap();
+    c.events();
+    assert_eq!(count(&c.a_events), a0);
+    // A real change: negotiation is needed, once.
+    c.a.set_direction(a_audio, Direction::RecvOnly).unwrap();
+    c.a.set_direction(a_audio, Direction::Inactive).unwrap();
+    c.events();
+    assert_eq!(count(&c.a_events), a0 + 1);
+    c.negotiate_a_to_b();
+    c.events();
+    assert_eq!(
+        c.a.transceiver(a_audio).unwrap().current_direction(),
+        Some(Direction::Inactive)
+    );
+    // Negotiated: nothing pending, and a new transceiver needs negotiation again.
+    let before = count(&c.a_events);
+    c.a.add_transceiver(MediaKind::Audio, TransceiverInit::default())
+        .unwrap();
+    c.events();
+    assert_eq!(count(&c.a_events), before + 1);
+}

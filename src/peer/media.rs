@@ -325,7 +325,9 @@ impl Peer {
         kind: MediaKind,
         init: TransceiverInit,
     ) -> Result<TransceiverId, MediaError> {
-        self.add_transceiver_inner(kind, None, init, false)
+        let id = self.add_transceiver_inner(kind, None, init, false)?;
+        self.check_media_negotiation();
+        Ok(id)
     }
 
     fn add_transceiver_inner(
@@ -392,7 +394,6 @@ impl Peer {
             fb_fir: false,
             rtcp_rsize: false,
         });
-        self.queue_negotiation_needed();
         Ok(id)
     }
 
@@ -433,11 +434,11 @@ impl Peer {
                 d => d,
             };
             let id = t.id;
-            self.queue_negotiation_needed();
+            self.check_media_negotiation();
             return Ok(id);
         }
         let kind = track.kind;
-        self.add_transceiver_inner(
+        let id = self.add_transceiver_inner(
             kind,
             Some(track),
             TransceiverInit {
@@ -446,7 +447,9 @@ impl Peer {
                 send_encodings: Vec::new(),
             },
             true,
-        )
+        )?;
+        self.check_media_negotiation();
+        Ok(id)
     }
 
     /// W3C `removeTrack(sender)`: the sender stops sending; the direction loses `send`.
@@ -461,7 +464,7 @@ impl Peer {
             Direction::SendOnly => Direction::Inactive,
             d => d,
         };
-        self.queue_negotiation_needed();
+        self.check_media_negotiation();
         Ok(())
     }
 
@@ -491,7 +494,7 @@ impl Peer {
         }
         if t.direction != d {
             t.direction = d;
-            self.queue_negotiation_needed();
+            self.check_media_negotiation();
         }
         Ok(())
     }
@@ -505,7 +508,7 @@ impl Peer {
         }
         t.stopping = true;
         t.track = None;
-        self.queue_negotiation_needed();
+        self.check_media_negotiation();
         Ok(())
     }
 
@@ -738,6 +741,54 @@ impl Peer {
         self.media.drops
     }
 
+    /// Fires negotiation-needed when the media part of the W3C check says so.
+    fn check_media_negotiation(&mut self) {
+        // W3C: only in stable; the return to stable checks again (routing.rs).
+        if self.jsep.signaling_state() == SignalingState::Stable && self.media_needs_negotiation() {
+            self.queue_negotiation_needed();
+        }
+    }
+
+    /// The media part of W3C "check if negotiation is needed" (webrtc-pc §4.7.3): a
+    /// transceiver without a mid, one stopping, or one whose direction is not what the current
+    /// local description says (as the offerer: its direction; as the answerer: its direction
+    /// intersected with the remote's offer, RFC 3264 §6.1). Setting a direction back to the
+    /// negotiated one needs nothing.
+    pub(super) fn media_needs_negotiation(&self) -> bool {
+        let live = self.media.transceivers.iter().filter(|t| !t.stopped);
+        let (Some(local), Some(remote)) = (
+            self.jsep.current_local_description(),
+            self.jsep.current_remote_description(),
+        ) else {
+            return live.count() > 0;
+        };
+        for t in live {
+            if t.stopping {
+                return true;
+            }
+            let Some(mid) = t.mid.as_deref() else {
+                return true;
+            };
+            let (Some(ours), Some(theirs)) =
+                (local.sdp.media_by_mid(mid), remote.sdp.media_by_mid(mid))
+            else {
+                return true;
+            };
+            if ours.is_rejected() {
+                continue;
+            }
+            let expected = if local.kind == SdpType::Offer {
+                t.direction
+            } else {
+                crate::sdp::media::answer_direction(t.direction, section_direction(theirs))
+            };
+            if section_direction(ours) != expected {
+                return true;
+            }
+        }
+        false
+    }
+
     // ----- JSEP glue -----
 
     /// The transceivers' sections for JSEP.
@@ -840,8 +891,6 @@ impl Peer {
                 t.mid = Some(mid);
             }
         }
-        // Transceivers created for a remote offer need no negotiation of their own.
-        self.negotiation_pending = false;
     }
 
     /// An answer was applied (local or remote): what is negotiated per transceiver — codecs,

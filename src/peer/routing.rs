@@ -232,6 +232,11 @@ impl Peer {
                 self.negotiation_pending = false;
             }
             self.push_event(Event::SignalingStateChange(signaling));
+            // W3C: back in stable, negotiation is checked again (a transceiver added or changed
+            // while an offer was pending still needs one).
+            if signaling == SignalingState::Stable && self.media_needs_negotiation() {
+                self.queue_negotiation_needed();
+            }
         }
         let dtls = self.dtls.as_ref().map(DtlsTransport::state);
         // W3C RTCPeerConnectionState (webrtc-pc §4.3.3), from the ICE and DTLS transport
