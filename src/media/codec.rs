@@ -920,8 +920,9 @@ fn map_red(c: &Codec, map: impl Fn(u8) -> Option<u8>) -> Option<Codec> {
 /// - Feedback is the intersection, in our order.
 /// - `rtx` is kept for a kept primary whose offered primary has an `rtx`: under that offered
 ///   rtx payload type, `apt` rewritten to the offerer's primary.
-/// - `red` is kept when the offer has it and every primary it names is kept (audio: when
-///   Opus is), its value rewritten to the offerer's payload types.
+/// - `red` is kept when every primary ours names is kept (audio: when Opus is) and the offer
+///   has a `red` naming the same primaries (or none), its value rewritten to the offerer's
+///   payload types.
 /// - `telephone-event` is kept when one with its clock rate is offered.
 /// - FEC (`ulpfec`, `flexfec`) is always declined, as is anything not in `local`.
 pub fn negotiate_answer(offered: &[PayloadCodec], local: &[PayloadCodec]) -> Vec<PayloadCodec> {
