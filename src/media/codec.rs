@@ -920,8 +920,9 @@ fn map_red(c: &Codec, map: impl Fn(u8) -> Option<u8>) -> Option<Codec> {
 /// - Feedback is the intersection, in our order.
 /// - `rtx` is kept for a kept primary whose offered primary has an `rtx`: under that offered
 ///   rtx payload type, `apt` rewritten to the offerer's primary.
-/// - `red` is kept when the offer has it and every primary it names is kept (audio: when
-///   Opus is), its value rewritten to the offerer's payload types.
+/// - `red` is kept when every primary ours names is kept (audio: when Opus is) and the offer
+///   has a `red` naming the same primaries (or none), its value rewritten to the offerer's
+///   payload types.
 /// - `telephone-event` is kept when one with its clock rate is offered.
 /// - FEC (`ulpfec`, `flexfec`) is always declined, as is anything not in `local`.
 pub fn negotiate_answer(offered: &[PayloadCodec], local: &[PayloadCodec]) -> Vec<PayloadCodec> {
@@ -943,7 +944,7 @@ pub fn negotiate_answer(offered: &[PayloadCodec], local: &[PayloadCodec]) -> Vec
         if ours.codec.name.is_repair() {
             continue;
         }
-        let Some(theirs) = find(&ours.codec, &used, &|_| true) else {
+        let Some(theirs) = find(&ours.codec, &used, &|_: &Codec| true) else {
             continue;
         };
         let mut codec = match ours.codec.name {
@@ -957,7 +958,8 @@ pub fn negotiate_answer(offered: &[PayloadCodec], local: &[PayloadCodec]) -> Vec
         *slot = Some(PayloadCodec::new(theirs.payload_type, codec));
     }
 
-    // RED, over kept primaries.
+    // RED, over kept primaries: an offered RED whose primaries (when it names them) are kept,
+    // and are the ones ours name.
     let media_mapping = mapping.clone();
     let map = |pt: u8| {
         media_mapping
@@ -972,7 +974,21 @@ pub fn negotiate_answer(offered: &[PayloadCodec], local: &[PayloadCodec]) -> Vec
         let Some(mut codec) = map_red(&ours.codec, map) else {
             continue;
         };
-        let Some(theirs) = find(&ours.codec, &used, &|_| true) else {
+        let Some(wanted) = red_primaries(&codec) else {
+            continue;
+        };
+        let acceptable = |c: &Codec| {
+            red_primaries(c).is_some_and(|theirs| {
+                theirs
+                    .iter()
+                    .all(|pt| media_mapping.iter().any(|(_, r)| r == pt))
+                    && (wanted.is_empty()
+                        || theirs.is_empty()
+                        || (theirs.iter().all(|pt| wanted.contains(pt))
+                            && wanted.iter().all(|pt| theirs.contains(pt))))
+            })
+        };
+        let Some(theirs) = find(&ours.codec, &used, &acceptable) else {
             continue;
         };
         codec.feedback = intersect_feedback(&ours.codec.feedback, &theirs.codec.feedback);
@@ -992,7 +1008,7 @@ pub fn negotiate_answer(offered: &[PayloadCodec], local: &[PayloadCodec]) -> Vec
         let Some(&(_, their_primary)) = mapping.iter().find(|(l, _)| *l == apt) else {
             continue;
         };
-        let Some(theirs) = find(&ours.codec, &used, &|c| {
+        let Some(theirs) = find(&ours.codec, &used, &|c: &Codec| {
             c.pt_parameter("apt") == Some(their_primary)
         }) else {
             continue;

@@ -788,6 +788,140 @@ fn answers_parse_back_and_read_as_negotiated_by_the_offerer() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Captured browser descriptions (tests/fixtures/sdp, see its README: Chromium 156 captured
+// here, Firefox 121 from a published fixture), byte for byte.
+
+const CHROMIUM_156_OFFER: &str = include_str!("../../tests/fixtures/sdp/chrome-offer-av-data.sdp");
+const FIREFOX_121_OFFER: &str = include_str!("../../tests/fixtures/sdp/firefox-121-av-offer.sdp");
+const SANSRTC_OFFER: &str = include_str!("../../tests/fixtures/sdp/sansrtc-offer-to-chrome.sdp");
+const CHROMIUM_156_ANSWER: &str =
+    include_str!("../../tests/fixtures/sdp/chrome-answer-to-sansrtc.sdp");
+
+/// The codecs of the captured description's section of `kind`.
+fn captured(sdp: &str, kind: MediaKind) -> Vec<PayloadCodec> {
+    let sd = SessionDescription::parse(sdp).expect("the capture parses");
+    let m = sd
+        .media
+        .iter()
+        .find(|m| m.kind == kind.as_str())
+        .expect("a section of that kind");
+    section_codecs(m)
+}
+
+#[test]
+fn answer_to_captured_chromium_156() {
+    let audio = negotiate_answer(
+        &captured(CHROMIUM_156_OFFER, MediaKind::Audio),
+        &default_codecs(MediaKind::Audio),
+    );
+    assert_eq!(
+        lines(&audio),
+        "\
+formats 111 63 9 0 8 110 126
+a=rtpmap:111 opus/48000/2
+a=rtcp-fb:111 transport-cc
+a=fmtp:111 minptime=10;useinbandfec=1
+a=rtpmap:63 red/48000/2
+a=fmtp:63 111/111
+a=rtpmap:9 G722/8000
+a=rtpmap:0 PCMU/8000
+a=rtpmap:8 PCMA/8000
+a=rtpmap:110 telephone-event/48000
+a=rtpmap:126 telephone-event/8000
+"
+    );
+    // Chromium 156 numbers its Constrained Baseline formats 108 (mode 1) and 114 (mode 0),
+    // with rtx 109 and 115; 102/104 are Baseline (42001f), 116/39 Main.
+    let video = negotiate_answer(
+        &captured(CHROMIUM_156_OFFER, MediaKind::Video),
+        &default_codecs(MediaKind::Video),
+    );
+    let fb = |pt: u8| {
+        ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"]
+            .iter()
+            .map(|f| format!("a=rtcp-fb:{pt} {f}\n"))
+            .collect::<String>()
+    };
+    assert_eq!(
+        lines(&video),
+        format!(
+            "\
+formats 96 97 98 99 108 109 114 115 45 46
+a=rtpmap:96 VP8/90000
+{}a=rtpmap:97 rtx/90000
+a=fmtp:97 apt=96
+a=rtpmap:98 VP9/90000
+{}a=fmtp:98 profile-id=0
+a=rtpmap:99 rtx/90000
+a=fmtp:99 apt=98
+a=rtpmap:108 H264/90000
+{}a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f
+a=rtpmap:109 rtx/90000
+a=fmtp:109 apt=108
+a=rtpmap:114 H264/90000
+{}a=fmtp:114 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f
+a=rtpmap:115 rtx/90000
+a=fmtp:115 apt=114
+a=rtpmap:45 AV1/90000
+{}a=fmtp:45 level-idx=5;profile=0;tier=0
+a=rtpmap:46 rtx/90000
+a=fmtp:46 apt=45
+",
+            fb(96),
+            fb(98),
+            fb(108),
+            fb(114),
+            fb(45)
+        )
+    );
+}
+
+#[test]
+fn answer_to_captured_firefox_121() {
+    let audio = negotiate_answer(
+        &captured(FIREFOX_121_OFFER, MediaKind::Audio),
+        &default_codecs(MediaKind::Audio),
+    );
+    assert_eq!(pts(&audio), [109, 9, 0, 8, 101]);
+    assert_eq!(
+        audio[0].codec.fmtp().as_deref(),
+        Some("minptime=10;useinbandfec=1")
+    );
+    assert!(audio[0].codec.feedback.is_empty());
+    let video = negotiate_answer(
+        &captured(FIREFOX_121_OFFER, MediaKind::Video),
+        &default_codecs(MediaKind::Video),
+    );
+    assert_eq!(pts(&video), [120, 124, 121, 125, 126, 127, 97, 98]);
+    for (rtx, apt) in [(124, 120), (125, 121), (127, 126), (98, 97)] {
+        assert_eq!(primary_of_rtx(&video, rtx), Some(apt));
+    }
+    assert_eq!(
+        video[4].codec.fmtp().as_deref(),
+        Some("level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f")
+    );
+    assert_eq!(
+        video[6].codec.fmtp().as_deref(),
+        Some("level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f")
+    );
+    assert_eq!(video[2].codec.fmtp().as_deref(), Some("profile-id=0"));
+}
+
+#[test]
+fn chromium_156_answer_to_our_offer() {
+    for kind in [MediaKind::Audio, MediaKind::Video] {
+        // The offer in the fixture is our default list...
+        let ours = captured(SANSRTC_OFFER, kind);
+        assert_eq!(ours, default_codecs(kind));
+        // ...and Chromium answered every format of it, unchanged.
+        let answer = captured(CHROMIUM_156_ANSWER, kind);
+        assert_eq!(negotiated_codecs(&ours, &answer), ours);
+        // Which is also what we would have answered to ourselves.
+        assert_eq!(negotiate_answer(&ours, &ours), answer);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // RFC 6184 §8.1 / §8.2.2: H.264
 
 #[test]
