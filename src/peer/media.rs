@@ -36,6 +36,10 @@ const KEYFRAME_EVENT_INTERVAL: Duration = Duration::from_millis(200);
 /// bitrate; 100 ms is its value around 1 Mbit/s).
 const TWCC_FEEDBACK_INTERVAL: Duration = Duration::from_millis(100);
 
+/// Most protected packets waiting for a path (no selected pair yet, or the application not
+/// polling); beyond it the oldest is dropped and counted.
+const MAX_QUEUED_OUT: usize = 1024;
+
 /// Most arrivals held for the next transport-wide feedback; older ones are reported lost.
 const TWCC_MAX_PENDING: usize = 2048;
 
@@ -62,6 +66,8 @@ pub struct MediaDrops {
     pub rtcp_malformed: u64,
     /// Keyframe requests coalesced into an earlier event.
     pub keyframe_requests_coalesced: u64,
+    /// Outgoing packets dropped because more than 1,024 waited for a path.
+    pub send_queue_full: u64,
 }
 
 /// One remote SSRC's route to a transceiver, and its receive statistics.
@@ -182,6 +188,15 @@ impl std::fmt::Debug for MediaState {
 }
 
 impl MediaState {
+    /// Queues a protected packet, dropping the oldest past [`MAX_QUEUED_OUT`].
+    fn queue_out(&mut self, packet: Bytes) {
+        if self.out.len() >= MAX_QUEUED_OUT {
+            self.out.pop_front();
+            self.drops.send_queue_full += 1;
+        }
+        self.out.push_back(packet);
+    }
+
     pub(super) fn new(mut rng: Rng, now: Instant) -> Self {
         // RFC 7022 §4.2: a random CNAME per peer connection, 16 base64 characters.
         let mut raw = [0u8; 12];
@@ -724,7 +739,7 @@ impl Peer {
         match r {
             Ok(n) => {
                 buf.truncate(n);
-                self.media.out.push_back(Bytes::from(buf));
+                self.media.queue_out(Bytes::from(buf));
                 true
             }
             Err(_) => false,
@@ -1430,7 +1445,7 @@ impl Peer {
         stream
             .stats
             .on_sent(now, header.timestamp, out.payload.len());
-        m.out.push_back(Bytes::from(buf));
+        m.queue_out(Bytes::from(buf));
         Ok(())
     }
 
@@ -1526,7 +1541,7 @@ impl Peer {
         buf.resize(len + srtp.rtcp_overhead(), 0);
         if let Ok(n) = srtp.protect_rtcp_in(&mut buf, len) {
             buf.truncate(n);
-            self.media.out.push_back(Bytes::from(buf));
+            self.media.queue_out(Bytes::from(buf));
         }
     }
 

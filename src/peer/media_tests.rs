@@ -269,3 +269,26 @@ fn oversize_extension_blocks_are_harmless() {
     );
     c.assert_unharmed();
 }
+
+#[test]
+fn outgoing_queue_is_bounded_without_a_path() {
+    let mut c = Call::new();
+    let id = c.b_audio();
+    let pt = c.b.transceiver(id).unwrap().codecs()[0].payload_type;
+    // The application sends without ever polling transmits: at most 1,024 wait.
+    for i in 0..3_000u32 {
+        c.b.send_rtp(
+            id,
+            RtpOut {
+                payload_type: pt,
+                timestamp: i * 960,
+                payload: Bytes::from_static(b"x"),
+                ..RtpOut::default()
+            },
+        )
+        .unwrap();
+    }
+    assert_eq!(c.b.media_drops().send_queue_full, 3_000 - 1_024);
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    c.assert_unharmed();
+}
