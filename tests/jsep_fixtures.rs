@@ -1014,3 +1014,16 @@ fn answers_older_firefox_and_safari_offers() {
         );
     }
 }
+
+/// Extensions a forwarder passes on are accepted when offered (Chrome offers playout-delay on
+/// video, id 5), with the offer's id; the ones we know nothing about (video-timing) are not.
+#[test]
+fn answers_forwarded_extensions() {
+    let (_, answer) = answer_fixture("chrome-offer-av-data.sdp", 41);
+    assert!(
+        answer
+            .contains("a=extmap:5 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay\r\n"),
+        "{answer}"
+    );
+    assert!(!answer.contains("video-timing"), "{answer}");
+}

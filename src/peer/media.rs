@@ -129,6 +129,11 @@ pub struct RtpOut {
     pub sequence_number: Option<u16>,
     /// RFC 6464 audio level (voice activity, level in -dBov), written when negotiated.
     pub audio_level: Option<(bool, u8)>,
+    /// Other header extension values, written under their negotiated ids (skipped when the
+    /// kind is not negotiated): e.g. a forwarded AV1 dependency descriptor, taken from the
+    /// received packet's header with [`Peer::extension_id`]. Values over 16 bytes use the
+    /// two-byte form (RFC 8285 §4.3; `extmap-allow-mixed`, which sansrtc always offers).
+    pub extensions: Vec<(ExtensionKind, Bytes)>,
 }
 
 /// Which message asked for a keyframe.
@@ -327,6 +332,18 @@ pub(super) fn default_extensions(kind: MediaKind) -> Vec<(u8, &'static str)> {
         v.push((11, ExtensionKind::RepairedRid.uri()));
         v.push((13, ExtensionKind::VideoOrientation.uri()));
         v.push((14, ExtensionKind::TransmissionOffset.uri()));
+    }
+    v
+}
+
+/// Header extensions we accept in an offer: ours, and those an application forwarding media
+/// needs to pass on (`RtpOut::extensions`).
+pub(super) fn accepted_extensions(kind: MediaKind) -> Vec<(u8, &'static str)> {
+    let mut v = default_extensions(kind);
+    v.push((0, ExtensionKind::AbsCaptureTime.uri()));
+    if kind == MediaKind::Video {
+        v.push((0, ExtensionKind::DependencyDescriptor.uri()));
+        v.push((0, ExtensionKind::PlayoutDelay.uri()));
     }
     v
 }
@@ -827,6 +844,7 @@ impl Peer {
                     stopped: t.stopping,
                     codecs,
                     extensions: default_extensions(t.kind),
+                    accept_extensions: accepted_extensions(t.kind),
                     streams: t.streams.clone(),
                     track_id: t.sender_track_id.clone(),
                     ssrcs: if sending {
@@ -1392,7 +1410,7 @@ impl Peer {
         if !t.encodings.get(si).is_none_or(|e| e.active) {
             return Ok(());
         }
-        let mut ext = Extensions::default();
+        let mut ext = Extensions::with_form(crate::rtp::ExtensionForm::Mixed);
         let map = &t.extensions;
         if let (Some(id), Some(mid)) = (map.id(ExtensionKind::Mid), t.mid.as_deref()) {
             let _ = ext.insert(id, mid.as_bytes());
@@ -1407,6 +1425,11 @@ impl Peer {
         if let Some(id) = map.id(ExtensionKind::TransportCc) {
             let _ = ext.insert(id, &m.twcc_seq.to_be_bytes());
             m.twcc_seq = m.twcc_seq.wrapping_add(1);
+        }
+        for (kind, value) in &out.extensions {
+            if let Some(id) = map.id(*kind) {
+                let _ = ext.insert(id, value);
+            }
         }
         if let (Some(id), Some((voice, level))) =
             (map.id(ExtensionKind::AudioLevel), out.audio_level)

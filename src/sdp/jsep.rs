@@ -590,13 +590,18 @@ impl Jsep {
             Setup::ActPass,
             candidates,
         );
+        let extensions: Vec<_> = lm
+            .extensions
+            .iter()
+            .map(|&(id, uri)| (id, uri, None))
+            .collect();
         write_media_lines(
             &mut m,
             lm,
             mid,
             lm.direction,
             &lm.codecs,
-            &lm.extensions,
+            &extensions,
             Some(RidDirection::Send),
         );
         if candidates && local.end_of_candidates {
@@ -623,7 +628,7 @@ impl Jsep {
             return None;
         }
         let direction = answer_direction(lm.direction, section_direction(offered));
-        let extensions = answer_extensions(offered, &lm.extensions);
+        let extensions = answer_extensions(offered, &lm.accept_extensions);
         let mid = offered.mid()?;
         let mut m =
             self.section_with_transport(lm.kind.as_str(), RTP_PROTOCOL, local, setup, candidates);

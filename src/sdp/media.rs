@@ -25,8 +25,12 @@ pub struct LocalMedia {
     pub stopped: bool,
     /// Codecs we offer or accept, in preference order.
     pub codecs: Vec<PayloadCodec>,
-    /// Header extensions we offer (id, URI) or accept (URI; the offer's id is kept).
+    /// Header extensions we offer (id, URI).
     pub extensions: Vec<(u8, &'static str)>,
+    /// Header extensions we accept in an offer (URI; the offer's id is kept): the offered ones
+    /// and a few an SFU forwards (the AV1 dependency descriptor, abs-capture-time,
+    /// playout-delay).
+    pub accept_extensions: Vec<(u8, &'static str)>,
     /// `a=msid` stream ids and the track id (RFC 8830), when sending.
     pub streams: Vec<String>,
     /// The sender's track id.
@@ -103,16 +107,25 @@ pub fn section_extensions(m: &MediaDescription) -> Vec<(u16, String)> {
         .collect()
 }
 
-/// RFC 8285 §6 / RFC 9429 §5.3.1: the offered extensions we support, with the offer's ids.
+/// An extension in a section we write: id, URI, and its direction when it has one.
+pub type SectionExtension = (u8, &'static str, Option<Direction>);
+
+/// RFC 8285 §6 / RFC 9429 §5.3.1: the offered extensions we support, with the offer's ids; an
+/// offered direction is answered reversed (the offerer's `recvonly` is our `sendonly`).
 pub fn answer_extensions(
     offered: &MediaDescription,
     ours: &[(u8, &'static str)],
-) -> Vec<(u8, &'static str)> {
-    section_extensions(offered)
-        .into_iter()
-        .filter_map(|(id, uri)| {
-            let id = u8::try_from(id).ok().filter(|i| (1..=255).contains(i))?;
-            ours.iter().find(|(_, u)| *u == uri).map(|&(_, u)| (id, u))
+) -> Vec<SectionExtension> {
+    offered
+        .attributes
+        .iter()
+        .filter_map(|a| match a {
+            SdpAttribute::Extmap(e) => {
+                let id = u8::try_from(e.id).ok().filter(|i| *i >= 1)?;
+                let (_, uri) = ours.iter().find(|(_, u)| *u == e.uri)?;
+                Some((id, *uri, e.direction.map(reversed)))
+            }
+            _ => None,
         })
         .collect()
 }
@@ -126,15 +139,15 @@ pub fn write_media_lines(
     mid: &str,
     direction: Direction,
     codecs: &[PayloadCodec],
-    extensions: &[(u8, &'static str)],
+    extensions: &[SectionExtension],
     rids: Option<RidDirection>,
 ) {
     let a = &mut m.attributes;
     a.push(SdpAttribute::Mid(mid.to_owned()));
-    for &(id, uri) in extensions {
+    for &(id, uri, direction) in extensions {
         a.push(SdpAttribute::Extmap(Extmap {
             id: u16::from(id),
-            direction: None,
+            direction,
             uri: uri.to_owned(),
             attributes: None,
         }));
