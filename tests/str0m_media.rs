@@ -12,13 +12,16 @@
 //! - Keyframe requests both ways: str0m's PLI and FIR become `Event::KeyframeRequest`;
 //!   `Peer::request_keyframe` becomes str0m's `Event::KeyframeRequest`.
 //! - Renegotiation adding video to an audio-only call, from each side.
+//! - Simulcast (RFC 8853) from sansrtc: three rids in one video section; str0m answers
+//!   `a=simulcast:recv`, tells the streams apart by rid and stops getting the one sansrtc
+//!   deactivates with `set_parameters`.
 
 mod common;
 
 use bytes::Bytes;
 use sansrtc::dtls::{DtlsConfig, DtlsContext};
 use sansrtc::media::codec::CodecName;
-use sansrtc::media::{MediaKind, TrackInfo, TransceiverId, TransceiverInit};
+use sansrtc::media::{MediaKind, SendEncoding, TrackInfo, TransceiverId, TransceiverInit};
 use sansrtc::sdp::{Direction, SdpType};
 use sansrtc::{
     Datagram, Event, KeyframeRequestKind, Peer, PeerConfig, PeerConnectionState, Protocol, RtpOut,
@@ -32,7 +35,7 @@ use str0m::change::{SdpAnswer, SdpApi, SdpOffer};
 use str0m::format::Codec;
 use str0m::media::{
     Direction as S0Direction, Frequency, KeyframeRequestKind as S0Keyframe, MediaData,
-    MediaKind as S0Kind, MediaTime, Mid, Pt,
+    MediaKind as S0Kind, MediaTime, Mid, Pt, Rid,
 };
 use str0m::net::{DatagramRecv, Receive};
 use str0m::{Candidate, Event as S0Event, Input, Output, Rtc};
@@ -150,8 +153,8 @@ impl Call {
         r
     }
 
-    /// sansrtc offers its transceivers; str0m answers.
-    fn sans_offers(&mut self) {
+    /// sansrtc offers its transceivers; str0m answers. Returns str0m's answer.
+    fn sans_offers(&mut self) -> String {
         let offer = self.sans.create_offer().unwrap();
         self.sans.set_local_description(offer.clone()).unwrap();
         let text = offer.sdp.to_string();
@@ -168,6 +171,7 @@ impl Call {
             .set_remote_sdp(SdpType::Answer, &text)
             .unwrap_or_else(|e| panic!("sansrtc refused str0m's answer: {e}\n{text}"));
         self.drain_sans();
+        text
     }
 
     // ----- the shuttle -----
@@ -948,5 +952,226 @@ fn renegotiation_str0m_adds_video() {
     c.run_for(Duration::from_millis(300));
     assert_eq!(c.check_echoed(audio), 75);
     assert_eq!(c.check_echoed(video), 25);
+    c.assert_clean();
+}
+
+/// sansrtc's simulcast rids, lowest first.
+const RIDS: [&str; 3] = ["l", "m", "h"];
+
+/// sansrtc sends one VP8 frame on every rid of `rids` (frame `i` at 25 fps; a keyframe when
+/// `i` is 0): per rid its own content (`vp8_frame` of `i + 100 * layer`), size and picture
+/// ids (`picture_ids[layer]`), in 1, 2 and 3 packets. Returns (rid, timestamp, frame) sent.
+fn sans_send_simulcast_frame(
+    c: &mut Call,
+    v: TransceiverId,
+    pt: u8,
+    i: u32,
+    picture_ids: &mut [u16; 3],
+    rids: &[&str],
+) -> Vec<(String, u32, Vec<u8>)> {
+    let mut sent = Vec::new();
+    for (layer, rid) in RIDS.iter().enumerate() {
+        if !rids.contains(rid) {
+            continue;
+        }
+        let key = i == 0;
+        let len = [200, 700, 1800][layer] + if key { 1000 } else { 0 };
+        let frame = vp8_frame(i + 100 * layer as u32, key, len);
+        let packets = vp8_packets(picture_ids[layer], &frame, layer + 1);
+        picture_ids[layer] = (picture_ids[layer] + 1) & 0x7fff;
+        let n = packets.len();
+        for (k, p) in packets.into_iter().enumerate() {
+            c.sans
+                .send_rtp(
+                    v,
+                    RtpOut {
+                        payload_type: pt,
+                        timestamp: i * 3600,
+                        marker: k + 1 == n,
+                        payload: Bytes::from(p),
+                        rid: Some((*rid).into()),
+                        ..RtpOut::default()
+                    },
+                )
+                .unwrap_or_else(|e| panic!("send_rtp on rid {rid}: {e}"));
+        }
+        sent.push(((*rid).to_string(), i * 3600, frame));
+    }
+    c.drain_sans();
+    sent
+}
+
+/// str0m's frames on `mid` from `media[from..]` with rid `rid`.
+fn str0m_frames_of<'a>(c: &'a Call, mid: Mid, from: usize, rid: &str) -> Vec<&'a MediaData> {
+    let rid = Rid::from(rid);
+    c.media[from..]
+        .iter()
+        .filter(|d| d.mid == mid && d.rid == Some(rid))
+        .collect()
+}
+
+/// str0m got on `rid` exactly the frames sent on it (`sent`, in order), in sequence, with the
+/// timestamps' distances; `base` is the RTP time of the rid's first frame at str0m.
+#[track_caller]
+fn check_simulcast_frames(
+    got: &[&MediaData],
+    sent: &[(String, u32, Vec<u8>)],
+    rid: &str,
+    base: u64,
+) {
+    let sent: Vec<_> = sent.iter().filter(|s| s.0 == rid).collect();
+    assert_eq!(got.len(), sent.len(), "frames on rid {rid}");
+    for (k, (d, (_, ts, frame))) in got.iter().zip(&sent).enumerate() {
+        assert_eq!(d.params.spec().codec, Codec::Vp8);
+        assert!(
+            d.data[..] == frame[..],
+            "frame {k} on rid {rid}: {} bytes, {} sent",
+            d.data.len(),
+            frame.len()
+        );
+        let distance = d.time.numer().wrapping_sub(base) as u32;
+        assert_eq!(
+            distance, *ts,
+            "timestamp distance of frame {k} on rid {rid}"
+        );
+        assert!(d.contiguous, "frame {k} on rid {rid} contiguous");
+    }
+}
+
+#[test]
+fn sansrtc_sends_simulcast_to_str0m() {
+    let mut c = Call::new(common::seed(7));
+    let v = c
+        .sans
+        .add_transceiver(
+            MediaKind::Video,
+            TransceiverInit {
+                direction: Some(Direction::SendOnly),
+                streams: vec!["s".into()],
+                send_encodings: RIDS.iter().map(|r| SendEncoding::with_rid(*r)).collect(),
+            },
+        )
+        .unwrap();
+    let answer = c.sans_offers();
+    let offer = c.sans.local_description().unwrap().sdp.to_string();
+    for line in [
+        "a=rid:l send",
+        "a=rid:m send",
+        "a=rid:h send",
+        "a=simulcast:send l;m;h",
+        "a=sendonly",
+    ] {
+        assert!(
+            offer.lines().any(|l| l == line),
+            "{line} in our offer:\n{offer}"
+        );
+    }
+    assert!(
+        offer.contains("urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"),
+        "RID header extension offered:\n{offer}"
+    );
+    for line in [
+        "a=rid:l recv",
+        "a=rid:m recv",
+        "a=rid:h recv",
+        "a=simulcast:recv l;m;h",
+        "a=recvonly",
+    ] {
+        assert!(
+            answer.lines().any(|l| l == line),
+            "{line} in str0m's answer:\n{answer}"
+        );
+    }
+    assert!(
+        answer.contains("urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"),
+        "RID header extension accepted:\n{answer}"
+    );
+
+    c.run_until(Duration::from_secs(10), Call::connected);
+    let video = c.str0m_mid(S0Kind::Video);
+    assert_eq!(video.to_string(), c.sans_mid(v));
+    let simulcast = c
+        .rtc_events
+        .iter()
+        .find_map(|e| match e {
+            S0Event::MediaAdded(m) if m.mid == video => Some(m.simulcast.clone()),
+            _ => None,
+        })
+        .flatten()
+        .expect("str0m's MediaAdded carries the simulcast");
+    let recv: Vec<String> = simulcast.recv.iter().map(|l| l.rid.to_string()).collect();
+    assert_eq!(recv, RIDS, "str0m receives the three rids");
+    assert!(simulcast.send.is_empty(), "{simulcast:?}");
+    let vp8 = c.sans_pt(v, CodecName::Vp8);
+
+    // All three rids: 8 frames each.
+    let mut picture_ids = [0x0100, 0x2200, 0x4300];
+    let mut sent = Vec::new();
+    for i in 0..8 {
+        sent.extend(sans_send_simulcast_frame(
+            &mut c,
+            v,
+            vp8,
+            i,
+            &mut picture_ids,
+            &RIDS,
+        ));
+        c.run_for(Duration::from_millis(40));
+    }
+    c.run_for(Duration::from_millis(200));
+    let without_rid: Vec<_> = c.media.iter().filter(|d| d.rid.is_none()).collect();
+    assert!(without_rid.is_empty(), "MediaData without rid");
+    let mut bases = Vec::new();
+    for rid in RIDS {
+        let got = str0m_frames_of(&c, video, 0, rid);
+        assert!(
+            !got.is_empty(),
+            "nothing on rid {rid}; str0m errors {:?}",
+            c.rtc_errors
+        );
+        assert!(got[0].is_keyframe(), "rid {rid} starts with the keyframe");
+        check_simulcast_frames(&got, &sent, rid, got[0].time.numer());
+        bases.push(got[0].time.numer());
+    }
+    assert_eq!(c.media.len(), 24, "8 frames on each rid and nothing else");
+
+    // Deactivate `m`: sending on it is accepted and sends nothing; l and h go on.
+    let mut params = c.sans.get_parameters(v).unwrap();
+    assert_eq!(params.encodings.len(), 3);
+    assert_eq!(params.encodings[1].rid.as_deref(), Some("m"));
+    params.encodings[1].active = false;
+    c.sans.set_parameters(v, params).unwrap();
+    c.drain_sans();
+    let queued = c.to_rtc.len();
+    sans_send_simulcast_frame(&mut c, v, vp8, 8, &mut [0; 3], &["m"]);
+    assert_eq!(c.to_rtc.len(), queued, "nothing sent on the inactive m");
+
+    let from = c.media.len();
+    let mut sent2 = Vec::new();
+    for i in 8..16 {
+        sent2.extend(sans_send_simulcast_frame(
+            &mut c,
+            v,
+            vp8,
+            i,
+            &mut picture_ids,
+            &RIDS,
+        ));
+        c.run_for(Duration::from_millis(40));
+    }
+    c.run_for(Duration::from_millis(200));
+    assert!(
+        str0m_frames_of(&c, video, from, "m").is_empty(),
+        "str0m got frames on the inactive m"
+    );
+    let sent2: Vec<_> = sent2.into_iter().filter(|s| s.0 != "m").collect();
+    for (layer, rid) in RIDS.iter().enumerate() {
+        if *rid == "m" {
+            continue;
+        }
+        let got = str0m_frames_of(&c, video, from, rid);
+        check_simulcast_frames(&got, &sent2, rid, bases[layer]);
+    }
+    assert_eq!(c.media.len(), from + 16, "8 frames on l and on h");
     c.assert_clean();
 }
