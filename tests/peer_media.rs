@@ -491,3 +491,90 @@ fn negotiation_needed_follows_the_w3c_check() {
     c.events();
     assert_eq!(count(&c.a_events), before + 1);
 }
+
+impl Call {
+    /// `b` offers, `a` answers, as text.
+    fn negotiate_b_to_a(&mut self) {
+        let offer = self.b.create_offer().unwrap();
+        self.b.set_local_description(offer.clone()).unwrap();
+        self.a
+            .set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
+            .unwrap();
+        let answer = self.a.create_answer().unwrap();
+        self.a.set_local_description(answer.clone()).unwrap();
+        self.b
+            .set_remote_sdp(SdpType::Answer, &answer.sdp.to_string())
+            .unwrap();
+    }
+
+    fn send_audio(&mut self, from_a: bool, id: TransceiverId, n: u32) -> Result<(), String> {
+        let p = if from_a { &mut self.a } else { &mut self.b };
+        let pt = p.transceiver(id).unwrap().codecs()[0].payload_type;
+        for i in 0..n {
+            p.send_rtp(
+                id,
+                RtpOut {
+                    payload_type: pt,
+                    timestamp: i * 960,
+                    payload: Bytes::from_static(b"audio"),
+                    ..RtpOut::default()
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// Renegotiation from the answering side with media flowing: `b` removes its audio track and
+/// re-offers (its audio becomes recvonly, a's sendonly), then restarts ICE; a's audio keeps
+/// arriving throughout and b's stops being sendable.
+#[test]
+fn renegotiation_from_the_answerer_remove_track_and_ice_restart() {
+    let (mut c, [a_audio, _], [b_audio, _]) = call(51);
+    c.run_until(Duration::from_secs(10), connected);
+    c.send_audio(true, a_audio, 5).unwrap();
+    c.send_audio(false, b_audio, 5).unwrap();
+    c.run_for(Duration::from_millis(50));
+    assert_eq!(c.b_rtp.len(), 5);
+    assert_eq!(c.a_rtp.len(), 5);
+
+    c.b.remove_track(b_audio).unwrap();
+    c.events();
+    assert!(
+        c.b_events
+            .iter()
+            .any(|e| matches!(e, Event::NegotiationNeeded))
+    );
+    c.negotiate_b_to_a();
+    assert_eq!(
+        c.b.transceiver(b_audio).unwrap().current_direction(),
+        Some(Direction::RecvOnly)
+    );
+    assert_eq!(
+        c.a.transceiver(a_audio).unwrap().current_direction(),
+        Some(Direction::SendOnly)
+    );
+    assert!(
+        c.send_audio(false, b_audio, 1).is_err(),
+        "b no longer sends audio"
+    );
+    c.send_audio(true, a_audio, 5).unwrap();
+    c.run_for(Duration::from_millis(50));
+    assert_eq!(c.b_rtp.len(), 10, "a's audio still arrives");
+
+    // ICE restart from b with media flowing.
+    let ufrag = c.a.remote_description().unwrap().sdp.to_string();
+    c.b.restart_ice();
+    c.negotiate_b_to_a();
+    assert_ne!(
+        c.a.remote_description().unwrap().sdp.to_string(),
+        ufrag,
+        "new credentials"
+    );
+    c.run_for(Duration::from_secs(2));
+    c.send_audio(true, a_audio, 5).unwrap();
+    c.run_for(Duration::from_millis(50));
+    assert_eq!(c.b_rtp.len(), 15, "media continues across the ICE restart");
+    assert!(connected(&c));
+}
