@@ -792,6 +792,41 @@ fn profile_only(name: &str) {
     }
 }
 
+/// Allocations per forwarded packet (the receiving and forwarding peer only; the input is made
+/// before counting).
+fn forward_allocations() -> f64 {
+    let mut f = Forwarder::new();
+    let mut ts = 0u32;
+    let mut total = 0;
+    for i in 0..2_100 {
+        ts = ts.wrapping_add(3000);
+        f.a.send_rtp(
+            f.a_video,
+            sansrtc::RtpOut {
+                payload_type: f.pt,
+                timestamp: ts,
+                marker: true,
+                payload: bytes::Bytes::from(vec![0x10; 1100]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let t = f.a.poll_transmit(f.now).unwrap();
+        let d = sansrtc::DatagramBuf {
+            source: t.source,
+            destination: t.destination,
+            protocol: t.protocol,
+            contents: bytes::BytesMut::from(&t.contents[..]),
+        };
+        let before = alloc::calls();
+        Forwarder::forward(&mut f.b, f.b_video, f.now, d);
+        if i >= 100 {
+            total += alloc::calls() - before;
+        }
+    }
+    total as f64 / 2_000.0
+}
+
 fn forward_table() {
     let (Some(ours), Some(ceil)) = (
         estimate("rtp-forward", "sansrtc"),
@@ -812,6 +847,10 @@ fn forward_table() {
         1e9 / ceil
     );
     println!("| ratio | {:.2}× | |", ours / ceil);
+    println!(
+        "\nallocations per forwarded packet: {:.1}",
+        forward_allocations()
+    );
 }
 
 /// Criterion's point estimate of the mean for `group/bench` in this run, in ns.

@@ -14,7 +14,7 @@ use crate::media::transceiver::{
 };
 use crate::rng::Rng;
 use crate::rtcp::{CompoundReader, Fir, FirEntry, Pli, ReceiverReport, RtcpPacket, Sdes};
-use crate::rtp::{ExtensionKind, ExtensionMap, Extensions, RtpHeader, RtpView};
+use crate::rtp::{ExtensionKind, ExtensionMap, RtpHeader, RtpView};
 use crate::sdp::media::{
     feedback_of, remote_msid, remote_send_rids, remote_ssrcs, reversed, section_direction,
     section_extensions, sends_receives,
@@ -299,6 +299,75 @@ impl MediaState {
                 return s;
             }
         }
+    }
+}
+
+/// The header extension elements of one outgoing packet, on the stack (at most 16; more are
+/// dropped: we negotiate fewer kinds than that).
+#[derive(Default)]
+struct Elements<'a> {
+    items: [(u8, &'a [u8]); 16],
+    len: usize,
+}
+
+impl<'a> Elements<'a> {
+    /// Adds an element; an id or length no RFC 8285 form can carry is skipped.
+    fn push(&mut self, id: u8, data: &'a [u8]) {
+        if id == 0 || data.len() > 255 || self.len == self.items.len() {
+            return;
+        }
+        self.items[self.len] = (id, data);
+        self.len += 1;
+    }
+
+    fn items(&self) -> &[(u8, &'a [u8])] {
+        &self.items[..self.len]
+    }
+
+    /// RFC 8285 §4.2: the one-byte form when every element fits it (ids 1–14, 1–16 bytes);
+    /// otherwise the two-byte form of §4.3 (which `extmap-allow-mixed` allows per packet).
+    fn one_byte(&self) -> bool {
+        self.items()
+            .iter()
+            .all(|(id, d)| (1..=14).contains(id) && (1..=16).contains(&d.len()))
+    }
+
+    /// The extension block's length: the 4-byte header and the elements padded to 32 bits.
+    fn block_len(&self) -> usize {
+        if self.len == 0 {
+            return 0;
+        }
+        let per = if self.one_byte() { 1 } else { 2 };
+        let body: usize = self.items().iter().map(|(_, d)| per + d.len()).sum();
+        4 + body.div_ceil(4) * 4
+    }
+
+    /// Writes the RTP fixed header (RFC 3550 §5.1) and the extension block (RFC 8285).
+    fn write_header(&self, out: &mut Vec<u8>, marker: bool, pt: u8, seq: u16, ts: u32, ssrc: u32) {
+        let x = self.len > 0;
+        out.push(0x80 | if x { 0x10 } else { 0 });
+        out.push((u8::from(marker) << 7) | (pt & 0x7f));
+        out.extend_from_slice(&seq.to_be_bytes());
+        out.extend_from_slice(&ts.to_be_bytes());
+        out.extend_from_slice(&ssrc.to_be_bytes());
+        if !x {
+            return;
+        }
+        let one = self.one_byte();
+        let words = (self.block_len() - 4) / 4;
+        out.extend_from_slice(if one { &[0xBE, 0xDE] } else { &[0x10, 0x00] });
+        out.extend_from_slice(&(words as u16).to_be_bytes());
+        let start = out.len();
+        for &(id, d) in self.items() {
+            if one {
+                out.push((id << 4) | (d.len() as u8 - 1));
+            } else {
+                out.push(id);
+                out.push(d.len() as u8);
+            }
+            out.extend_from_slice(d);
+        }
+        out.resize(start + words * 4, 0);
     }
 }
 
@@ -1410,31 +1479,36 @@ impl Peer {
         if !t.encodings.get(si).is_none_or(|e| e.active) {
             return Ok(());
         }
-        let mut ext = Extensions::with_form(crate::rtp::ExtensionForm::Mixed);
+        // The header is written straight into the packet buffer: no header value, no element
+        // list on the heap (one allocation per packet: the buffer).
+        let mut elems = Elements::default();
         let map = &t.extensions;
         if let (Some(id), Some(mid)) = (map.id(ExtensionKind::Mid), t.mid.as_deref()) {
-            let _ = ext.insert(id, mid.as_bytes());
+            elems.push(id, mid.as_bytes());
         }
         let stream = &mut t.send[si];
         if let (Some(id), Some(rid)) = (map.id(ExtensionKind::Rid), stream.rid.as_deref()) {
-            let _ = ext.insert(id, rid.as_bytes());
+            elems.push(id, rid.as_bytes());
         }
+        let ast = abs_send_time.to_be_bytes();
         if let Some(id) = map.id(ExtensionKind::AbsSendTime) {
-            let _ = ext.insert(id, &abs_send_time.to_be_bytes()[1..]);
+            elems.push(id, &ast[1..]);
         }
+        let twcc = m.twcc_seq.to_be_bytes();
         if let Some(id) = map.id(ExtensionKind::TransportCc) {
-            let _ = ext.insert(id, &m.twcc_seq.to_be_bytes());
+            elems.push(id, &twcc);
             m.twcc_seq = m.twcc_seq.wrapping_add(1);
         }
         for (kind, value) in &out.extensions {
             if let Some(id) = map.id(*kind) {
-                let _ = ext.insert(id, value);
+                elems.push(id, value);
             }
         }
-        if let (Some(id), Some((voice, level))) =
-            (map.id(ExtensionKind::AudioLevel), out.audio_level)
-        {
-            let _ = ext.insert(id, &[(u8::from(voice) << 7) | (level & 0x7f)]);
+        let level = out
+            .audio_level
+            .map(|(voice, level)| [(u8::from(voice) << 7) | (level & 0x7f)]);
+        if let (Some(id), Some(level)) = (map.id(ExtensionKind::AudioLevel), level.as_ref()) {
+            elems.push(id, level);
         }
         let seq = match out.sequence_number {
             None => stream.next_seq,
@@ -1446,18 +1520,17 @@ impl Peer {
             }
         };
         stream.next_seq = seq.wrapping_add(1);
-        let header = RtpHeader {
-            marker: out.marker,
-            payload_type: out.payload_type,
-            sequence_number: seq,
-            timestamp: out.timestamp.wrapping_add(stream.timestamp_offset),
-            ssrc: stream.ssrc,
-            extensions: ext,
-            ..RtpHeader::default()
-        };
+        let timestamp = out.timestamp.wrapping_add(stream.timestamp_offset);
         let mut buf =
-            Vec::with_capacity(header.encoded_len() + out.payload.len() + srtp.rtp_overhead());
-        header.encode(&mut buf);
+            Vec::with_capacity(12 + elems.block_len() + out.payload.len() + srtp.rtp_overhead());
+        elems.write_header(
+            &mut buf,
+            out.marker,
+            out.payload_type,
+            seq,
+            timestamp,
+            stream.ssrc,
+        );
         buf.extend_from_slice(&out.payload);
         let len = buf.len();
         buf.resize(len + srtp.rtp_overhead(), 0);
@@ -1465,9 +1538,7 @@ impl Peer {
             .protect_rtp_in(&mut buf, len)
             .map_err(|_| MediaError::NotReady("SRTP refused the packet"))?;
         buf.truncate(n);
-        stream
-            .stats
-            .on_sent(now, header.timestamp, out.payload.len());
+        stream.stats.on_sent(now, timestamp, out.payload.len());
         m.queue_out(Bytes::from(buf));
         Ok(())
     }

@@ -292,3 +292,46 @@ fn outgoing_queue_is_bounded_without_a_path() {
     c.exchange(&mut |d| vec![d.to_vec()]);
     c.assert_unharmed();
 }
+
+mod elements {
+    use super::super::Elements;
+    use crate::rtp::RtpView;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// What the header writer puts in a packet, the independent parser reads back: every
+        /// element under its id, in the one-byte form when all fit it, else the two-byte form.
+        #[test]
+        fn written_headers_parse_back(
+            elems in proptest::collection::btree_map(1u8..=255, proptest::collection::vec(any::<u8>(), 0..40), 0..8),
+            marker in any::<bool>(),
+            pt in 0u8..128,
+            seq in any::<u16>(),
+            ts in any::<u32>(),
+            ssrc in any::<u32>(),
+        ) {
+            let mut e = Elements::default();
+            for (id, d) in &elems {
+                e.push(*id, d);
+            }
+            let mut buf = Vec::new();
+            e.write_header(&mut buf, marker, pt, seq, ts, ssrc);
+            prop_assert_eq!(buf.len(), 12 + e.block_len());
+            buf.extend_from_slice(b"payload");
+            let v = RtpView::parse(&buf).unwrap();
+            prop_assert_eq!(v.marker(), marker);
+            prop_assert_eq!(v.payload_type(), pt);
+            prop_assert_eq!(v.sequence_number(), seq);
+            prop_assert_eq!(v.timestamp(), ts);
+            prop_assert_eq!(v.ssrc(), ssrc);
+            prop_assert_eq!(v.payload(), b"payload");
+            let one = elems.iter().all(|(id, d)| *id <= 14 && (1..=16).contains(&d.len()));
+            if !elems.is_empty() {
+                prop_assert_eq!(v.extension_profile(), Some(if one { 0xBEDE } else { 0x1000 }));
+            }
+            for (id, d) in &elems {
+                prop_assert_eq!(v.extension_by_id(*id), Some(&d[..]));
+            }
+        }
+    }
+}
