@@ -17,8 +17,7 @@ struct Call {
 
 impl Call {
     fn new() -> Self {
-        #[allow(clippy::disallowed_methods, reason = "a test's base instant")]
-        let now = Instant::now();
+        let now = crate::test_util::base();
         let mut a = Peer::new(PeerConfig::new().seed(41), now);
         let mut b = Peer::new(PeerConfig::new().seed(42), now);
         a.add_local_address("10.0.0.1:1000".parse().unwrap());

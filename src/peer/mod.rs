@@ -53,8 +53,9 @@ pub use media::{KeyframeRequestKind, MediaDrops, RtpOut, RtpPacket};
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PeerDrops {
-    /// Datagrams whose first byte matches no protocol we run (RFC 7983), or media before media
-    /// is supported.
+    /// Datagrams whose first byte matches no protocol we run (RFC 7983), or SRTP/SRTCP from an
+    /// address ICE has not validated (media dropped after that is counted in
+    /// [`crate::MediaDrops`]).
     pub unknown_protocol: u64,
     /// DTLS from an address ICE has not validated.
     pub dtls_unknown_source: u64,
