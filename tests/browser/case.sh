@@ -3,6 +3,7 @@
 #   case.sh BROWSER_ROLE DIR BIN_DIR PAGE CHROMIUM BYTES
 # BROWSER_ROLE is what the page does (offer | answer); udp_peer takes the other role.
 set -uo pipefail
+. "$(dirname "$0")/chromium_lib.sh"
 role=$1 dir=$2 bin=$3 page=$4 chromium=$5 bytes=$6
 ip link set lo up
 port=8765
@@ -16,25 +17,10 @@ else
 fi
 "$bin/udp_peer" "${peer_args[@]}" --loopback-only --timeout 60 > "$dir/peer.log" 2>&1 &
 peer=$!
-mkdir -p "$dir/profile/tmp"
-# setsid: Chromium and its children get their own process group, killed as one below.
-TMPDIR="$dir/profile/tmp" setsid "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
-  --disable-background-networking --disable-component-update --disable-sync \
-  --disable-extensions --disable-default-apps --user-data-dir="$dir/profile" \
-  --allow-loopback-in-peer-connection --use-fake-ui-for-media-stream \
-  --use-fake-device-for-media-stream --disable-features=WebRtcHideLocalIpsWithMdns \
-  "http://127.0.0.1:$port/page.html?role=$role&count=10&bytes=$bytes&full=1&trickle=1" > "$dir/chromium.log" 2>&1 &
-chrome=$!
-wait "$peer"
-peer_rc=$?
-for _ in $(seq 100); do
-  [ -s "$dir/result.txt" ] && break
-  sleep 0.1
-done
-kill -- "-$chrome" 2>/dev/null
-kill "$relay" 2>/dev/null
-wait 2>/dev/null
-result=$(cat "$dir/result.txt" 2>/dev/null || echo "no verdict from the page")
+start_chromium "$chromium" "$dir" \
+  "http://127.0.0.1:$port/page.html?role=$role&count=10&bytes=$bytes&full=1&trickle=1" \
+  --use-fake-device-for-media-stream
+finish_case "$dir" "$peer"
 echo "browser $role / udp_peer ${peer_args[0]}: udp_peer exit $peer_rc: $(tail -n 1 "$dir/peer.log"); page: $result"
 trickled=ok
 if [ "$role" = offer ] && ! grep -q "trickled [1-9][0-9]* candidates and end-of-candidates" "$dir/peer.log"; then
