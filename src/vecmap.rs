@@ -80,6 +80,10 @@ impl<K: Ord + Copy, V> SortedVec<K, V> {
         let i = self.find(k).ok()?;
         Some(self.0.remove(i).1)
     }
+    /// Keeps the entries `f` accepts (order is unchanged).
+    pub(crate) fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        self.0.retain_mut(|(k, v)| f(k, v));
+    }
     pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
         self.0.iter().map(|(k, _)| k)
     }

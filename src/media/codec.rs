@@ -709,7 +709,7 @@ struct ProfileLevelId {
 }
 
 /// What an H.264 format without `profile-level-id` means. RFC 6184 §8.1 says Baseline level
-/// 1 (`420010`); libwebrtc (and so every browser's answer) reads Constrained Baseline 3.1,
+/// 1 (`42000a`); libwebrtc (and so every browser's answer) reads Constrained Baseline 3.1,
 /// and matching it is what interoperates.
 const DEFAULT_PROFILE_LEVEL_ID: &str = "42e01f";
 

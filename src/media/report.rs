@@ -10,7 +10,7 @@
 //!   from the report blocks that answer it, with the counters of W3C `outbound-rtp` /
 //!   `remote-inbound-rtp`.
 //! - [`RtcpSchedule`]: when a regular compound packet is due (RFC 3550 §6.2, §6.3, §A.7; RFC 4585
-//!   §3.4, §3.5 for AVPF; RFC 8108 §6.3 for several SSRCs in one session) and whether an early
+//!   §3.4, §3.5 for AVPF; RFC 8108 §5 for several SSRCs in one session) and whether an early
 //!   feedback packet may go out (RFC 4585 §3.5.2).
 //!
 //! Nothing here reads a clock or draws a random number: time comes in as `now`, the random
@@ -899,7 +899,7 @@ impl RtcpSchedule {
     }
 
     /// The session's membership (RFC 3550 §6.3 `members`, `senders`, `we_sent`). With several
-    /// SSRCs per endpoint, RFC 8108 §6 counts each SSRC as a member. Counts are taken as at
+    /// SSRCs per endpoint, RFC 8108 §5 counts each SSRC as a member. Counts are taken as at
     /// least 1 member and at most `members` senders.
     pub fn set_members(&mut self, members: u32, senders: u32, we_sent: bool) {
         self.members = members.max(1);
@@ -909,7 +909,7 @@ impl RtcpSchedule {
 
     /// Takes the size of a compound RTCP packet sent or received, lower-layer (UDP and IP)
     /// headers included, carrying reports from `reporting_ssrcs` SSRCs (RFC 3550 §6.3.3:
-    /// `avg_rtcp_size = size / 16 + avg_rtcp_size · 15 / 16`; RFC 8108 §6.3.1: a packet that
+    /// `avg_rtcp_size = size / 16 + avg_rtcp_size · 15 / 16`; RFC 8108 §5, on aggregated reports: a packet that
     /// aggregates several SSRCs' reports counts as its size divided among them).
     pub fn on_packet_size(&mut self, size_bytes: usize, reporting_ssrcs: usize) {
         let size = size_bytes as f64 / reporting_ssrcs.max(1) as f64;

@@ -16,7 +16,7 @@ use crate::rng::Rng;
 use crate::rtcp::{CompoundReader, Fir, FirEntry, Pli, ReceiverReport, RtcpPacket, Sdes};
 use crate::rtp::{ExtensionKind, ExtensionMap, RtpHeader, RtpView};
 use crate::sdp::media::{
-    feedback_of, remote_msid, remote_send_rids, remote_ssrcs, reversed, section_direction,
+    feedback_of, remote_msid, remote_send_rids, remote_ssrcs, section_direction,
     section_extensions, sends_receives,
 };
 use crate::sdp::{Direction, LocalMedia, SdpAttribute};
@@ -27,6 +27,10 @@ use bytes::{Bytes, BytesMut};
 /// Most remote SSRCs the peer learns (signalled or from packets); packets of more are dropped
 /// and counted. A browser sends 2 per audio and up to 6 per simulcast video section.
 const MAX_REMOTE_SSRCS: usize = 256;
+
+/// A remote SSRC silent this long may give its place in a full table to a new one: RFC 3550
+/// §6.3.5's participant timeout, M × Td with M = 5 and Td at its 5 s minimum (§6.2).
+const ROUTE_IDLE_TIMEOUT: Duration = Duration::from_secs(25);
 
 /// Keyframe requests from the remote for one stream are reported at most this often
 /// (coalesced): a PLI storm becomes one event per interval.
@@ -68,6 +72,9 @@ pub struct MediaDrops {
     pub keyframe_requests_coalesced: u64,
     /// Outgoing packets dropped because more than 1,024 waited for a path.
     pub send_queue_full: u64,
+    /// Remote SSRCs forgotten to make room for a new one in the full table (silent for 25 s,
+    /// RFC 3550 §6.3.5).
+    pub routes_expired: u64,
 }
 
 /// One remote SSRC's route to a transceiver, and its receive statistics.
@@ -76,12 +83,38 @@ struct Route {
     transceiver: TransceiverId,
     rid: Option<String>,
     rtx: bool,
+    /// Named by an `a=ssrc` line of the remote description (else learned from a packet).
+    signalled: bool,
+    /// The last RTP or RTCP packet from this SSRC (RFC 3550 §6.3.5 counts both).
+    last_seen: Instant,
     stats: InboundStream,
     /// The last payload type received (W3C inbound-rtp `codecId`).
     last_pt: Option<u8>,
     /// Keyframe requests we sent for this stream.
     pli_sent: u32,
     fir_sent: u32,
+}
+
+impl Route {
+    fn new(
+        transceiver: TransceiverId,
+        ssrc: u32,
+        clock: u32,
+        signalled: bool,
+        now: Instant,
+    ) -> Self {
+        Route {
+            transceiver,
+            rid: None,
+            rtx: false,
+            signalled,
+            last_seen: now,
+            stats: InboundStream::new(ssrc, clock),
+            last_pt: None,
+            pli_sent: 0,
+            fir_sent: 0,
+        }
+    }
 }
 
 /// A received RTP packet (W3C has no RTP face; this is the SFU/recorder one, DESIGN §9).
@@ -166,7 +199,7 @@ pub(super) struct MediaState {
     schedule: Option<RtcpSchedule>,
     clock: NtpClock,
     pub(super) drops: MediaDrops,
-    /// Remote extension ids (shared by the BUNDLE group, RFC 8843 §9.1.3-ish: one id space).
+    /// Remote extension ids (shared by the BUNDLE group, RFC 8843 §9.1: one RTP session, one id space).
     mid_ext: Option<u8>,
     rid_ext: Option<u8>,
     repaired_rid_ext: Option<u8>,
@@ -193,6 +226,29 @@ impl std::fmt::Debug for MediaState {
 }
 
 impl MediaState {
+    /// The table is full and a new SSRC arrived: the route silent longest (learned ones
+    /// before signalled ones, which are found again by their `a=ssrc` line) goes if it has been
+    /// silent for [`ROUTE_IDLE_TIMEOUT`] (RFC 3550 §6.3.5: a participant silent that long has
+    /// timed out). Routes are not expired otherwise: libwebrtc stops sending the MID and RID
+    /// extensions once an SSRC is acknowledged, so a paused simulcast layer that comes back
+    /// could not be learned again.
+    fn evict_idle_route(&mut self, now: Instant) -> bool {
+        let oldest = self
+            .routes
+            .iter()
+            .min_by_key(|(_, r)| (r.signalled, r.last_seen))
+            .filter(|(_, r)| now.saturating_duration_since(r.last_seen) >= ROUTE_IDLE_TIMEOUT)
+            .map(|(s, _)| *s);
+        match oldest {
+            Some(s) => {
+                self.routes.remove(&s);
+                self.drops.routes_expired += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Queues a protected packet, dropping the oldest past [`MAX_QUEUED_OUT`].
     fn queue_out(&mut self, packet: Bytes) {
         if self.out.len() >= MAX_QUEUED_OUT {
@@ -203,7 +259,7 @@ impl MediaState {
     }
 
     pub(super) fn new(mut rng: Rng, now: Instant) -> Self {
-        // RFC 7022 §4.2: a random CNAME per peer connection, 16 base64 characters.
+        // RFC 7022 §4.2: a random CNAME per peer connection; §5: 96 random bits, 16 base64 characters.
         let mut raw = [0u8; 12];
         rng.fill_bytes(&mut raw);
         let cname = base64_of(&raw);
@@ -1028,7 +1084,6 @@ impl Peer {
             }
             let ours = section_direction(ls);
             t.current_direction = Some(ours);
-            let _ = rs;
             t.codecs = codec::section_codecs(ans);
             t.recv_codecs = codec::section_codecs(ls);
             let mut map = ExtensionMap::default();
@@ -1061,7 +1116,6 @@ impl Peer {
                 t.track_fired = false;
             }
         }
-        let _ = reversed;
         // One id space for the BUNDLE group: read the demux extensions' ids once.
         let first = |k: ExtensionKind| {
             self.media
@@ -1082,28 +1136,31 @@ impl Peer {
                 .any(|c| c.codec.feedback.iter().any(|f| f.kind == "transport-cc"));
             t.extensions.id(ExtensionKind::TransportCc).filter(|_| fb)
         });
-        // Signalled SSRCs route at once (RFC 8843 §9.2: the a=ssrc lines).
-        for i in 0..self.media.transceivers.len() {
-            let (id, ssrcs, clock) = {
-                let t = &self.media.transceivers[i];
-                let clock = t.codecs.first().map_or(90_000, |c| c.codec.clock_rate);
-                (t.id, t.remote_ssrcs.clone(), clock)
-            };
-            for s in ssrcs {
-                if self.media.routes.get(&s).is_none() && self.media.routes.len() < MAX_REMOTE_SSRCS
-                {
-                    self.media.routes.insert(
-                        s,
-                        Route {
-                            transceiver: id,
-                            rid: None,
-                            rtx: false,
-                            stats: InboundStream::new(s, clock),
-                            last_pt: None,
-                            pli_sent: 0,
-                            fir_sent: 0,
-                        },
-                    );
+        // Signalled SSRCs route at once (RFC 8843 §9.2: the a=ssrc lines). A renegotiation
+        // that stops a transceiver or stops signalling an SSRC ends that SSRC's route (an SSRC
+        // change by signalling; its statistics go with it).
+        let now = self.now;
+        let MediaState {
+            routes,
+            transceivers,
+            ..
+        } = &mut self.media;
+        routes.retain(|ssrc, r| {
+            transceivers
+                .iter()
+                .find(|t| t.id == r.transceiver)
+                .is_some_and(|t| !t.stopped && (!r.signalled || t.remote_ssrcs.contains(ssrc)))
+        });
+        for t in transceivers.iter().filter(|t| !t.stopped) {
+            let clock = t.codecs.first().map_or(90_000, |c| c.codec.clock_rate);
+            for &s in &t.remote_ssrcs {
+                if let Some(r) = routes.get_mut(&s) {
+                    // Learned from a packet before the description named it, or moved to
+                    // another section.
+                    r.signalled = true;
+                    r.transceiver = t.id;
+                } else if routes.len() < MAX_REMOTE_SSRCS {
+                    routes.insert(s, Route::new(t.id, s, clock, true, now));
                 }
             }
         }
@@ -1182,7 +1239,7 @@ impl Peer {
                 self.media.drops.unknown_ssrc += 1;
                 return;
             };
-            if self.media.routes.len() >= MAX_REMOTE_SSRCS {
+            if self.media.routes.len() >= MAX_REMOTE_SSRCS && !self.media.evict_idle_route(now) {
                 self.media.drops.unknown_ssrc += 1;
                 return;
             }
@@ -1192,6 +1249,7 @@ impl Peer {
         let Some(route) = m.routes.get_mut(&ssrc) else {
             return;
         };
+        route.last_seen = now;
         let Some(t) = m.transceivers.iter().find(|t| t.id == route.transceiver) else {
             m.drops.unknown_ssrc += 1;
             return;
@@ -1321,13 +1379,20 @@ impl Peer {
     /// name the simulcast stream.
     fn new_route(&self, view: &RtpView<'_>) -> Option<Route> {
         let m = &self.media;
-        let by_mid = m.mid_ext.and_then(|id| {
-            let mid = std::str::from_utf8(view.extension_by_id(id)?).ok()?;
-            m.transceivers
-                .iter()
-                .find(|t| !t.stopped && t.mid.as_deref() == Some(mid))
-        });
-        let t = by_mid.or_else(|| {
+        let ssrc = view.ssrc();
+        let signalled = m
+            .transceivers
+            .iter()
+            .find(|t| !t.stopped && t.remote_ssrcs.contains(&ssrc));
+        let by_mid = || {
+            m.mid_ext.and_then(|id| {
+                let mid = std::str::from_utf8(view.extension_by_id(id)?).ok()?;
+                m.transceivers
+                    .iter()
+                    .find(|t| !t.stopped && t.mid.as_deref() == Some(mid))
+            })
+        };
+        let t = signalled.or_else(by_mid).or_else(|| {
             let pt = view.payload_type();
             let mut it = m.transceivers.iter().filter(|t| {
                 !t.stopped && t.current_direction.is_some() && t.recv_codec(pt).is_some()
@@ -1351,15 +1416,10 @@ impl Peer {
         let clock = t
             .recv_codec(view.payload_type())
             .map_or(90_000, |c| c.clock_rate);
-        Some(Route {
-            transceiver: t.id,
-            rid: rid.or(repaired),
-            rtx,
-            stats: InboundStream::new(view.ssrc(), clock),
-            last_pt: None,
-            pli_sent: 0,
-            fir_sent: 0,
-        })
+        let mut route = Route::new(t.id, ssrc, clock, signalled.is_some(), self.now);
+        route.rid = rid.or(repaired);
+        route.rtx = rtx;
+        Some(route)
     }
 
     fn receive_rtcp(&mut self, buf: &[u8]) {
@@ -1372,6 +1432,7 @@ impl Peer {
             match packet {
                 RtcpPacket::SenderReport(sr) => {
                     if let Some(r) = self.media.routes.get_mut(&sr.ssrc) {
+                        r.last_seen = now;
                         r.stats.on_sender_report(
                             now,
                             sr.ntp_timestamp,
@@ -1382,7 +1443,19 @@ impl Peer {
                     }
                     self.report_blocks(&sr.reports);
                 }
-                RtcpPacket::ReceiverReport(rr) => self.report_blocks(&rr.reports),
+                RtcpPacket::ReceiverReport(rr) => {
+                    if let Some(r) = self.media.routes.get_mut(&rr.ssrc) {
+                        r.last_seen = now;
+                    }
+                    self.report_blocks(&rr.reports);
+                }
+                // RFC 3550 §6.3.4: a source that sent BYE has left; its SSRC's route and
+                // statistics go (a new stream on the section is learned again).
+                RtcpPacket::Bye(b) => {
+                    for s in &b.ssrcs {
+                        self.media.routes.remove(s);
+                    }
+                }
                 RtcpPacket::Pli(p) => {
                     self.keyframe_requested(p.media_ssrc, KeyframeRequestKind::Pli)
                 }

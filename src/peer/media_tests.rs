@@ -334,3 +334,74 @@ mod elements {
         }
     }
 }
+
+#[test]
+fn silent_ssrcs_give_their_place_to_new_ones() {
+    let mut c = Call::new();
+    let pt = c.b.transceiver(c.b_audio()).unwrap().codecs()[0].payload_type;
+    // Fill the table with streams that then go silent (an SFU's sources coming and going).
+    for i in 0..300u32 {
+        assert!(c.b.fuzz_send_protected(&rtp(0x3000_0000 + i, 1, pt, b"0"), false));
+        if i % 50 == 0 {
+            c.exchange(&mut |d| vec![d.to_vec()]);
+        }
+    }
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert_eq!(c.a.remote_ssrc_count(), 256);
+    // A new stream while the others are fresh: no room.
+    let before = (c.a_rtp, c.a.media_drops().unknown_ssrc);
+    assert!(c.b.fuzz_send_protected(&rtp(0x4000_0000, 1, pt, b"0"), false));
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert_eq!(c.a_rtp, before.0);
+    assert_eq!(c.a.media_drops().unknown_ssrc, before.1 + 1);
+    assert_eq!(c.a.media_drops().routes_expired, 0);
+    // 25 s of silence later (RFC 3550 §6.3.5), new streams take the silent ones' places.
+    for _ in 0..26 {
+        c.run(Duration::from_secs(1));
+    }
+    let before = c.a_rtp;
+    for i in 0..10u32 {
+        assert!(c.b.fuzz_send_protected(&rtp(0x4000_0001 + i, 1, pt, b"0"), false));
+    }
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert_eq!(c.a_rtp, before + 10, "{:?}", c.a.media_drops());
+    assert_eq!(c.a.media_drops().routes_expired, 10);
+    assert_eq!(c.a.remote_ssrc_count(), 256);
+    // b's own streams were never silent (its reports name them): still routed.
+    c.assert_unharmed();
+}
+
+#[test]
+fn bye_ends_a_route_and_stop_ends_signalled_ones() {
+    let mut c = Call::new();
+    let pt = c.b.transceiver(c.b_audio()).unwrap().codecs()[0].payload_type;
+    let signalled = c.a.remote_ssrc_count();
+    assert!(c.b.fuzz_send_protected(&rtp(0x5000_0000, 1, pt, b"0"), false));
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert_eq!(c.a.remote_ssrc_count(), signalled + 1);
+    // RFC 3550 §6.6: BYE for that source (RR header first, as a compound packet must).
+    let mut bye = vec![0x80, 201, 0, 1, 0, 0, 0, 9];
+    bye.extend_from_slice(&[0x81, 203, 0, 1]);
+    bye.extend_from_slice(&0x5000_0000u32.to_be_bytes());
+    assert!(c.b.fuzz_send_protected(&bye, true));
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert_eq!(c.a.remote_ssrc_count(), signalled);
+    // b stops its video: a's routes for b's signalled video SSRCs go at the renegotiation.
+    let b_video = c.b.transceivers().nth(1).unwrap().id();
+    c.b.stop_transceiver(b_video).unwrap();
+    let offer = c.b.create_offer().unwrap();
+    c.b.set_local_description(offer.clone()).unwrap();
+    c.a.set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
+        .unwrap();
+    let answer = c.a.create_answer().unwrap();
+    c.a.set_local_description(answer.clone()).unwrap();
+    c.b.set_remote_sdp(SdpType::Answer, &answer.sdp.to_string())
+        .unwrap();
+    assert!(
+        c.a.remote_ssrc_count() < signalled,
+        "{} of {signalled}",
+        c.a.remote_ssrc_count()
+    );
+    c.run(Duration::from_millis(10));
+    c.assert_unharmed();
+}

@@ -160,7 +160,7 @@ pub enum SdpError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsepConfig {
     /// `a=setup` when answering an `actpass` offer: `Active` (DTLS client; the default, as
-    /// browsers do and RFC 8842 §5.3 recommends) or `Passive`.
+    /// browsers do and RFC 5763 §5 recommends) or `Passive`.
     pub answer_setup: Setup,
     /// Our SCTP port (RFC 8841 §5; 5000).
     pub sctp_port: u16,
@@ -248,7 +248,7 @@ const DATA_PROTOCOL: &str = "UDP/DTLS/SCTP";
 const DATA_FORMAT: &str = "webrtc-datachannel";
 
 impl Jsep {
-    /// A new session; the `o=` session id is drawn from `rng` (RFC 8866 §5.2: 62-bit random).
+    /// A new session; the `o=` session id is drawn from `rng` (RFC 9429 §5.2.1: below 2^63, random).
     pub fn new(config: JsepConfig, rng: &mut Rng) -> Self {
         Self {
             config,
@@ -332,7 +332,8 @@ impl Jsep {
         self.current_local.as_deref().map(|d| &d.sdp)
     }
 
-    /// createOffer (RFC 9429 §5.2): allowed in `stable` and `have-local-offer`.
+    /// createOffer (RFC 9429 §5.2; the states are W3C webrtc-pc's): allowed in `stable`
+    /// and `have-local-offer`.
     pub fn create_offer(&mut self, local: &LocalParams) -> Result<SessionDescription, SdpError> {
         if !matches!(
             self.state,
@@ -375,7 +376,7 @@ impl Jsep {
             if mids.iter().any(|(k, _)| *k == lm.key) {
                 continue;
             }
-            // A new transceiver: a recycled m= line gets a new mid (RFC 8843 §7.2.2).
+            // A new transceiver: a recycled m= line gets a new mid (RFC 9429 §5.2.2).
             let mid = match &lm.mid {
                 Some(m) if media.iter().all(|s| s.mid() != Some(m)) => m.clone(),
                 _ => next_mid_avoiding(&media, &mids),
@@ -408,7 +409,8 @@ impl Jsep {
         Ok(sdp)
     }
 
-    /// createAnswer (RFC 9429 §5.3): allowed in `have-remote-offer` and `have-local-pranswer`.
+    /// createAnswer (RFC 9429 §5.3; the states are W3C webrtc-pc's): allowed in
+    /// `have-remote-offer` and `have-local-pranswer`.
     pub fn create_answer(&mut self, local: &LocalParams) -> Result<SessionDescription, SdpError> {
         if !matches!(
             self.state,
@@ -978,7 +980,7 @@ fn validate_remote(sd: &SessionDescription, kind: SdpType) -> Result<(), SdpErro
     Ok(())
 }
 
-/// RFC 9429 §5.10 / RFC 3264 §6: an answer has exactly the offer's sections, same kinds, mids.
+/// RFC 9429 §5.8.3 / RFC 3264 §6: an answer has exactly the offer's sections, same kinds, mids.
 fn check_answer_matches(
     offer: &SessionDescription,
     answer: &SessionDescription,

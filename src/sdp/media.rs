@@ -7,7 +7,7 @@ use super::{
 use crate::media::MediaKind;
 use crate::media::codec::{self, PayloadCodec};
 
-/// The RTP profile WebRTC uses (RFC 8834 §5: SAVPF over DTLS-SRTP; RFC 5764 §8).
+/// The RTP profile WebRTC uses (RFC 8834 §4.2: SAVPF over DTLS-SRTP; RFC 5764 §8).
 pub const RTP_PROTOCOL: &str = "UDP/TLS/RTP/SAVPF";
 
 /// One transceiver's wishes for its media section, as the peer gives them to JSEP.
@@ -110,7 +110,7 @@ pub fn section_extensions(m: &MediaDescription) -> Vec<(u16, String)> {
 /// An extension in a section we write: id, URI, and its direction when it has one.
 pub type SectionExtension = (u8, &'static str, Option<Direction>);
 
-/// RFC 8285 §6 / RFC 9429 §5.3.1: the offered extensions we support, with the offer's ids; an
+/// RFC 8285 §7 / RFC 9429 §5.3.1: the offered extensions we support, with the offer's ids; an
 /// offered direction is answered reversed (the offerer's `recvonly` is our `sendonly`).
 pub fn answer_extensions(
     offered: &MediaDescription,
@@ -155,7 +155,7 @@ pub fn write_media_lines(
     a.push(SdpAttribute::Direction(direction));
     let sending = sends_receives(direction).0;
     if sending {
-        // RFC 8830 §2: one msid per stream; "-" when the track is in no stream.
+        // RFC 8830 §2: one msid per stream; §3: "-" when the track is in no stream.
         if lm.streams.is_empty() {
             a.push(SdpAttribute::Msid {
                 stream: "-".into(),
