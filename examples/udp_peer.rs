@@ -29,10 +29,12 @@
 //!                    0 if each negotiated kind received and echoed at least one packet.
 //! --video-codec NAME (with --media echo) offer or accept only this video codec (VP8, VP9, H264,
 //!                    AV1; RTX kept): W3C setCodecPreferences on the video transceiver
-//! --simulcast-rid R  (with --media echo, answering a simulcast offer) echo only the video
-//!                    stream with rid R (an SFU forwarding one layer); keyframe requests go to
-//!                    that layer. Prints `simulcast video <rid>=<packets> ...` and requires
-//!                    every rid the remote offered to arrive.
+//! --simulcast-rid R  (with --media echo) simulcast video: answering, the remote's simulcast
+//!                    offer is received; offering, the video section asks to receive simulcast
+//!                    with rids l, m and h (`a=simulcast:recv l;m;h`, RFC 8853). Only the
+//!                    stream with rid R is echoed (an SFU forwarding one layer); keyframe
+//!                    requests go to that layer. Prints `simulcast video <rid>=<packets> ...`
+//!                    and requires every rid the remote sends to arrive.
 //! ```
 //!
 //! With `--full`, the offerer also opens "kinds" (reliable), "unordered" (unordered, at most 3
@@ -904,9 +906,19 @@ fn setup(args: Args) -> Result<App, String> {
             }
             if app.args.media_echo {
                 for kind in [MediaKind::Audio, MediaKind::Video] {
+                    let receive_rids =
+                        if kind == MediaKind::Video && app.args.simulcast_rid.is_some() {
+                            ["l", "m", "h"].map(String::from).to_vec()
+                        } else {
+                            Vec::new()
+                        };
+                    let init = TransceiverInit {
+                        receive_rids,
+                        ..TransceiverInit::default()
+                    };
                     let id = app
                         .peer
-                        .add_transceiver(kind, TransceiverInit::default())
+                        .add_transceiver(kind, init)
                         .map_err(|e| format!("add {kind} transceiver: {e}"))?;
                     prefer_video_codec(&mut app, id)?;
                 }

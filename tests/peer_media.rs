@@ -578,3 +578,150 @@ fn renegotiation_from_the_answerer_remove_track_and_ice_restart() {
     assert_eq!(c.b_rtp.len(), 15, "media continues across the ICE restart");
     assert!(connected(&c));
 }
+
+/// RFC 8853 in the other direction: `a` (an SFU-like offerer) asks to receive three simulcast
+/// streams; `b` takes the rids from the offer (W3C "proposed send encodings"), answers
+/// `a=simulcast:send`, and sends each; `a` demuxes them by rid.
+#[test]
+fn offers_to_receive_simulcast() {
+    let mut c = Call::new(700);
+    let rids: Vec<String> = ["l", "m", "h"].map(String::from).to_vec();
+    let a_video =
+        c.a.add_transceiver(
+            MediaKind::Video,
+            TransceiverInit {
+                direction: Some(Direction::RecvOnly),
+                receive_rids: rids.clone(),
+                ..TransceiverInit::default()
+            },
+        )
+        .unwrap();
+    // A malformed or repeated rid is refused.
+    for bad in [vec!["a b".to_string()], vec!["x".into(), "x".into()]] {
+        assert!(
+            c.a.add_transceiver(
+                MediaKind::Video,
+                TransceiverInit {
+                    receive_rids: bad,
+                    ..TransceiverInit::default()
+                },
+            )
+            .is_err()
+        );
+    }
+    let offer = c.a.create_offer().unwrap();
+    let text = offer.sdp.to_string();
+    for line in [
+        "a=rid:l recv",
+        "a=rid:m recv",
+        "a=rid:h recv",
+        "a=simulcast:recv l;m;h",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    assert!(!text.contains("a=simulcast:send"), "{text}");
+    c.a.set_local_description(offer.clone()).unwrap();
+    c.b.set_remote_sdp(SdpType::Offer, &text).unwrap();
+    let b_video =
+        c.b.add_track(TrackInfo::new(MediaKind::Video, "screen"), &[])
+            .unwrap();
+    let params = c.b.get_parameters(b_video).unwrap();
+    let got: Vec<_> = params.encodings.iter().map(|e| e.rid.clone()).collect();
+    assert_eq!(got, rids.iter().cloned().map(Some).collect::<Vec<_>>());
+    let answer = c.b.create_answer().unwrap();
+    let text = answer.sdp.to_string();
+    for line in [
+        "a=rid:l send",
+        "a=rid:m send",
+        "a=rid:h send",
+        "a=simulcast:send l;m;h",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    // Simulcast streams are named by rid, not by a=ssrc lines.
+    let video = &text[text.find("m=video").unwrap()..];
+    assert!(!video.contains("a=ssrc:"), "{video}");
+    c.b.set_local_description(answer.clone()).unwrap();
+    c.a.set_remote_sdp(SdpType::Answer, &text).unwrap();
+    assert_eq!(c.a.transceiver(a_video).unwrap().remote_rids(), &rids[..]);
+    c.run_until(Duration::from_secs(5), connected);
+    let pt = c.b.transceiver(b_video).unwrap().codecs()[0].payload_type;
+    for i in 0..3u32 {
+        for r in &rids {
+            c.b.send_rtp(
+                b_video,
+                RtpOut {
+                    payload_type: pt,
+                    timestamp: i * 3000,
+                    payload: Bytes::from(format!("{r}{i}")),
+                    rid: Some(r.clone()),
+                    ..RtpOut::default()
+                },
+            )
+            .unwrap();
+        }
+    }
+    c.step();
+    let got: Vec<(String, String)> = c
+        .a_rtp
+        .iter()
+        .map(|p| {
+            assert_eq!(p.transceiver, a_video);
+            (
+                p.rid.clone().unwrap_or_default(),
+                String::from_utf8(p.payload.to_vec()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 9, "{got:?} {:?}", c.a.media_drops());
+    for (rid, payload) in &got {
+        assert!(payload.starts_with(rid.as_str()), "{rid} carried {payload}");
+    }
+    let ssrcs: std::collections::BTreeSet<u32> = c.a_rtp.iter().map(|p| p.ssrc).collect();
+    assert_eq!(ssrcs.len(), 3);
+}
+
+/// RFC 8853 §5.3: an answer that receives fewer of the offered simulcast streams (or none)
+/// leaves the sender with those (or with the first encoding), W3C SRD(answer).
+#[test]
+fn answer_may_drop_offered_simulcast_streams() {
+    for (keep, want) in [
+        (Some("m;h"), vec![Some("m"), Some("h")]),
+        (None, vec![Some("l")]),
+    ] {
+        let mut c = Call::new(710);
+        let a_video =
+            c.a.add_transceiver(
+                MediaKind::Video,
+                TransceiverInit {
+                    direction: Some(Direction::SendOnly),
+                    send_encodings: ["l", "m", "h"]
+                        .map(sansrtc::media::SendEncoding::with_rid)
+                        .to_vec(),
+                    ..TransceiverInit::default()
+                },
+            )
+            .unwrap();
+        let offer = c.a.create_offer().unwrap();
+        c.a.set_local_description(offer.clone()).unwrap();
+        c.b.set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
+            .unwrap();
+        let answer = c.b.create_answer().unwrap();
+        let text = answer.sdp.to_string();
+        assert!(text.contains("a=simulcast:recv l;m;h"), "{text}");
+        let edited: String = text
+            .split_inclusive("\r\n")
+            .filter(|l| !l.starts_with("a=rid:l recv"))
+            .filter(|l| keep.is_some() || !l.starts_with("a=rid:"))
+            .filter_map(|l| match (l.starts_with("a=simulcast:"), keep) {
+                (true, Some(k)) => Some(format!("a=simulcast:recv {k}\r\n")),
+                (true, None) => None,
+                _ => Some(l.to_string()),
+            })
+            .collect();
+        c.a.set_remote_sdp(SdpType::Answer, &edited).unwrap();
+        let params = c.a.get_parameters(a_video).unwrap();
+        let got: Vec<Option<&str>> = params.encodings.iter().map(|e| e.rid.as_deref()).collect();
+        assert_eq!(got, want, "answer simulcast {keep:?}");
+    }
+}

@@ -1049,6 +1049,7 @@ fn sansrtc_sends_simulcast_to_str0m() {
                 direction: Some(Direction::SendOnly),
                 streams: vec!["s".into()],
                 send_encodings: RIDS.iter().map(|r| SendEncoding::with_rid(*r)).collect(),
+                ..TransceiverInit::default()
             },
         )
         .unwrap();
@@ -1173,5 +1174,86 @@ fn sansrtc_sends_simulcast_to_str0m() {
         check_simulcast_frames(&got, &sent2, rid, bases[layer]);
     }
     assert_eq!(c.media.len(), from + 16, "8 frames on l and on h");
+    c.assert_clean();
+}
+
+/// RFC 8853 the other way round: str0m offers to receive three simulcast streams
+/// (`a=simulcast:recv`); sansrtc's transceiver takes the offered rids (W3C "proposed send
+/// encodings"), answers `a=simulcast:send`, and str0m receives each rid's frames.
+#[test]
+fn str0m_asks_sansrtc_for_simulcast() {
+    let mut c = Call::new(common::seed(8));
+    let video = c.str0m_offers(|api| {
+        let mut simulcast = str0m::media::Simulcast::new();
+        for r in RIDS {
+            simulcast.add_recv_layer(str0m::media::SimulcastLayer::new(r));
+        }
+        api.add_media(
+            S0Kind::Video,
+            S0Direction::RecvOnly,
+            None,
+            None,
+            Some(simulcast),
+        )
+    });
+    let answer = c.sans.local_description().unwrap().sdp.to_string();
+    let offer = c.sans.remote_description().unwrap().sdp.to_string();
+    assert!(
+        offer.lines().any(|l| l == "a=simulcast:recv l;m;h"),
+        "{offer}"
+    );
+    for line in [
+        "a=rid:l send",
+        "a=rid:m send",
+        "a=rid:h send",
+        "a=simulcast:send l;m;h",
+        "a=sendonly",
+    ] {
+        assert!(
+            answer.lines().any(|l| l == line),
+            "{line} in our answer:\n{answer}"
+        );
+    }
+    let v = c
+        .sans
+        .transceivers()
+        .find(|t| t.kind() == MediaKind::Video)
+        .unwrap()
+        .id();
+    let rids: Vec<_> = c
+        .sans
+        .get_parameters(v)
+        .unwrap()
+        .encodings
+        .into_iter()
+        .map(|e| e.rid.unwrap())
+        .collect();
+    assert_eq!(rids, RIDS);
+    c.run_until(Duration::from_secs(10), Call::connected);
+    let vp8 = c.sans_pt(v, CodecName::Vp8);
+    let mut picture_ids = [0x0100, 0x2200, 0x4300];
+    let mut sent = Vec::new();
+    for i in 0..8 {
+        sent.extend(sans_send_simulcast_frame(
+            &mut c,
+            v,
+            vp8,
+            i,
+            &mut picture_ids,
+            &RIDS,
+        ));
+        c.run_for(Duration::from_millis(40));
+    }
+    c.run_for(Duration::from_millis(200));
+    for rid in RIDS {
+        let got = str0m_frames_of(&c, video, 0, rid);
+        assert!(
+            !got.is_empty(),
+            "nothing on rid {rid}; str0m errors {:?}",
+            c.rtc_errors
+        );
+        check_simulcast_frames(&got, &sent, rid, got[0].time.numer());
+    }
+    assert_eq!(c.media.len(), 24, "8 frames on each rid and nothing else");
     c.assert_clean();
 }

@@ -108,6 +108,12 @@ pub struct TransceiverInit {
     pub streams: Vec<String>,
     /// The sender's encodings; empty means one encoding without a rid.
     pub send_encodings: Vec<SendEncoding>,
+    /// Simulcast to receive (not in W3C, which only sends it; what an SFU asks of a
+    /// publisher when it makes the offer): the rids of the streams, in preference order,
+    /// offered as `a=rid:<rid> recv` and `a=simulcast:recv` (RFC 8851, RFC 8853 §5.2). The
+    /// answer may drop some; [`Transceiver::remote_rids`] says which the remote sends. Empty:
+    /// one stream.
+    pub receive_rids: Vec<String>,
 }
 
 /// W3C `RTCRtpSendParameters` as `get_parameters` returns and `set_parameters` takes them.
@@ -209,6 +215,8 @@ pub(crate) struct TransceiverState {
     /// The remote's signalled SSRCs for this section (a=ssrc), and its rids.
     pub(crate) remote_ssrcs: Vec<u32>,
     pub(crate) remote_rids: Vec<String>,
+    /// The simulcast streams we ask to receive when we offer ([`TransceiverInit::receive_rids`]).
+    pub(crate) recv_rids: Vec<String>,
     /// The remote's msid (stream ids, track id), for ontrack.
     pub(crate) remote_streams: Vec<String>,
     pub(crate) remote_track_id: Option<String>,
@@ -355,6 +363,19 @@ pub(crate) fn check_encodings(encodings: &[SendEncoding]) -> Result<(), MediaErr
         }
         if e.max_framerate.is_some_and(|f| f.is_nan() || f < 0.0) {
             return Err(MediaError::InvalidEncodings("negative maxFramerate"));
+        }
+    }
+    Ok(())
+}
+
+/// [`TransceiverInit::receive_rids`]: RFC 8851 §10 syntax, each once.
+pub(crate) fn check_receive_rids(rids: &[String]) -> Result<(), MediaError> {
+    for (i, r) in rids.iter().enumerate() {
+        if !valid_rid(r) {
+            return Err(MediaError::InvalidEncodings("malformed receive rid"));
+        }
+        if rids[..i].contains(r) {
+            return Err(MediaError::InvalidEncodings("receive rid used twice"));
         }
     }
     Ok(())

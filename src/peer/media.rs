@@ -11,13 +11,14 @@ use crate::media::report::{
 use crate::media::transceiver::{
     MediaError, SendEncoding, SendParameters, SendStream, TrackInfo, Transceiver, TransceiverId,
     TransceiverInit, TransceiverState, check_encodings, check_parameters_change,
+    check_receive_rids,
 };
 use crate::rng::Rng;
 use crate::rtcp::{CompoundReader, Fir, FirEntry, Pli, ReceiverReport, RtcpPacket, Sdes};
 use crate::rtp::{ExtensionKind, ExtensionMap, RtpHeader, RtpView};
 use crate::sdp::media::{
-    feedback_of, remote_msid, remote_send_rids, remote_ssrcs, section_direction,
-    section_extensions, sends_receives,
+    feedback_of, is_rtp_section, remote_msid, remote_recv_rids, remote_send_rids, remote_ssrcs,
+    section_direction, section_extensions, sends_receives,
 };
 use crate::sdp::{Direction, LocalMedia, SdpAttribute};
 use crate::srtp::{SrtpConfig, SrtpSession};
@@ -343,6 +344,77 @@ impl MediaState {
         }
     }
 
+    /// W3C SRD (webrtc-pc §4.4.1.6, "proposed send encodings"): a remote offer asks
+    /// transceiver `i`, not negotiated yet, to send simulcast with `rids` (its
+    /// `a=simulcast:recv`). A sender of one encoding without a rid takes the offer's rids; a
+    /// sender with rids keeps those the offer lists (RFC 8853 §5.3: the answerer may not add
+    /// any); no simulcast in the offer leaves the first encoding only.
+    fn adopt_offered_simulcast(&mut self, i: usize, rids: &[String]) {
+        let t = &self.transceivers[i];
+        if t.current_direction.is_some() || t.send.iter().any(|s| s.stats.has_sent()) {
+            return;
+        }
+        let has_rids = t.encodings.iter().any(|e| e.rid.is_some());
+        if rids.is_empty() || has_rids {
+            let keep: Vec<String> = t
+                .encodings
+                .iter()
+                .filter_map(|e| e.rid.clone())
+                .filter(|r| rids.contains(r))
+                .collect();
+            if !keep.is_empty() || rids.is_empty() {
+                self.keep_encodings(i, &keep);
+                return;
+            }
+        }
+        // One rid-less encoding (or none of ours offered): the offer's rids, the first taking
+        // the existing encoding's settings and stream.
+        let (kind, clock) = {
+            let t = &self.transceivers[i];
+            (
+                t.kind,
+                if t.kind == MediaKind::Audio {
+                    48_000
+                } else {
+                    90_000
+                },
+            )
+        };
+        let extra: Vec<SendStream> = rids[1..]
+            .iter()
+            .map(|r| self.new_stream(kind, Some(r.clone()), clock))
+            .collect();
+        let t = &mut self.transceivers[i];
+        let mut first = t.encodings.first().cloned().unwrap_or_default();
+        first.rid = Some(rids[0].clone());
+        t.encodings = std::iter::once(first)
+            .chain(rids[1..].iter().map(|r| SendEncoding::with_rid(r.clone())))
+            .collect();
+        t.send.truncate(1);
+        if let Some(s) = t.send.first_mut() {
+            s.rid = Some(rids[0].clone());
+        }
+        t.send.extend(extra);
+    }
+
+    /// Keeps the encodings whose rid is in `rids` (all but the first when `rids` is empty:
+    /// W3C, when the other side did not take simulcast).
+    fn keep_encodings(&mut self, i: usize, rids: &[String]) {
+        let t = &mut self.transceivers[i];
+        if t.encodings.len() <= 1 {
+            return;
+        }
+        if rids.is_empty() {
+            t.encodings.truncate(1);
+            t.send.truncate(1);
+        } else {
+            t.encodings
+                .retain(|e| e.rid.as_ref().is_some_and(|r| rids.contains(r)));
+            t.send
+                .retain(|s| s.rid.as_ref().is_some_and(|r| rids.contains(r)));
+        }
+    }
+
     fn fresh_ssrc(&mut self) -> u32 {
         loop {
             let s = self.rng.next_u32();
@@ -498,6 +570,7 @@ impl Peer {
             return Err(MediaError::Closed);
         }
         check_encodings(&init.send_encodings)?;
+        check_receive_rids(&init.receive_rids)?;
         let encodings = if init.send_encodings.is_empty() {
             vec![SendEncoding::default()]
         } else {
@@ -543,6 +616,7 @@ impl Peer {
             extensions: ExtensionMap::default(),
             remote_ssrcs: Vec::new(),
             remote_rids: Vec::new(),
+            recv_rids: init.receive_rids,
             remote_streams: Vec::new(),
             remote_track_id: None,
             track_fired: false,
@@ -602,6 +676,7 @@ impl Peer {
                 direction: Some(Direction::SendRecv),
                 streams: streams.to_vec(),
                 send_encodings: Vec::new(),
+                receive_rids: Vec::new(),
             },
             true,
         )?;
@@ -978,6 +1053,7 @@ impl Peer {
                         Vec::new()
                     },
                     send_rids: t.encodings.iter().filter_map(|e| e.rid.clone()).collect(),
+                    recv_rids: t.recv_rids.clone(),
                     cname: self.media.cname.clone(),
                 }
             })
@@ -1001,6 +1077,14 @@ impl Peer {
         let Some(remote) = self.jsep.remote_description() else {
             return;
         };
+        // The simulcast each section asks us to send (RFC 8853 §5.2: its `recv` list).
+        let simulcast: Vec<(String, Vec<String>)> = remote
+            .sdp
+            .media
+            .iter()
+            .filter(|m| is_rtp_section(m) && !m.is_rejected())
+            .filter_map(|m| Some((m.mid()?.to_owned(), remote_recv_rids(m))))
+            .collect();
         let sections: Vec<(MediaKind, String, bool)> = remote
             .sdp
             .media
@@ -1049,6 +1133,16 @@ impl Peer {
                 t.mid = Some(mid);
             }
         }
+        for (mid, rids) in simulcast {
+            if let Some(i) = self
+                .media
+                .transceivers
+                .iter()
+                .position(|t| t.mid.as_deref() == Some(mid.as_str()))
+            {
+                self.media.adopt_offered_simulcast(i, &rids);
+            }
+        }
     }
 
     /// An answer was applied (local or remote): what is negotiated per transceiver — codecs,
@@ -1064,7 +1158,8 @@ impl Peer {
         let we_answered = local.kind == SdpType::Answer;
         let answer = if we_answered { &local.sdp } else { &remote.sdp };
         let mut events = Vec::new();
-        for t in &mut self.media.transceivers {
+        let mut prune = Vec::new();
+        for (i, t) in self.media.transceivers.iter_mut().enumerate() {
             if t.stopping {
                 t.stopping = false;
                 t.stopped = true;
@@ -1099,6 +1194,11 @@ impl Peer {
             t.rtcp_rsize = ans.attributes.contains(&SdpAttribute::RtcpRsize);
             t.remote_ssrcs = remote_ssrcs(rs);
             t.remote_rids = remote_send_rids(rs);
+            // W3C SRD(answer): the simulcast streams we offered to send that the answer does
+            // not receive go (RFC 8853 §5.3); no simulcast in the answer leaves the first.
+            if !we_answered && !remote_send_rids(ls).is_empty() {
+                prune.push((i, remote_recv_rids(ans)));
+            }
             let (streams, track) = remote_msid(rs);
             t.remote_streams = streams;
             t.remote_track_id = track;
@@ -1115,6 +1215,9 @@ impl Peer {
             } else if !receiving {
                 t.track_fired = false;
             }
+        }
+        for (i, rids) in prune {
+            self.media.keep_encodings(i, &rids);
         }
         // One id space for the BUNDLE group: read the demux extensions' ids once.
         let first = |k: ExtensionKind| {

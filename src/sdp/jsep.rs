@@ -9,11 +9,11 @@
 
 use super::media::{
     LocalMedia, RTP_PROTOCOL, answer_direction, answer_extensions, is_rtp_section,
-    remote_send_rids, section_direction, sends_receives, write_media_lines, write_recv_simulcast,
+    remote_recv_rids, remote_send_rids, section_direction, write_media_lines,
 };
 use super::{
-    Connection, Fingerprint, MediaDescription, Origin, ParseError, RidDirection, SdpAttribute,
-    SdpCandidate, SdpLimits, SessionDescription, Setup, Timing,
+    Connection, Fingerprint, MediaDescription, Origin, ParseError, SdpAttribute, SdpCandidate,
+    SdpLimits, SessionDescription, Setup, Timing,
 };
 use crate::ice::Credentials;
 use crate::rng::Rng;
@@ -604,7 +604,12 @@ impl Jsep {
             lm.direction,
             &lm.codecs,
             &extensions,
-            Some(RidDirection::Send),
+            if lm.send_rids.len() >= 2 {
+                &lm.send_rids
+            } else {
+                &[]
+            },
+            &lm.recv_rids,
         );
         if candidates && local.end_of_candidates {
             m.attributes.push(SdpAttribute::EndOfCandidates);
@@ -634,6 +639,15 @@ impl Jsep {
         let mid = offered.mid()?;
         let mut m =
             self.section_with_transport(lm.kind.as_str(), RTP_PROTOCOL, local, setup, candidates);
+        // RFC 8853 §5.3: we receive the offerer's simulcast streams, and send those of ours it
+        // asks to receive (none it did not offer).
+        let offered_recv = remote_recv_rids(offered);
+        let send_rids: Vec<String> = lm
+            .send_rids
+            .iter()
+            .filter(|r| offered_recv.contains(r))
+            .cloned()
+            .collect();
         write_media_lines(
             &mut m,
             lm,
@@ -641,15 +655,12 @@ impl Jsep {
             direction,
             &codecs,
             &extensions,
-            Some(RidDirection::Send),
+            &send_rids,
+            &remote_send_rids(offered),
         );
         // RFC 5506 §5: reduced-size RTCP only where the offer asked for it.
         if !offered.attributes.contains(&SdpAttribute::RtcpRsize) {
             m.attributes.retain(|a| *a != SdpAttribute::RtcpRsize);
-        }
-        // RFC 8853 §5.3: we receive the offerer's simulcast streams.
-        if sends_receives(direction).1 {
-            write_recv_simulcast(&mut m, &remote_send_rids(offered));
         }
         if candidates && local.end_of_candidates {
             m.attributes.push(SdpAttribute::EndOfCandidates);

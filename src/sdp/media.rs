@@ -39,6 +39,8 @@ pub struct LocalMedia {
     pub ssrcs: Vec<(u32, Option<u32>)>,
     /// Our send rids (simulcast, RFC 8853) when there are several encodings.
     pub send_rids: Vec<String>,
+    /// The rids of the simulcast we ask to receive when we offer (RFC 8853 §5.2).
+    pub recv_rids: Vec<String>,
     /// Our RTCP CNAME (RFC 7022).
     pub cname: String,
 }
@@ -131,8 +133,10 @@ pub fn answer_extensions(
 }
 
 /// Writes the media-specific lines of a section for `lm` into `m` (after the transport lines
-/// the caller wrote): mid, extmaps, direction, msid, rtcp-mux, rtcp-rsize, codecs, SSRCs or
-/// rids (RFC 9429 §5.2.1 order, as browsers write it).
+/// the caller wrote): mid, extmaps, direction, msid, rtcp-mux, rtcp-rsize, codecs, then our
+/// SSRCs, or the simulcast rids we send (`send_rids`, when not empty) and receive
+/// (`recv_rids`), each only where the direction sends or receives (RFC 9429 §5.2.1 order, as
+/// browsers write it).
 pub fn write_media_lines(
     m: &mut MediaDescription,
     lm: &LocalMedia,
@@ -140,7 +144,8 @@ pub fn write_media_lines(
     direction: Direction,
     codecs: &[PayloadCodec],
     extensions: &[SectionExtension],
-    rids: Option<RidDirection>,
+    send_rids: &[String],
+    recv_rids: &[String],
 ) {
     let a = &mut m.attributes;
     a.push(SdpAttribute::Mid(mid.to_owned()));
@@ -174,7 +179,10 @@ pub fn write_media_lines(
     codec::write_codecs(m, codecs);
     let a = &mut m.attributes;
     let rtx = codecs.iter().any(|c| c.codec.name == codec::CodecName::Rtx);
-    if sending && lm.send_rids.len() < 2 {
+    let (_, receiving) = sends_receives(direction);
+    let send_rids = if sending { send_rids } else { &[] };
+    let recv_rids = if receiving { recv_rids } else { &[] };
+    if sending && send_rids.is_empty() {
         let stream = lm.streams.first().map_or("-", String::as_str);
         for &(ssrc, rtx_ssrc) in &lm.ssrcs {
             let rtx_ssrc = rtx_ssrc.filter(|_| rtx);
@@ -198,86 +206,75 @@ pub fn write_media_lines(
             }
         }
     }
-    if let Some(dir) = rids.filter(|_| sending && lm.send_rids.len() >= 2) {
-        for r in &lm.send_rids {
+    // RFC 8851 §4 / RFC 8853 §5.1: a rid line per stream, then one simulcast line with both
+    // directions' lists.
+    let mut directions = Vec::new();
+    for (dir, rids) in [
+        (RidDirection::Send, send_rids),
+        (RidDirection::Recv, recv_rids),
+    ] {
+        if rids.is_empty() {
+            continue;
+        }
+        for r in rids {
             a.push(SdpAttribute::Rid {
                 id: r.clone(),
                 direction: dir,
                 restrictions: None,
             });
         }
-        a.push(SdpAttribute::Simulcast(Simulcast {
-            directions: vec![(
-                dir,
-                lm.send_rids
-                    .iter()
-                    .map(|r| {
-                        vec![SimulcastRid {
-                            id: r.clone(),
-                            paused: false,
-                        }]
-                    })
-                    .collect(),
-            )],
-        }));
+        let streams = rids
+            .iter()
+            .map(|r| {
+                vec![SimulcastRid {
+                    id: r.clone(),
+                    paused: false,
+                }]
+            })
+            .collect();
+        directions.push((dir, streams));
+    }
+    if !directions.is_empty() {
+        a.push(SdpAttribute::Simulcast(Simulcast { directions }));
     }
 }
 
-/// The rids a section says the remote sends (RFC 8853: `a=simulcast:send` in its offer, or
-/// `a=rid:... send`), in order.
+/// The rids a section says its writer sends (RFC 8853: `a=simulcast:send`, or else the
+/// `a=rid:… send` lines), in order.
 pub fn remote_send_rids(m: &MediaDescription) -> Vec<String> {
+    simulcast_rids(m, RidDirection::Send)
+}
+
+/// The rids a section says its writer receives (`a=simulcast:recv`, or else `a=rid:… recv`).
+pub fn remote_recv_rids(m: &MediaDescription) -> Vec<String> {
+    simulcast_rids(m, RidDirection::Recv)
+}
+
+fn simulcast_rids(m: &MediaDescription, dir: RidDirection) -> Vec<String> {
     let from_simulcast = m.attributes.iter().find_map(|a| match a {
-        SdpAttribute::Simulcast(s) => s
-            .directions
-            .iter()
-            .find(|(d, _)| *d == RidDirection::Send)
-            .map(|(_, streams)| {
-                streams
-                    .iter()
-                    .filter_map(|alts| alts.first().map(|r| r.id.clone()))
-                    .collect::<Vec<_>>()
-            }),
+        SdpAttribute::Simulcast(s) => {
+            s.directions
+                .iter()
+                .find(|(d, _)| *d == dir)
+                .map(|(_, streams)| {
+                    // The first of each stream's alternatives (RFC 8853 §5.1: listed by preference).
+                    streams
+                        .iter()
+                        .filter_map(|alts| alts.first().map(|r| r.id.clone()))
+                        .collect::<Vec<_>>()
+                })
+        }
         _ => None,
     });
     from_simulcast.unwrap_or_else(|| {
         m.attributes
             .iter()
             .filter_map(|a| match a {
-                SdpAttribute::Rid { id, direction, .. } if *direction == RidDirection::Send => {
-                    Some(id.clone())
-                }
+                SdpAttribute::Rid { id, direction, .. } if *direction == dir => Some(id.clone()),
                 _ => None,
             })
             .collect()
     })
-}
-
-/// Writes the answer's receive side of the remote's simulcast (RFC 8853 §5.3): `a=rid:X recv`
-/// and `a=simulcast:recv X;Y;Z`.
-pub fn write_recv_simulcast(m: &mut MediaDescription, rids: &[String]) {
-    if rids.is_empty() {
-        return;
-    }
-    for r in rids {
-        m.attributes.push(SdpAttribute::Rid {
-            id: r.clone(),
-            direction: RidDirection::Recv,
-            restrictions: None,
-        });
-    }
-    m.attributes.push(SdpAttribute::Simulcast(Simulcast {
-        directions: vec![(
-            RidDirection::Recv,
-            rids.iter()
-                .map(|r| {
-                    vec![SimulcastRid {
-                        id: r.clone(),
-                        paused: false,
-                    }]
-                })
-                .collect(),
-        )],
-    }));
 }
 
 /// The remote's SSRCs in a section (`a=ssrc`), first appearance order, and its msid (stream

@@ -36,19 +36,23 @@ for codec in $codecs; do
     fi
   done
 done
-# Simulcast (RFC 8853): the page offers l, m and h; udp_peer demuxes them by rid and echoes h.
+# Simulcast (RFC 8853) both ways: the page offers l, m and h (sendEncodings), or udp_peer's
+# offer asks to receive them (a=simulcast:recv) and the page's answer sends them; udp_peer
+# demuxes them by rid and echoes h.
 if [ "${SIMULCAST:-1}" = 1 ]; then
-  dir=$(mktemp -d)
-  if unshare -n bash "$root/tests/browser/media_case.sh" offer VP8 "$dir" "$bin" "$root/tests/browser/media.html" "$chromium" "$seconds" h; then
-    sent+=("VP8-simulcast/offer")
-    rm -rf "$dir"
-  else
-    status=1
-    echo "--- logs of the failed simulcast case ($dir)" >&2
-    for f in peer.log page.log relay.log; do
-      [ -f "$dir/$f" ] && { echo "== $f" >&2; tail -n 20 "$dir/$f" >&2; }
-    done
-  fi
+  for role in offer answer; do
+    dir=$(mktemp -d)
+    if unshare -n bash "$root/tests/browser/media_case.sh" "$role" VP8 "$dir" "$bin" "$root/tests/browser/media.html" "$chromium" "$seconds" h; then
+      sent+=("VP8-simulcast/$role")
+      rm -rf "$dir"
+    else
+      status=1
+      echo "--- logs of the failed simulcast case ($role, $dir)" >&2
+      for f in peer.log page.log relay.log; do
+        [ -f "$dir/$f" ] && { echo "== $f" >&2; tail -n 20 "$dir/$f" >&2; }
+      done
+    fi
+  done
 fi
 echo "chromium media: echoed ${sent[*]:-nothing}; this Chromium cannot send: ${skipped[*]:-none}"
 [ "${#sent[@]}" -gt 0 ] || status=1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One Chromium <-> `udp_peer --media echo` case, run INSIDE a fresh network namespace:
 #   media_case.sh BROWSER_ROLE CODEC DIR BIN_DIR PAGE CHROMIUM SECONDS [SIMULCAST_RID]
-# With SIMULCAST_RID the page offers video as three encodings (l, m, h) and udp_peer echoes one.
+# With SIMULCAST_RID video goes as three encodings (l, m, h) and udp_peer echoes one: the page
+# offers them (BROWSER_ROLE offer), or udp_peer's offer asks for them (BROWSER_ROLE answer).
 set -uo pipefail
 . "$(dirname "$0")/chromium_lib.sh"
 role=$1 codec=$2 dir=$3 bin=$4 page=$5 chromium=$6 seconds=$7 rid=${8:-}
