@@ -1,6 +1,7 @@
 //! JSEP against descriptions real browsers wrote (tests/fixtures/sdp, see its README.md): a
-//! sansrtc `Peer` answers Chromium's and Firefox's offers, follows a Chromium renegotiation
-//! (add video, stop audio, restart ICE) and applies Chromium's answer to its own offer.
+//! sansrtc `Peer` answers Chromium's, Firefox's and a Safari offer, follows a Chromium and a
+//! Firefox renegotiation (add video, stop audio, restart ICE) and applies Chromium's and
+//! Firefox's answers to its own offer.
 //!
 //! The answers are read back as text, line by line, with a parser of this file's own (not
 //! sansrtc's model), and checked where the outcome is defined: RFC 3264 §6 (sections, formats,
@@ -9,7 +10,8 @@
 //! RFC 8285 §6 (extension ids), RFC 8853 §5.3 (simulcast), RFC 8839 §4.4.1.1 (ICE restart).
 //!
 //! `SANSRTC_WRITE_OFFER=FILE cargo test --test jsep_fixtures sansrtc_offer_fixture` writes the
-//! offer Chromium answered in `chrome-answer-to-sansrtc.sdp` (the capture script does this).
+//! offer Chromium and Firefox answered in `chrome-answer-to-sansrtc.sdp` and
+//! `firefox-answer-to-sansrtc.sdp` (the Chromium capture script does this).
 
 mod common;
 
@@ -354,9 +356,19 @@ fn answer_problems(offer_text: &str, answer_text: &str) -> Vec<String> {
         ));
     }
 
-    // RFC 8285 §6: the answer allows mixed one- and two-byte headers only if the offer did.
-    if answer.attr("extmap-allow-mixed").is_some() && offer.attr("extmap-allow-mixed").is_none() {
-        fail("a=extmap-allow-mixed answered to an offer without it".into());
+    // RFC 8285 §6: the answer allows mixed one- and two-byte headers only where the offer did.
+    // `a=extmap-allow-mixed` stands at session level (Chromium) or in each media section
+    // (Firefox), so each accepted RTP section is checked with both levels of both sides.
+    let mixed = |sdp: &Sdp, s: &Section| {
+        sdp.attr("extmap-allow-mixed").is_some() || s.has("extmap-allow-mixed")
+    };
+    for (i, (o, a)) in offer.media.iter().zip(&answer.media).enumerate() {
+        if a.port != 0 && a.is_rtp() && mixed(&answer, a) && !mixed(&offer, o) {
+            fail(format!(
+                "section {i} (mid {:?}): a=extmap-allow-mixed answered, not offered for it",
+                a.mid()
+            ));
+        }
     }
 
     for (i, (o, a)) in offer.media.iter().zip(&answer.media).enumerate() {
@@ -611,6 +623,14 @@ fn fixtures_round_trip() {
         "chrome-answer-to-sansrtc.sdp",
         "sansrtc-offer-to-chrome.sdp",
         "firefox-121-av-offer.sdp",
+        "firefox-offer-av-data.sdp",
+        "firefox-offer-simulcast.sdp",
+        "firefox-reneg-1-audio-offer.sdp",
+        "firefox-reneg-2-add-video-offer.sdp",
+        "firefox-reneg-3-stop-audio-offer.sdp",
+        "firefox-reneg-4-restart-ice-offer.sdp",
+        "firefox-answer-to-sansrtc.sdp",
+        "safari-mac-av-data-offer.sdp",
     ] {
         let text = fixture(name);
         let sdp = SessionDescription::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -703,6 +723,63 @@ fn answers_firefox_offer_rtcp_rsize() {
     assert_no_problems(rsize_problems(&offer, &answer), &answer);
 }
 
+#[test]
+fn answers_firefox_av_data_offer() {
+    let (offer, answer) = answer_fixture("firefox-offer-av-data.sdp", 51);
+    assert_answer(&offer, &answer);
+    let (o, a) = (Sdp::parse(&offer), Sdp::parse(&answer));
+    assert_eq!(a.bundle(), ["0", "1", "2"]);
+    assert!(
+        a.media.iter().all(|m| m.port != 0),
+        "every section accepted"
+    );
+    // Firefox puts a=extmap-allow-mixed in each media section, none at session level.
+    assert_eq!(o.attr("extmap-allow-mixed"), None);
+    assert!(o.media[..2].iter().all(|m| m.has("extmap-allow-mixed")));
+    // Opus is 109 here, VP8 120 with rtx 124; this Firefox offers no H.264 at all (no OpenH264
+    // plugin, see the README), and VP9 121 (rtx 125) and AV1 99 (rtx 100) besides.
+    assert_eq!(a.media[0].formats.first().map(String::as_str), Some("109"));
+    let video = &a.media[1];
+    assert!(!offer.contains("H264"));
+    assert_eq!(video.formats.first().map(String::as_str), Some("120"));
+    for pt in ["124", "121", "125", "99", "100"] {
+        assert!(video.formats.iter().any(|f| f == pt), "{pt} kept");
+    }
+    assert_eq!(video.fmtp("124", "apt").as_deref(), Some("120"));
+    // Firefox offers playout-delay to receive only (6/recvonly): we may only send it.
+    assert!(
+        answer.contains(
+            "a=extmap:6/sendonly http://www.webrtc.org/experiments/rtp-hdrext/playout-delay\r\n"
+        ),
+        "{answer}"
+    );
+    // RTP/RTCP on one port although Firefox also offered a separate a=rtcp port.
+    assert!(o.media[0].has("rtcp") && a.media[0].has("rtcp-mux"));
+    // The data channel section: SCTP port and a message size limit of our own.
+    let data = &a.media[2];
+    assert_eq!(data.kind, "application");
+    assert_eq!(data.attr("sctp-port"), Some("5000"));
+    assert!(data.has("max-message-size"));
+}
+
+#[test]
+fn answers_firefox_simulcast_offer() {
+    let offer = fixture("firefox-offer-simulcast.sdp");
+    let mut peer = answerer(52);
+    let answer = answer(&mut peer, &offer);
+    assert_answer(&offer, &answer);
+    let v = &Sdp::parse(&answer).media[0];
+    assert_eq!(v.simulcast("recv").unwrap(), ["l", "m", "h"]);
+    assert_eq!(v.all("rid"), ["l recv", "m recv", "h recv"]);
+    // Firefox offers the rid extensions to send only (9/sendonly, 10/sendonly): received here.
+    assert!(
+        v.all("extmap")
+            .contains(&"9/recvonly urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id")
+    );
+    let t = peer.transceivers().next().expect("the video transceiver");
+    assert_eq!(t.remote_rids(), ["l", "m", "h"]);
+}
+
 /// The checks above catch what they claim to: each edit of a correct answer is reported.
 #[test]
 fn checker_reports_wrong_answers() {
@@ -778,20 +855,51 @@ fn checker_reports_wrong_answers() {
             .iter()
             .any(|p| p.contains("expected recv l;m;h"))
     );
+    // Mixed one- and two-byte headers, offered per section (Firefox): our session-level
+    // a=extmap-allow-mixed is right while every RTP section offered it, wrong once one did not.
+    let (offer, good) = answer_fixture("firefox-offer-av-data.sdp", 51);
+    assert_answer(&offer, &good);
+    let (audio, video) = offer.split_at(offer.find("m=video").unwrap());
+    let bad_offer = format!(
+        "{audio}{}",
+        video.replacen("a=extmap-allow-mixed\r\n", "", 1)
+    );
+    assert_ne!(bad_offer, offer);
+    let problems = answer_problems(&bad_offer, &good);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("section 1 (mid Some(\"1\")): a=extmap-allow-mixed answered")),
+        "{problems:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
-// Chromium's renegotiation, answered by one sansrtc peer throughout.
+// A browser's renegotiation, answered by one sansrtc peer throughout.
+
+/// The four offers of `<browser>-reneg-{1-audio,2-add-video,3-stop-audio,4-restart-ice}-offer`
+/// (audio; + video; audio transceiver stopped; `restartIce()`), answered in turn by one peer.
+fn reneg_steps(browser: &str) -> [String; 4] {
+    ["1-audio", "2-add-video", "3-stop-audio", "4-restart-ice"]
+        .map(|step| format!("{browser}-reneg-{step}-offer.sdp"))
+}
 
 #[test]
 fn answers_chrome_renegotiation_sequence() {
-    let mut peer = answerer(21);
-    let steps = [
-        "chrome-reneg-1-audio-offer.sdp",
-        "chrome-reneg-2-add-video-offer.sdp",
-        "chrome-reneg-3-stop-audio-offer.sdp",
-        "chrome-reneg-4-restart-ice-offer.sdp",
-    ];
+    check_renegotiation_sequence(&reneg_steps("chrome"), 21);
+}
+
+#[test]
+fn answers_firefox_renegotiation_sequence() {
+    // Firefox's differ from Chromium's: the added video has a port and candidates of its own
+    // (Firefox gathers for every section under the balanced policy), the stopped audio is
+    // `m=audio 0 … 0` with nothing but `a=inactive`, `a=mid` and one rtpmap, and every step
+    // carries candidates and `a=end-of-candidates`.
+    check_renegotiation_sequence(&reneg_steps("firefox"), 23);
+}
+
+fn check_renegotiation_sequence(steps: &[String; 4], seed: u64) {
+    let mut peer = answerer(seed);
     let mut answers: Vec<Sdp> = Vec::new();
     let mut audio: Option<TransceiverId> = None;
     for (step, name) in steps.iter().enumerate() {
@@ -871,15 +979,17 @@ fn stopped_transceiver_leaves_the_list() {
     // m= section is rejected in the current description is removed from the set of
     // transceivers; `Peer::transceivers` documents the same ("stopped ones are removed once
     // negotiated").
-    let mut peer = answerer(22);
-    answer(&mut peer, &fixture("chrome-reneg-1-audio-offer.sdp"));
-    answer(&mut peer, &fixture("chrome-reneg-2-add-video-offer.sdp"));
-    answer(&mut peer, &fixture("chrome-reneg-3-stop-audio-offer.sdp"));
-    let listed: Vec<(Option<&str>, MediaKind, bool)> = peer
-        .transceivers()
-        .map(|t| (t.mid(), t.kind(), t.is_stopped()))
-        .collect();
-    assert_eq!(listed, [(Some("1"), MediaKind::Video, false)]);
+    for (browser, seed) in [("chrome", 22), ("firefox", 24)] {
+        let mut peer = answerer(seed);
+        for name in &reneg_steps(browser)[..3] {
+            answer(&mut peer, &fixture(name));
+        }
+        let listed: Vec<(Option<&str>, MediaKind, bool)> = peer
+            .transceivers()
+            .map(|t| (t.mid(), t.kind(), t.is_stopped()))
+            .collect();
+        assert_eq!(listed, [(Some("1"), MediaKind::Video, false)], "{browser}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -992,6 +1102,140 @@ fn applies_chrome_answer_to_sansrtc_offer() {
         }
     }
     assert_eq!(peer.transceivers().count(), 2);
+}
+
+#[test]
+fn applies_firefox_answer_to_sansrtc_offer() {
+    // Firefox's answer to the same seeded offer Chromium answered (firefox-answer-to-sansrtc.sdp).
+    let (mut peer, offer) = sansrtc_offerer();
+    assert_eq!(
+        offer.sdp.to_string(),
+        fixture("sansrtc-offer-to-chrome.sdp")
+    );
+    peer.set_local_description(offer).unwrap();
+    let firefox = fixture("firefox-answer-to-sansrtc.sdp");
+    peer.set_remote_sdp(SdpType::Answer, &firefox)
+        .expect("Firefox's answer applies");
+    assert_eq!(peer.signaling_state(), sansrtc::sdp::SignalingState::Stable);
+    let answer = Sdp::parse(&firefox);
+    assert_eq!(answer.bundle(), ["0", "1", "2"]);
+    for m in &answer.media {
+        // One transport, Firefox the DTLS client.
+        assert_ne!(m.port, 0, "mid {:?} accepted", m.mid());
+        assert_eq!(m.attr("setup"), Some("active"), "mid {:?}", m.mid());
+    }
+    for t in peer.transceivers() {
+        let mid = t.mid().expect("negotiated transceiver has a mid");
+        let section = answer
+            .media
+            .iter()
+            .find(|m| m.mid() == Some(mid))
+            .expect("answered section");
+        assert_eq!(section.kind, t.kind().as_str());
+        // Firefox answered sendrecv (it added its fake camera and microphone).
+        assert_eq!(section.direction(), "sendrecv");
+        assert_eq!(
+            t.current_direction(),
+            Some(Direction::SendRecv),
+            "mid {mid}"
+        );
+        // The negotiated codecs are the answer's formats (all ours), in the answer's order.
+        let pts: Vec<String> = t
+            .codecs()
+            .iter()
+            .map(|c| c.payload_type.to_string())
+            .collect();
+        assert_eq!(pts, section.formats, "mid {mid}: negotiated payload types");
+        for c in t.codecs() {
+            let (name, clock, _) = section.codec(&c.payload_type.to_string()).unwrap();
+            assert!(
+                name.eq_ignore_ascii_case(c.codec.name.as_str()),
+                "mid {mid}"
+            );
+            assert_eq!(clock, c.codec.clock_rate, "mid {mid}");
+        }
+        let first = &t.codecs()[0].codec;
+        match t.kind() {
+            MediaKind::Audio => {
+                assert_eq!(first.name, CodecName::Opus);
+                assert_eq!(t.codecs()[0].payload_type, 111);
+                // Firefox keeps neither RED (63) nor telephone-event/48000 (110) of ours.
+                assert_eq!(pts, ["111", "9", "0", "8", "126"]);
+            }
+            MediaKind::Video => {
+                assert_eq!(first.name, CodecName::Vp8);
+                assert_eq!(t.codecs()[0].payload_type, 96);
+                // Firefox's feedback for VP8 (its order), intersected with ours: all five.
+                let fb: Vec<String> = first
+                    .feedback
+                    .iter()
+                    .map(|f| match &f.parameter {
+                        Some(p) => format!("{} {p}", f.kind),
+                        None => f.kind.clone(),
+                    })
+                    .collect();
+                assert_eq!(
+                    fb,
+                    ["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"]
+                );
+                // VP8, VP9 and AV1 with their RTX; no H.264 (this Firefox has none).
+                assert_eq!(pts, ["96", "97", "98", "99", "45", "46"]);
+                assert!(t.codecs().iter().all(|c| c.codec.name != CodecName::H264));
+                let rtx: Vec<(u8, Option<&str>)> = t
+                    .codecs()
+                    .iter()
+                    .filter(|c| c.codec.name == CodecName::Rtx)
+                    .map(|c| (c.payload_type, c.codec.parameter("apt")))
+                    .collect();
+                assert_eq!(rtx, [(97, Some("96")), (99, Some("98")), (46, Some("45"))]);
+            }
+        }
+    }
+    assert_eq!(peer.transceivers().count(), 2);
+    // The data channel section is accepted: the SCTP transport takes Firefox's message size.
+    let data = answer
+        .media
+        .iter()
+        .find(|m| m.kind == "application")
+        .expect("data section answered");
+    assert_eq!(data.mid(), Some("2"));
+    assert_eq!(data.attr("sctp-port"), Some("5000"));
+    let max: usize = data.attr("max-message-size").unwrap().parse().unwrap();
+    assert_eq!(peer.sctp_max_message_size(), Some(max));
+}
+
+/// A Safari (macOS) offer published as a test sample (provenance in the fixtures README):
+/// video to receive only (mid 0, first), audio both ways, a data channel; H.264 High first.
+#[test]
+fn answers_safari_mac_offer() {
+    let (offer, answer) = answer_fixture("safari-mac-av-data-offer.sdp", 61);
+    assert_answer(&offer, &answer);
+    let a = Sdp::parse(&answer);
+    assert_eq!(a.bundle(), ["0", "1", "2"]);
+    assert!(
+        a.media.iter().all(|m| m.port != 0),
+        "every section accepted"
+    );
+    let kinds: Vec<&str> = a.media.iter().map(|m| m.kind.as_str()).collect();
+    assert_eq!(kinds, ["video", "audio", "application"]);
+    let dirs: Vec<&str> = a.media[..2].iter().map(Section::direction).collect();
+    assert_eq!(dirs, ["sendonly", "sendrecv"]);
+    // Safari offers H.264 High 3.1 (640c1f: 96, rtx 97) before Constrained Baseline (42e01f:
+    // 98, rtx 99) and VP8 (100, rtx 101); sansrtc supports Constrained Baseline only.
+    let video = &a.media[0];
+    for pt in ["98", "99", "100", "101"] {
+        assert!(video.formats.iter().any(|f| f == pt), "{pt} kept");
+    }
+    for pt in ["96", "97"] {
+        assert!(!video.formats.iter().any(|f| f == pt), "{pt} declined");
+    }
+    // Opus first; Safari's iSAC (103) and iLBC (102) are not ours.
+    let audio = &a.media[1];
+    assert_eq!(audio.formats.first().map(String::as_str), Some("111"));
+    assert!(!audio.formats.iter().any(|f| f == "103" || f == "102"));
+    // No a=extmap-allow-mixed anywhere in this offer, so none in the answer.
+    assert!(!answer.contains("extmap-allow-mixed"));
+    assert_eq!(a.media[2].attr("sctp-port"), Some("5000"));
 }
 
 /// The older Firefox and Safari offers with media (kept from the data-channel interop work;
