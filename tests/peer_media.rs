@@ -725,3 +725,86 @@ fn answer_may_drop_offered_simulcast_streams() {
         assert_eq!(got, want, "answer simulcast {keep:?}");
     }
 }
+
+/// DESIGN §9: what is received is chosen per transceiver. With `ReceiveMode::Discard` b's
+/// audio arrives, is counted and reported, and is not delivered; b's video is delivered all
+/// along; back to `Rtp`, audio is delivered again.
+#[test]
+fn receive_mode_is_per_transceiver() {
+    use sansrtc::media::ReceiveMode;
+    use sansrtc::stats::Stats;
+    let (mut c, [a_audio, a_video], [b_audio, _]) = call(720);
+    c.run_until(Duration::from_secs(5), connected);
+    assert_eq!(
+        c.b.transceiver(b_audio).unwrap().receive_mode(),
+        ReceiveMode::Rtp
+    );
+    c.b.set_receive_mode(b_audio, ReceiveMode::Discard).unwrap();
+    c.send_audio(true, a_audio, 10).unwrap();
+    let vpt = c.a.transceiver(a_video).unwrap().codecs()[0].payload_type;
+    c.a.send_rtp(
+        a_video,
+        RtpOut {
+            payload_type: vpt,
+            payload: Bytes::from_static(b"video"),
+            ..RtpOut::default()
+        },
+    )
+    .unwrap();
+    c.step();
+    let kinds: Vec<_> = c.b_rtp.iter().map(|p| p.payload.clone()).collect();
+    assert_eq!(
+        kinds,
+        [Bytes::from_static(b"video")],
+        "only video delivered"
+    );
+    let received = |c: &Call| {
+        c.b.get_stats(c.now)
+            .iter()
+            .find_map(|s| match s {
+                Stats::InboundRtp(r) if r.kind == MediaKind::Audio => Some(r.packets_received),
+                _ => None,
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(received(&c), 10, "discarded packets still counted");
+    c.b.set_receive_mode(b_audio, ReceiveMode::Rtp).unwrap();
+    c.send_audio(true, a_audio, 3).unwrap();
+    c.step();
+    assert_eq!(c.b_rtp.len(), 4);
+    assert_eq!(received(&c), 13);
+}
+
+/// W3C `setStreams`: new stream ids need negotiation (the section's a=msid lines differ), are
+/// signalled in the next offer, and the same ids again need none.
+#[test]
+fn set_streams_needs_negotiation() {
+    let count = |events: &[Event]| {
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::NegotiationNeeded))
+            .count()
+    };
+    let (mut c, [_, a_video], _) = call(730);
+    c.run_until(Duration::from_secs(10), connected);
+    c.events();
+    let a0 = count(&c.a_events);
+    c.a.set_streams(a_video, &["stream-a".into()]).unwrap();
+    c.events();
+    assert_eq!(count(&c.a_events), a0, "the same stream ids");
+    c.a.set_streams(a_video, &["screen".into(), "screen".into()])
+        .unwrap();
+    c.events();
+    assert_eq!(count(&c.a_events), a0 + 1);
+    c.negotiate_a_to_b();
+    let offer = c.a.local_description().unwrap().sdp.to_string();
+    let video = &offer[offer.find("m=video").unwrap()..];
+    assert_eq!(video.matches("a=msid:").count(), 1, "{video}");
+    assert!(video.contains("a=msid:screen "), "{video}");
+    // Negotiated: nothing pending any more.
+    c.a.set_direction(a_video, Direction::SendRecv).unwrap();
+    c.a.add_transceiver(MediaKind::Audio, TransceiverInit::default())
+        .unwrap();
+    c.events();
+    assert_eq!(count(&c.a_events), a0 + 2, "only the new transceiver");
+}

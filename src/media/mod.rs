@@ -11,8 +11,8 @@ pub mod report;
 pub mod transceiver;
 
 pub use transceiver::{
-    MediaError, Priority, SendEncoding, SendParameters, TrackInfo, Transceiver, TransceiverId,
-    TransceiverInit,
+    MediaError, Priority, ReceiveMode, SendEncoding, SendParameters, TrackInfo, Transceiver,
+    TransceiverId, TransceiverInit,
 };
 
 /// The kind of a media section or track (W3C `MediaStreamTrack.kind`).

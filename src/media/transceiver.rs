@@ -116,6 +116,21 @@ pub struct TransceiverInit {
     pub receive_rids: Vec<String>,
 }
 
+/// What the application receives on a transceiver: chosen per transceiver, not per peer
+/// ([`crate::Peer::set_receive_mode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ReceiveMode {
+    /// Every received RTP packet as [`crate::Event::Rtp`]: header, parsed extensions and the
+    /// payload without a copy (SFUs, recorders). The default.
+    #[default]
+    Rtp,
+    /// Nothing is delivered: packets are still authenticated, counted in the statistics and
+    /// reported on in RTCP (a receiver the application ignores, such as an SFU's unused
+    /// simulcast layers it still wants loss figures for).
+    Discard,
+}
+
 /// W3C `RTCRtpSendParameters` as `get_parameters` returns and `set_parameters` takes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendParameters {
@@ -217,6 +232,8 @@ pub(crate) struct TransceiverState {
     pub(crate) remote_rids: Vec<String>,
     /// The simulcast streams we ask to receive when we offer ([`TransceiverInit::receive_rids`]).
     pub(crate) recv_rids: Vec<String>,
+    /// What received packets become.
+    pub(crate) receive_mode: ReceiveMode,
     /// The remote's msid (stream ids, track id), for ontrack.
     pub(crate) remote_streams: Vec<String>,
     pub(crate) remote_track_id: Option<String>,
@@ -320,6 +337,11 @@ impl<'a> Transceiver<'a> {
     /// Our SSRC for the first encoding (once the transceiver sends), and its RTX SSRC.
     pub fn ssrc(&self) -> Option<(u32, Option<u32>)> {
         self.state.send.first().map(|s| (s.ssrc, s.rtx_ssrc))
+    }
+
+    /// What the application receives on it ([`crate::Peer::set_receive_mode`]).
+    pub fn receive_mode(&self) -> ReceiveMode {
+        self.state.receive_mode
     }
 
     /// The rids the remote sends (simulcast), in its order.

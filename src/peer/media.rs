@@ -9,8 +9,8 @@ use crate::media::report::{
     InboundStream, NtpClock, OutboundStream, RtcpSchedule, RtcpScheduleConfig,
 };
 use crate::media::transceiver::{
-    MediaError, SendEncoding, SendParameters, SendStream, TrackInfo, Transceiver, TransceiverId,
-    TransceiverInit, TransceiverState, check_encodings, check_parameters_change,
+    MediaError, ReceiveMode, SendEncoding, SendParameters, SendStream, TrackInfo, Transceiver,
+    TransceiverId, TransceiverInit, TransceiverState, check_encodings, check_parameters_change,
     check_receive_rids,
 };
 use crate::rng::Rng;
@@ -617,6 +617,7 @@ impl Peer {
             remote_ssrcs: Vec::new(),
             remote_rids: Vec::new(),
             recv_rids: init.receive_rids,
+            receive_mode: ReceiveMode::Rtp,
             remote_streams: Vec::new(),
             remote_track_id: None,
             track_fired: false,
@@ -728,6 +729,41 @@ impl Peer {
             t.direction = d;
             self.check_media_negotiation();
         }
+        Ok(())
+    }
+
+    /// W3C `sender.setStreams(...streams)`: the stream ids signalled for the transceiver's
+    /// track (`a=msid`, RFC 8830); negotiation is needed when they change.
+    pub fn set_streams(&mut self, id: TransceiverId, streams: &[String]) -> Result<(), MediaError> {
+        if self.closed {
+            return Err(MediaError::Closed);
+        }
+        let t = self.media.get_mut(id)?;
+        if t.stopped || t.stopping {
+            return Err(MediaError::Stopped);
+        }
+        let mut unique: Vec<String> = Vec::with_capacity(streams.len());
+        for s in streams {
+            if !unique.contains(s) {
+                unique.push(s.clone());
+            }
+        }
+        if t.streams != unique {
+            t.streams = unique;
+            self.check_media_negotiation();
+        }
+        Ok(())
+    }
+
+    /// Chooses what the application receives on a transceiver (DESIGN §9: per transceiver;
+    /// RTP packets by default). Takes effect with the next packet; statistics and RTCP reports
+    /// go on whatever the mode.
+    pub fn set_receive_mode(
+        &mut self,
+        id: TransceiverId,
+        mode: ReceiveMode,
+    ) -> Result<(), MediaError> {
+        self.media.get_mut(id)?.receive_mode = mode;
         Ok(())
     }
 
@@ -1016,6 +1052,19 @@ impl Peer {
             };
             if section_direction(ours) != expected {
                 return true;
+            }
+            // W3C: a sender's stream ids (setStreams) that differ from the a=msid lines of
+            // the section it sends in. DEVIATION: checked only where our section sends; the
+            // W3C text also fires for a sendrecv transceiver whose answer could only receive,
+            // which the direction rule above already covers for offers.
+            if sends_receives(section_direction(ours)).0 {
+                let (mut signalled, _) = remote_msid(ours);
+                let mut wanted = t.streams.clone();
+                signalled.sort();
+                wanted.sort();
+                if signalled != wanted {
+                    return true;
+                }
             }
         }
         false
@@ -1394,6 +1443,9 @@ impl Peer {
             .extended_seq()
             .and_then(|v| u64::try_from(v).ok())
             .unwrap_or(u64::from(view.sequence_number()));
+        if t.receive_mode == ReceiveMode::Discard {
+            return;
+        }
         let header = view.to_header();
         let (start, end) = (view.header_len(), view.header_len() + view.payload().len());
         let transceiver = route.transceiver;
