@@ -8,7 +8,7 @@
 //! transition is an error that changes nothing.
 
 use super::media::{
-    LocalMedia, RTP_PROTOCOL, answer_direction, answer_extensions, is_rtp_section,
+    LocalMedia, RTP_PROTOCOL, SectionRids, answer_direction, answer_extensions, is_rtp_section,
     remote_recv_rids, remote_send_rids, section_direction, write_media_lines,
 };
 use super::{
@@ -604,12 +604,14 @@ impl Jsep {
             lm.direction,
             &lm.codecs,
             &extensions,
-            if lm.send_rids.len() >= 2 {
-                &lm.send_rids
-            } else {
-                &[]
+            SectionRids {
+                send: if lm.send_rids.len() >= 2 {
+                    &lm.send_rids
+                } else {
+                    &[]
+                },
+                recv: &lm.recv_rids,
             },
-            &lm.recv_rids,
         );
         if candidates && local.end_of_candidates {
             m.attributes.push(SdpAttribute::EndOfCandidates);
@@ -655,8 +657,10 @@ impl Jsep {
             direction,
             &codecs,
             &extensions,
-            &send_rids,
-            &remote_send_rids(offered),
+            SectionRids {
+                send: &send_rids,
+                recv: &remote_send_rids(offered),
+            },
         );
         // RFC 5506 §5: reduced-size RTCP only where the offer asked for it.
         if !offered.attributes.contains(&SdpAttribute::RtcpRsize) {

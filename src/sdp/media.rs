@@ -132,10 +132,19 @@ pub fn answer_extensions(
         .collect()
 }
 
+/// The simulcast streams a section names (RFC 8853), by their rids.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SectionRids<'a> {
+    /// Those we send (empty: one stream, named by `a=ssrc` lines).
+    pub send: &'a [String],
+    /// Those we receive.
+    pub recv: &'a [String],
+}
+
 /// Writes the media-specific lines of a section for `lm` into `m` (after the transport lines
 /// the caller wrote): mid, extmaps, direction, msid, rtcp-mux, rtcp-rsize, codecs, then our
-/// SSRCs, or the simulcast rids we send (`send_rids`, when not empty) and receive
-/// (`recv_rids`), each only where the direction sends or receives (RFC 9429 §5.2.1 order, as
+/// SSRCs, or the simulcast rids we send (`rids.send`, when not empty) and receive
+/// (`rids.recv`), each only where the direction sends or receives (RFC 9429 §5.2.1 order, as
 /// browsers write it).
 pub fn write_media_lines(
     m: &mut MediaDescription,
@@ -144,9 +153,12 @@ pub fn write_media_lines(
     direction: Direction,
     codecs: &[PayloadCodec],
     extensions: &[SectionExtension],
-    send_rids: &[String],
-    recv_rids: &[String],
+    rids: SectionRids<'_>,
 ) {
+    let SectionRids {
+        send: send_rids,
+        recv: recv_rids,
+    } = rids;
     let a = &mut m.attributes;
     a.push(SdpAttribute::Mid(mid.to_owned()));
     for &(id, uri, direction) in extensions {
