@@ -15,7 +15,7 @@ use std::time::Instant;
 const MAX_QUEUED_PACKETS: usize = 64;
 
 impl Association {
-    /// The largest packet [`Association::poll_transmit_into`] writes ([`SctpConfig::mtu`]).
+    /// The largest packet [`Association::poll_transmit_into`] writes ([`SctpConfig::mtu`](super::SctpConfig::mtu)).
     pub fn max_packet_len(&self) -> usize {
         self.cfg.mtu
     }
