@@ -4,6 +4,7 @@
 //! ```text
 //! browser_relay PORT DIR PAGE_FILE
 //!   GET  /page.html        the page (query parameters are for the page)
+//!   GET  /common.js        common.js beside the page file (helpers the pages share)
 //!   GET  /offer, /answer   DIR/offer.sdp, DIR/answer.sdp (404 until written)
 //!   POST /offer, /answer   write them (atomically)
 //!   POST /candidates       one trickled candidate line appended to DIR/offer.candidates
@@ -62,6 +63,10 @@ fn serve(mut s: TcpStream, dir: &Path, page: &Path) -> std::io::Result<()> {
     let file = |name: &str| -> PathBuf { dir.join(name) };
     match (method, path) {
         ("GET", "/page.html") => respond(&mut s, "200 OK", "text/html", &std::fs::read(page)?),
+        ("GET", "/common.js") => match std::fs::read(page.with_file_name("common.js")) {
+            Ok(b) => respond(&mut s, "200 OK", "text/javascript", &b),
+            Err(_) => respond(&mut s, "404 Not Found", "text/plain", b""),
+        },
         ("GET", "/offer") | ("GET", "/answer") => {
             match std::fs::read(file(&format!("{}.sdp", &path[1..]))) {
                 Ok(b) => respond(&mut s, "200 OK", "text/plain", &b),
