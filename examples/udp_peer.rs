@@ -470,12 +470,12 @@ impl App {
         };
         let slot = usize::from(t.kind() == MediaKind::Video);
         if let Some(rid) = &p.rid {
-            *self.rids.entry(rid.clone()).or_default() += 1;
+            *self.rids.entry(rid.to_string()).or_default() += 1;
             if self
                 .args
                 .simulcast_rid
                 .as_ref()
-                .is_some_and(|want| want != rid)
+                .is_some_and(|want| **want != **rid)
             {
                 // Another layer: counted, not forwarded.
                 return Ok(());

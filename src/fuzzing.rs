@@ -808,12 +808,18 @@ fn fuzz_connected_pair(now: &mut Instant) -> (crate::Peer, crate::Peer) {
     (a, b)
 }
 
-/// An audio and a video transceiver, sendrecv.
+/// An audio and a video transceiver, sendrecv; the video one also asks to receive simulcast
+/// (l, m, h), which the answerer's video sender then sends.
 fn add_media(p: &mut crate::Peer) {
     use crate::media::{MediaKind, TransceiverInit};
-    for kind in [MediaKind::Audio, MediaKind::Video] {
-        let _ = p.add_transceiver(kind, TransceiverInit::default());
-    }
+    let _ = p.add_transceiver(MediaKind::Audio, TransceiverInit::default());
+    let _ = p.add_transceiver(
+        MediaKind::Video,
+        TransceiverInit {
+            receive_rids: ["l", "m", "h"].map(String::from).to_vec(),
+            ..TransceiverInit::default()
+        },
+    );
 }
 
 /// The answerer takes the offer's media sections as sendrecv.
@@ -826,13 +832,13 @@ fn answer_media(p: &mut crate::Peer) {
 
 /// One media command chosen by `n` with bytes from `rest`: RTP through the API, an arbitrary
 /// packet protected with the real keys (RTP with any header, SSRC and extensions; or RTCP),
-/// a keyframe request, a direction change.
+/// a keyframe request, a direction change, a receive mode, new stream ids.
 fn media_op(p: &mut crate::Peer, n: usize, rest: &mut &[u8]) {
     let ids: Vec<_> = p.transceivers().map(|t| t.id()).collect();
     let Some(&id) = ids.get(n % ids.len().max(1)) else {
         return;
     };
-    match (n / 2) % 5 {
+    match (n / 2) % 7 {
         0 => {
             let pt = p
                 .transceiver(id)
@@ -847,13 +853,27 @@ fn media_op(p: &mut crate::Peer, n: usize, rest: &mut &[u8]) {
                     marker: n.is_multiple_of(3),
                     payload: payload.into(),
                     sequence_number: n.is_multiple_of(4).then_some(n as u16),
+                    rid: n
+                        .is_multiple_of(5)
+                        .then(|| ["l", "m", "h"][n % 3].to_string()),
                     ..Default::default()
                 },
             );
         }
         1 | 2 => {
             let packet = take(rest, n * 4);
-            let _ = p.fuzz_send_protected(packet, (n / 2) % 5 == 2);
+            let _ = p.fuzz_send_protected(packet, (n / 2) % 7 == 2);
+        }
+        5 => {
+            let mode = if n.is_multiple_of(4) {
+                crate::media::ReceiveMode::Discard
+            } else {
+                crate::media::ReceiveMode::Rtp
+            };
+            let _ = p.set_receive_mode(id, mode);
+        }
+        6 => {
+            let _ = p.set_streams(id, &[format!("s{}", n % 3)]);
         }
         3 => {
             let _ = p.request_keyframe(id, None);

@@ -270,7 +270,7 @@ fn audio_and_video_flow_both_ways() {
     assert_eq!(audio.len(), 50);
     assert_eq!(video.len(), 30);
     assert_eq!(audio[7].payload, Bytes::from(vec![7u8; 80]));
-    assert_eq!(audio[7].mid, "0");
+    assert_eq!(&*audio[7].mid, "0");
     assert_eq!(video[3].payload[..2], [0x10, 3]);
     assert!(video[3].header.marker);
     assert_eq!(
@@ -668,7 +668,7 @@ fn offers_to_receive_simulcast() {
         .map(|p| {
             assert_eq!(p.transceiver, a_video);
             (
-                p.rid.clone().unwrap_or_default(),
+                p.rid.as_deref().unwrap_or_default().to_string(),
                 String::from_utf8(p.payload.to_vec()).unwrap(),
             )
         })

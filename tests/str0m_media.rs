@@ -512,7 +512,7 @@ impl Call {
         let arrived = self
             .sans_rtp
             .iter()
-            .filter(|p| p.mid == mid.to_string())
+            .filter(|p| *p.mid == *mid.to_string())
             .count();
         assert_eq!(packets as usize, arrived, "packets echoed on {mid}");
         got.len()

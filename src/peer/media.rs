@@ -24,6 +24,7 @@ use crate::sdp::{Direction, LocalMedia, SdpAttribute};
 use crate::srtp::{SrtpConfig, SrtpSession};
 use crate::vecmap::SortedVec;
 use bytes::{Bytes, BytesMut};
+use std::sync::Arc;
 
 /// Most remote SSRCs the peer learns (signalled or from packets); packets of more are dropped
 /// and counted. A browser sends 2 per audio and up to 6 per simulcast video section.
@@ -40,6 +41,10 @@ const KEYFRAME_EVENT_INTERVAL: Duration = Duration::from_millis(200);
 /// Transport-wide feedback goes out this often while packets arrive (libwebrtc: 50–250 ms by
 /// bitrate; 100 ms is its value around 1 Mbit/s).
 const TWCC_FEEDBACK_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The size of the chunks outgoing RTP packets are carved from (about 13 video packets): a
+/// chunk is freed when the last packet written into it has been transmitted.
+const OUT_CHUNK: usize = 16 * 1024;
 
 /// Most protected packets waiting for a path (no selected pair yet, or the application not
 /// polling); beyond it the oldest is dropped and counted.
@@ -82,7 +87,9 @@ pub struct MediaDrops {
 #[derive(Debug)]
 struct Route {
     transceiver: TransceiverId,
-    rid: Option<String>,
+    /// The transceiver's mid, shared with every packet delivered (no copy per packet).
+    mid: Arc<str>,
+    rid: Option<Arc<str>>,
     rtx: bool,
     /// Named by an `a=ssrc` line of the remote description (else learned from a packet).
     signalled: bool,
@@ -97,15 +104,10 @@ struct Route {
 }
 
 impl Route {
-    fn new(
-        transceiver: TransceiverId,
-        ssrc: u32,
-        clock: u32,
-        signalled: bool,
-        now: Instant,
-    ) -> Self {
+    fn new(t: &TransceiverState, ssrc: u32, clock: u32, signalled: bool, now: Instant) -> Self {
         Route {
-            transceiver,
+            transceiver: t.id,
+            mid: t.mid.as_deref().unwrap_or_default().into(),
             rid: None,
             rtx: false,
             signalled,
@@ -124,9 +126,9 @@ pub struct RtpPacket {
     /// The transceiver it arrived on.
     pub transceiver: TransceiverId,
     /// Its section's mid.
-    pub mid: String,
+    pub mid: Arc<str>,
     /// The RFC 8852 rid (simulcast), from the RID extension or the SSRC it was learned with.
-    pub rid: Option<String>,
+    pub rid: Option<Arc<str>>,
     /// The remote SSRC.
     pub ssrc: u32,
     /// The payload type.
@@ -215,6 +217,9 @@ pub(super) struct MediaState {
     twcc_fb_count: u8,
     twcc_next: Option<Instant>,
     epoch: Instant,
+    /// Outgoing RTP is written here and split off: one allocation per [`OUT_CHUNK`] bytes
+    /// of packets, not one per packet (empty until the first packet).
+    out_pool: BytesMut,
 }
 
 impl std::fmt::Debug for MediaState {
@@ -290,6 +295,7 @@ impl MediaState {
             twcc_fb_count: 0,
             twcc_next: None,
             epoch: now,
+            out_pool: BytesMut::new(),
         }
     }
 
@@ -471,10 +477,12 @@ impl<'a> Elements<'a> {
     }
 
     /// Writes the RTP fixed header (RFC 3550 §5.1) and the extension block (RFC 8285).
-    fn write_header(&self, out: &mut Vec<u8>, marker: bool, pt: u8, seq: u16, ts: u32, ssrc: u32) {
+    fn write_header(&self, out: &mut BytesMut, marker: bool, pt: u8, seq: u16, ts: u32, ssrc: u32) {
         let x = self.len > 0;
-        out.push(0x80 | if x { 0x10 } else { 0 });
-        out.push((u8::from(marker) << 7) | (pt & 0x7f));
+        out.extend_from_slice(&[
+            0x80 | if x { 0x10 } else { 0 },
+            (u8::from(marker) << 7) | (pt & 0x7f),
+        ]);
         out.extend_from_slice(&seq.to_be_bytes());
         out.extend_from_slice(&ts.to_be_bytes());
         out.extend_from_slice(&ssrc.to_be_bytes());
@@ -488,10 +496,9 @@ impl<'a> Elements<'a> {
         let start = out.len();
         for &(id, d) in self.items() {
             if one {
-                out.push((id << 4) | (d.len() as u8 - 1));
+                out.extend_from_slice(&[(id << 4) | (d.len() as u8 - 1)]);
             } else {
-                out.push(id);
-                out.push(d.len() as u8);
+                out.extend_from_slice(&[id, d.len() as u8]);
             }
             out.extend_from_slice(d);
         }
@@ -886,7 +893,7 @@ impl Peer {
                 transport_id: TRANSPORT_ID.into(),
                 codec_id: r.last_pt.map(codec_id),
                 mid: t.mid.clone(),
-                rid: r.rid.clone(),
+                rid: r.rid.as_deref().map(str::to_owned),
                 packets_received: st.packets_received,
                 bytes_received: st.bytes_received,
                 packets_lost: st.packets_lost,
@@ -1311,8 +1318,9 @@ impl Peer {
                     // another section.
                     r.signalled = true;
                     r.transceiver = t.id;
+                    r.mid = t.mid.as_deref().unwrap_or_default().into();
                 } else if routes.len() < MAX_REMOTE_SSRCS {
-                    routes.insert(s, Route::new(t.id, s, clock, true, now));
+                    routes.insert(s, Route::new(t, s, clock, true, now));
                 }
             }
         }
@@ -1423,11 +1431,11 @@ impl Peer {
             return;
         }
         let codec = codec.name.clone();
-        let mid = t.mid.clone().unwrap_or_default();
+        let mid = route.mid.clone();
         let rid = route.rid.clone().or_else(|| {
             let id = m.rid_ext?;
             let raw = view.extension_by_id(id)?;
-            std::str::from_utf8(raw).ok().map(str::to_owned)
+            std::str::from_utf8(raw).ok().map(Arc::from)
         });
         if route.rid.is_none() {
             route.rid.clone_from(&rid);
@@ -1571,8 +1579,8 @@ impl Peer {
         let clock = t
             .recv_codec(view.payload_type())
             .map_or(90_000, |c| c.clock_rate);
-        let mut route = Route::new(t.id, ssrc, clock, signalled.is_some(), self.now);
-        route.rid = rid.or(repaired);
+        let mut route = Route::new(t, ssrc, clock, signalled.is_some(), self.now);
+        route.rid = rid.or(repaired).map(Arc::from);
         route.rtx = rtx;
         Some(route)
     }
@@ -1749,10 +1757,13 @@ impl Peer {
         };
         stream.next_seq = seq.wrapping_add(1);
         let timestamp = out.timestamp.wrapping_add(stream.timestamp_offset);
-        let mut buf =
-            Vec::with_capacity(12 + elems.block_len() + out.payload.len() + srtp.rtp_overhead());
+        let need = 12 + elems.block_len() + out.payload.len() + srtp.rtp_overhead();
+        let buf = &mut m.out_pool;
+        if buf.capacity() < need {
+            *buf = BytesMut::with_capacity(need.max(OUT_CHUNK));
+        }
         elems.write_header(
-            &mut buf,
+            buf,
             out.marker,
             out.payload_type,
             seq,
@@ -1762,12 +1773,14 @@ impl Peer {
         buf.extend_from_slice(&out.payload);
         let len = buf.len();
         buf.resize(len + srtp.rtp_overhead(), 0);
-        let n = srtp
-            .protect_rtp_in(&mut buf, len)
-            .map_err(|_| MediaError::NotReady("SRTP refused the packet"))?;
+        let Ok(n) = srtp.protect_rtp_in(buf, len) else {
+            buf.clear();
+            return Err(MediaError::NotReady("SRTP refused the packet"));
+        };
         buf.truncate(n);
+        let packet = buf.split().freeze();
         stream.stats.on_sent(now, timestamp, out.payload.len());
-        m.queue_out(Bytes::from(buf));
+        m.queue_out(packet);
         Ok(())
     }
 

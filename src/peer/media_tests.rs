@@ -313,7 +313,7 @@ mod elements {
             for (id, d) in &elems {
                 e.push(*id, d);
             }
-            let mut buf = Vec::new();
+            let mut buf = bytes::BytesMut::new();
             e.write_header(&mut buf, marker, pt, seq, ts, ssrc);
             prop_assert_eq!(buf.len(), 12 + e.block_len());
             buf.extend_from_slice(b"payload");

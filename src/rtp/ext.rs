@@ -327,6 +327,9 @@ impl Extensions {
             };
         };
         let mut e = Extensions::with_form(form);
+        // One allocation, sized for every record (2 bytes of id and length, then the data).
+        e.records
+            .reserve_exact(block.iter().map(|(_, d)| 2 + d.len()).sum());
         for (id, data) in block.iter() {
             // The parsed form admits what it carried.
             let _ = e.insert(id, data);
