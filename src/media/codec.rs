@@ -1131,12 +1131,46 @@ fn same_parameters(a: &Codec, b: &Codec) -> bool {
     a.parameters.len() == b.parameters.len() && covers(a, b) && covers(b, a)
 }
 
+/// The Opus format parameters (RFC 7587 §6.1): each describes what its writer receives or
+/// sends, none changes what the codec is.
+const OPUS_PARAMETERS: &[&str] = &[
+    "maxplaybackrate",
+    "sprop-maxcapturerate",
+    "maxptime",
+    "ptime",
+    "minptime",
+    "maxaveragebitrate",
+    "stereo",
+    "sprop-stereo",
+    "cbr",
+    "useinbandfec",
+    "usedtx",
+];
+
+/// Whether `pref` names local Opus `l` with receive parameters of its own (see
+/// [`filter_by_preferences`]).
+fn opus_with_parameters(l: &Codec, pref: &Codec) -> bool {
+    l.name == CodecName::Opus
+        && pref.name == CodecName::Opus
+        && l.clock_rate == pref.clock_rate
+        && same_channels(l, pref)
+        && pref.parameters.iter().all(|(k, v)| {
+            OPUS_PARAMETERS.iter().any(|o| k.eq_ignore_ascii_case(o))
+                && !v.is_empty()
+                && v.len() <= 10
+                && v.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
 /// W3C `setCodecPreferences` (webrtc-pc §5.4): our `local` codecs reordered and filtered to
 /// `preferences`.
 ///
 /// A preference matches a local codec with the same name, clock rate, channels and fmtp
 /// parameters (any order); `rtx` matches on clock rate alone (its `apt` is a payload type,
-/// not a capability). The result lists the matched codecs in preference order, each media
+/// not a capability). DEVIATION (W3C asks for an exact capability): an Opus preference may
+/// carry its own RFC 7587 §6.1 parameters (`stereo=1` to receive stereo, `usedtx`,
+/// `maxaveragebitrate`, ... numeric values), which then replace ours in offers and answers:
+/// what browsers get by editing the SDP, and what an SFU forwarding stereo needs. The result lists the matched codecs in preference order, each media
 /// codec followed by its `rtx` when the preferences name `rtx` at all (as libwebrtc does);
 /// `red` is kept where it is listed if its primaries are kept, FEC where it is listed. An
 /// empty list resets to `local`.
@@ -1149,7 +1183,7 @@ pub fn filter_by_preferences(
     if preferences.is_empty() {
         return Ok(local.to_vec());
     }
-    let mut matched: Vec<&PayloadCodec> = Vec::new();
+    let mut matched: Vec<std::borrow::Cow<'_, PayloadCodec>> = Vec::new();
     let mut want_rtx = false;
     for (index, pref) in preferences.iter().enumerate() {
         if pref.name == CodecName::Rtx {
@@ -1162,13 +1196,22 @@ pub fn filter_by_preferences(
             want_rtx = true;
             continue;
         }
-        let Some(found) = local.iter().find(|l| {
+        let exact = local.iter().find(|l| {
             l.codec.name == pref.name
                 && l.codec.clock_rate == pref.clock_rate
                 && same_channels(&l.codec, pref)
                 && same_parameters(&l.codec, pref)
-        }) else {
-            return Err(CodecPreferenceError::UnknownCodec { index });
+        });
+        let found = match exact {
+            Some(f) => std::borrow::Cow::Borrowed(f),
+            None => {
+                let Some(f) = local.iter().find(|l| opus_with_parameters(&l.codec, pref)) else {
+                    return Err(CodecPreferenceError::UnknownCodec { index });
+                };
+                let mut f = f.clone();
+                f.codec.parameters.clone_from(&pref.parameters);
+                std::borrow::Cow::Owned(f)
+            }
         };
         if !matched.iter().any(|m| m.payload_type == found.payload_type) {
             matched.push(found);
@@ -1182,6 +1225,7 @@ pub fn filter_by_preferences(
     }
     let mut out = Vec::new();
     for m in matched {
+        let m = m.into_owned();
         out.push(m.clone());
         if want_rtx
             && !m.codec.name.is_fec()

@@ -1755,3 +1755,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn opus_preference_may_carry_receive_parameters() {
+    let local = default_codecs(crate::media::MediaKind::Audio);
+    let stereo = Codec::new(CodecName::Opus, 48000, Some(2))
+        .with_parameter("minptime", "10")
+        .with_parameter("useinbandfec", "1")
+        .with_parameter("stereo", "1");
+    let got = filter_by_preferences(&local, std::slice::from_ref(&stereo)).unwrap();
+    assert_eq!(got[0].codec.name, CodecName::Opus);
+    assert_eq!(got[0].payload_type, 111);
+    assert_eq!(got[0].codec.parameters, stereo.parameters);
+    // It is what the answer declares (RFC 7587 §7: the receiver's wishes).
+    let offered = default_codecs(crate::media::MediaKind::Audio);
+    let answer = negotiate_answer(&offered, &got);
+    let opus = answer
+        .iter()
+        .find(|c| c.codec.name == CodecName::Opus)
+        .unwrap();
+    assert_eq!(opus.codec.parameter("stereo"), Some("1"));
+    // Only RFC 7587 §6.1 parameters with numeric values; not for other codecs.
+    for (k, v) in [("foo", "1"), ("stereo", "yes"), ("stereo", "")] {
+        let bad = Codec::new(CodecName::Opus, 48000, Some(2)).with_parameter(k, v);
+        assert!(filter_by_preferences(&local, &[bad]).is_err(), "{k}={v}");
+    }
+    let pcmu = Codec::new(CodecName::Pcmu, 8000, None).with_parameter("stereo", "1");
+    assert!(filter_by_preferences(&local, &[pcmu]).is_err());
+}

@@ -788,7 +788,8 @@ impl Peer {
     }
 
     /// W3C `setCodecPreferences`: our codecs for this transceiver's section, reordered or
-    /// filtered (empty: back to the defaults).
+    /// filtered (empty: back to the defaults). An Opus entry may carry its own RFC 7587
+    /// parameters, such as `stereo=1` to receive stereo ([`codec::filter_by_preferences`]).
     pub fn set_codec_preferences(
         &mut self,
         id: TransceiverId,
