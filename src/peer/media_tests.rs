@@ -13,10 +13,16 @@ struct Call {
     now: Instant,
     a_rtp: usize,
     keyframe_events: usize,
+    b_rtp: Vec<crate::RtpPacket>,
 }
 
 impl Call {
     fn new() -> Self {
+        Self::with_offer(|o| o.to_string())
+    }
+
+    /// A call whose offer (a's) reaches b as `edit` rewrites it.
+    fn with_offer(edit: impl Fn(&str) -> String) -> Self {
         let now = crate::test_util::base();
         let mut a = Peer::new(PeerConfig::new().seed(41), now);
         let mut b = Peer::new(PeerConfig::new().seed(42), now);
@@ -30,7 +36,7 @@ impl Call {
         }
         let offer = a.create_offer().unwrap();
         a.set_local_description(offer.clone()).unwrap();
-        b.set_remote_sdp(SdpType::Offer, &offer.sdp.to_string())
+        b.set_remote_sdp(SdpType::Offer, &edit(&offer.sdp.to_string()))
             .unwrap();
         let answer = b.create_answer().unwrap();
         b.set_local_description(answer.clone()).unwrap();
@@ -42,6 +48,7 @@ impl Call {
             now,
             a_rtp: 0,
             keyframe_events: 0,
+            b_rtp: Vec::new(),
         };
         for _ in 0..200 {
             c.run(Duration::from_millis(10));
@@ -76,7 +83,11 @@ impl Call {
                     _ => {}
                 }
             }
-            while self.b.poll_event().is_some() {}
+            while let Some(e) = self.b.poll_event() {
+                if let Event::Rtp(p) = e {
+                    self.b_rtp.push(p);
+                }
+            }
             if !moved {
                 break;
             }
@@ -404,4 +415,71 @@ fn bye_ends_a_route_and_stop_ends_signalled_ones() {
     );
     c.run(Duration::from_millis(10));
     c.assert_unharmed();
+}
+
+/// Legacy simulcast signalled by SSRCs (`a=ssrc-group:SIM`, with an `FID` RTX pair per layer,
+/// as Chrome writes it when an application munges the SDP, and Jitsi expects): every layer's
+/// SSRC routes to the video transceiver at negotiation, each is delivered with its SSRC, the
+/// RTX SSRCs are known as RTX.
+#[test]
+fn ssrc_group_sim_layers_are_routed() {
+    const LAYERS: [u32; 3] = [0x1111, 0x2222, 0x3333];
+    const RTX: [u32; 3] = [0x4444, 0x5555, 0x6666];
+    let mut c = Call::with_offer(|offer| {
+        let at = offer.find("m=video").unwrap();
+        let (head, video) = offer.split_at(at);
+        let mut out = head.to_string();
+        for line in video.split_inclusive("\r\n") {
+            if !line.starts_with("a=ssrc") {
+                out.push_str(line);
+            }
+        }
+        let group = |s: &str, ssrcs: &[u32]| {
+            let list: Vec<String> = ssrcs.iter().map(u32::to_string).collect();
+            format!("a=ssrc-group:{s} {}\r\n", list.join(" "))
+        };
+        out.push_str(&group("SIM", &LAYERS));
+        for (p, r) in LAYERS.iter().zip(RTX) {
+            out.push_str(&group("FID", &[*p, r]));
+        }
+        for s in LAYERS.iter().chain(&RTX) {
+            out.push_str(&format!("a=ssrc:{s} cname:layers\r\n"));
+        }
+        out
+    });
+    let v = c.b.transceivers().nth(1).unwrap();
+    assert_eq!(v.kind(), MediaKind::Video);
+    let (b_video, vp8) = (v.id(), v.codecs()[0].payload_type);
+    let rtx_pt = v
+        .codecs()
+        .iter()
+        .find(|k| k.codec.name == crate::media::codec::CodecName::Rtx)
+        .unwrap()
+        .payload_type;
+    // The six SSRCs are routed from the description, before any packet.
+    let signalled = c.b.remote_ssrc_count();
+    assert!(signalled >= 6 + 1, "{signalled}");
+    for (i, s) in LAYERS.iter().enumerate() {
+        let mut p = rtp(*s, 7 + i as u16, vp8, b"1");
+        p[0] &= !0x10; // no MID: the a=ssrc lines alone route it
+        p.truncate(12);
+        p.extend_from_slice(&[i as u8; 30]);
+        assert!(c.a.fuzz_send_protected(&p, false));
+    }
+    let mut p = rtp(RTX[0], 1, rtx_pt, b"1");
+    p[0] &= !0x10;
+    p.truncate(12);
+    p.extend_from_slice(&[0, 7, 9, 9]);
+    assert!(c.a.fuzz_send_protected(&p, false));
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    let got: Vec<(u32, u8)> = c
+        .b_rtp
+        .iter()
+        .filter(|p| p.transceiver == b_video)
+        .map(|p| (p.ssrc, p.payload[0]))
+        .collect();
+    assert_eq!(got, [(LAYERS[0], 0), (LAYERS[1], 1), (LAYERS[2], 2)]);
+    assert_eq!(c.b.media_drops().rtx, 1);
+    assert_eq!(c.b.media_drops().unknown_ssrc, 0);
+    assert_eq!(c.b.remote_ssrc_count(), signalled);
 }
