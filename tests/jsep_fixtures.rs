@@ -631,6 +631,7 @@ fn fixtures_round_trip() {
         "firefox-reneg-4-restart-ice-offer.sdp",
         "firefox-answer-to-sansrtc.sdp",
         "safari-mac-av-data-offer.sdp",
+        "safari-unified-answer.sdp",
     ] {
         let text = fixture(name);
         let sdp = SessionDescription::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
