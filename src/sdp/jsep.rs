@@ -238,8 +238,9 @@ pub struct Jsep {
     pending_local: Option<Box<Description>>,
     current_remote: Option<Box<Description>>,
     pending_remote: Option<Box<Description>>,
-    last_offer: Option<Box<SessionDescription>>,
-    last_answer: Option<Box<SessionDescription>>,
+    /// The last created offer and answer, by digest ([`digest`]).
+    last_offer: Option<u64>,
+    last_answer: Option<u64>,
     /// The mids the last created offer gave to transceivers (by [`LocalMedia::key`]).
     offered_mids: Vec<(u32, String)>,
 }
@@ -405,7 +406,7 @@ impl Jsep {
                 value: None,
             });
         }
-        self.last_offer = Some(Box::new(sdp.clone()));
+        self.last_offer = Some(digest(&sdp));
         Ok(sdp)
     }
 
@@ -502,7 +503,7 @@ impl Jsep {
                 value: None,
             });
         }
-        self.last_answer = Some(Box::new(sdp.clone()));
+        self.last_answer = Some(digest(&sdp));
         Ok(sdp)
     }
 
@@ -736,10 +737,10 @@ impl Jsep {
             _ => return Err(self.invalid("set_local_description")),
         };
         let created = match d.kind {
-            SdpType::Offer => self.last_offer.as_deref(),
-            _ => self.last_answer.as_deref(),
+            SdpType::Offer => self.last_offer,
+            _ => self.last_answer,
         };
-        if created != Some(&d.sdp) {
+        if created != Some(digest(&d.sdp)) {
             return Err(SdpError::Modified(d.kind.as_str()));
         }
         let d = Box::new(d.shrunk());
@@ -1022,5 +1023,70 @@ impl fmt::Display for SignalingState {
             Self::HaveRemotePranswer => "have-remote-pranswer",
             Self::Closed => "closed",
         })
+    }
+}
+
+/// What a created description is remembered by (W3C setLocalDescription: the description must
+/// be the last created offer or answer, unmodified): a 64-bit digest of its value, so no copy
+/// of the description is kept. Not a defence against an adversary (the description is the
+/// application's own); the same in every process.
+fn digest(sdp: &SessionDescription) -> u64 {
+    use std::hash::Hash;
+    let mut h = Digest(0);
+    sdp.hash(&mut h);
+    std::hash::Hasher::finish(&h)
+}
+
+/// A multiply-rotate hash, eight bytes a step (FxHash's construction): a few times faster
+/// than SipHash on a description's strings, which is what `digest` hashes.
+struct Digest(u64);
+
+impl Digest {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl std::hash::Hasher for Digest {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            // The length keeps "ab" + "" apart from "a" + "b".
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
