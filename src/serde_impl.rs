@@ -329,6 +329,14 @@ impl Serialize for Stats {
                 m.serialize_entry("pliCount", &r.pli_count)?;
                 m.serialize_entry("firCount", &r.fir_count)?;
                 m.serialize_entry("nackCount", &r.nack_count)?;
+                m.serialize_entry(
+                    "retransmittedPacketsReceived",
+                    &r.retransmitted_packets_received,
+                )?;
+                m.serialize_entry(
+                    "retransmittedBytesReceived",
+                    &r.retransmitted_bytes_received,
+                )?;
                 opt(&mut m, "remoteId", r.remote_id.as_ref())?;
             }
             Stats::OutboundRtp(r) => {

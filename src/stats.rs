@@ -397,6 +397,11 @@ pub struct InboundRtpStats {
     pub fir_count: u32,
     /// NACKs we sent for this stream.
     pub nack_count: u32,
+    /// Retransmissions of this stream received on its RTX stream (RFC 4588; padding-only
+    /// probes not counted).
+    pub retransmitted_packets_received: u64,
+    /// Their payload bytes, the original sequence number not counted.
+    pub retransmitted_bytes_received: u64,
     /// The matching `remote-outbound-rtp` entry, once a sender report arrived.
     pub remote_id: Option<String>,
     /// When the last packet arrived.

@@ -230,6 +230,8 @@ pub(crate) struct TransceiverState {
     /// The remote's signalled SSRCs for this section (a=ssrc), and its rids.
     pub(crate) remote_ssrcs: Vec<u32>,
     pub(crate) remote_rids: Vec<String>,
+    /// The remote's RTX pairs (primary, rtx) from its FID groups.
+    pub(crate) remote_rtx: Vec<(u32, u32)>,
     /// The simulcast streams we ask to receive when we offer ([`TransceiverInit::receive_rids`]).
     pub(crate) recv_rids: Vec<String>,
     /// What received packets become.

@@ -17,8 +17,8 @@ use crate::rng::Rng;
 use crate::rtcp::{CompoundReader, Fir, FirEntry, Pli, ReceiverReport, RtcpPacket, Sdes};
 use crate::rtp::{ExtensionKind, ExtensionMap, RtpHeader, RtpView};
 use crate::sdp::media::{
-    feedback_of, is_rtp_section, remote_msid, remote_recv_rids, remote_send_rids, remote_ssrcs,
-    section_direction, section_extensions, sends_receives,
+    feedback_of, is_rtp_section, remote_msid, remote_recv_rids, remote_rtx_pairs, remote_send_rids,
+    remote_ssrcs, section_direction, section_extensions, sends_receives,
 };
 use crate::sdp::{Direction, LocalMedia, SdpAttribute};
 use crate::srtp::{SrtpConfig, SrtpSession};
@@ -91,6 +91,12 @@ struct Route {
     mid: Arc<str>,
     rid: Option<Arc<str>>,
     rtx: bool,
+    /// For an RTX stream: the SSRC it repairs (its FID group, or the primary stream with its
+    /// repaired-rid).
+    primary: Option<u32>,
+    /// For a primary stream: retransmissions received on its RTX stream (W3C inbound-rtp).
+    rtx_packets: u64,
+    rtx_bytes: u64,
     /// Named by an `a=ssrc` line of the remote description (else learned from a packet).
     signalled: bool,
     /// The last RTP or RTCP packet from this SSRC (RFC 3550 §6.3.5 counts both).
@@ -110,6 +116,9 @@ impl Route {
             mid: t.mid.as_deref().unwrap_or_default().into(),
             rid: None,
             rtx: false,
+            primary: None,
+            rtx_packets: 0,
+            rtx_bytes: 0,
             signalled,
             last_seen: now,
             stats: InboundStream::new(ssrc, clock),
@@ -623,6 +632,7 @@ impl Peer {
             extensions: ExtensionMap::default(),
             remote_ssrcs: Vec::new(),
             remote_rids: Vec::new(),
+            remote_rtx: Vec::new(),
             recv_rids: init.receive_rids,
             receive_mode: ReceiveMode::Rtp,
             remote_streams: Vec::new(),
@@ -902,6 +912,8 @@ impl Peer {
                 pli_count: r.pli_sent,
                 fir_count: r.fir_sent,
                 nack_count: 0,
+                retransmitted_packets_received: r.rtx_packets,
+                retransmitted_bytes_received: r.rtx_bytes,
                 remote_id: remote.map(|_| format!("RO{ssrc}")),
                 last_packet_received: st.last_packet_received,
             }));
@@ -1250,6 +1262,7 @@ impl Peer {
             t.fb_fir = fir;
             t.rtcp_rsize = ans.attributes.contains(&SdpAttribute::RtcpRsize);
             t.remote_ssrcs = remote_ssrcs(rs);
+            t.remote_rtx = remote_rtx_pairs(rs);
             t.remote_rids = remote_send_rids(rs);
             // W3C SRD(answer): the simulcast streams we offered to send that the answer does
             // not receive go (RFC 8853 §5.3); no simulcast in the answer leaves the first.
@@ -1322,6 +1335,13 @@ impl Peer {
                     r.mid = t.mid.as_deref().unwrap_or_default().into();
                 } else if routes.len() < MAX_REMOTE_SSRCS {
                     routes.insert(s, Route::new(t, s, clock, true, now));
+                }
+                // RFC 4588 §8.6: an FID group names the RTX stream of a primary one.
+                if let Some(r) = routes.get_mut(&s)
+                    && let Some(&(p, _)) = t.remote_rtx.iter().find(|(_, x)| *x == s)
+                {
+                    r.rtx = true;
+                    r.primary = Some(p);
                 }
             }
         }
@@ -1422,9 +1442,31 @@ impl Peer {
         };
         if route.rtx || codec.name == CodecName::Rtx {
             // RFC 4588: retransmissions answer NACKs this peer does not send yet; Chrome also
-            // sends padding-only RTX probes. Neither carries new media.
+            // sends padding-only RTX probes. Neither carries new media: counted on the primary
+            // stream (a retransmission carries the 2-byte original sequence number, §4) and
+            // dropped.
             route.rtx = true;
             m.drops.rtx += 1;
+            let (transceiver, rid, known) = (route.transceiver, route.rid.clone(), route.primary);
+            let payload = view.payload().len();
+            let primary = known.or_else(|| {
+                let rid = rid?;
+                m.routes
+                    .iter()
+                    .find(|(_, r)| {
+                        !r.rtx && r.transceiver == transceiver && r.rid == Some(rid.clone())
+                    })
+                    .map(|(s, _)| *s)
+            });
+            if let Some(r) = m.routes.get_mut(&ssrc) {
+                r.primary = primary;
+            }
+            if payload > 2
+                && let Some(p) = primary.and_then(|p| m.routes.get_mut(&p))
+            {
+                p.rtx_packets += 1;
+                p.rtx_bytes += (payload - 2) as u64;
+            }
             return;
         }
         if !t.can_receive() {

@@ -482,4 +482,85 @@ fn ssrc_group_sim_layers_are_routed() {
     assert_eq!(c.b.media_drops().rtx, 1);
     assert_eq!(c.b.media_drops().unknown_ssrc, 0);
     assert_eq!(c.b.remote_ssrc_count(), signalled);
+    // The FID group pairs the RTX stream with its layer: the retransmission (2 bytes of
+    // original sequence number, 2 of payload) is counted there; a payload-less probe is not.
+    let mut probe = rtp(RTX[0], 2, rtx_pt, b"1");
+    probe[0] &= !0x10;
+    probe.truncate(12);
+    assert!(c.a.fuzz_send_protected(&probe, false));
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    assert_eq!(c.b.media_drops().rtx, 2);
+    let retransmitted = |c: &Call, ssrc: u32| {
+        c.b.get_stats(c.now)
+            .iter()
+            .find_map(|s| match s {
+                crate::stats::Stats::InboundRtp(r) if r.ssrc == ssrc => Some((
+                    r.retransmitted_packets_received,
+                    r.retransmitted_bytes_received,
+                )),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(retransmitted(&c, LAYERS[0]), (1, 2));
+    assert_eq!(retransmitted(&c, LAYERS[1]), (0, 0));
+}
+
+/// An RTP packet with one-byte header extension elements `elems` and `payload`.
+fn rtp_with(ssrc: u32, seq: u16, pt: u8, elems: &[(u8, &[u8])], payload: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x90, pt, (seq >> 8) as u8, seq as u8, 0, 0, 0, 1];
+    p.extend_from_slice(&ssrc.to_be_bytes());
+    let mut block = Vec::new();
+    for (id, d) in elems {
+        block.push((id << 4) | (d.len() as u8 - 1));
+        block.extend_from_slice(d);
+    }
+    block.resize(block.len().div_ceil(4) * 4, 0);
+    p.extend_from_slice(&[0xBE, 0xDE, 0, (block.len() / 4) as u8]);
+    p.extend_from_slice(&block);
+    p.extend_from_slice(payload);
+    p
+}
+
+/// RFC 8852: an RTX stream named by repaired-rid is paired with the primary stream of that rid
+/// (no a=ssrc lines, as with rid-based simulcast): its retransmissions count there.
+#[test]
+fn repaired_rid_pairs_rtx_with_its_primary() {
+    let mut c = Call::new();
+    let v = c.b.transceivers().nth(1).unwrap();
+    let mid = v.mid().unwrap().as_bytes().to_vec();
+    let vp8 = v.codecs()[0].payload_type;
+    let rtx_pt = v
+        .codecs()
+        .iter()
+        .find(|k| k.codec.name == crate::media::codec::CodecName::Rtx)
+        .unwrap()
+        .payload_type;
+    let rid =
+        c.b.extension_id(v.id(), crate::rtp::ExtensionKind::Rid)
+            .unwrap();
+    let repaired =
+        c.b.extension_id(v.id(), crate::rtp::ExtensionKind::RepairedRid)
+            .unwrap();
+    let (primary, rtx) = (0x7000_0001u32, 0x7000_0002u32);
+    let elems: [(u8, &[u8]); 2] = [(4, &mid), (rid, b"h")];
+    let p = rtp_with(primary, 1, vp8, &elems, &[1; 20]);
+    assert!(c.a.fuzz_send_protected(&p, false));
+    let elems: [(u8, &[u8]); 2] = [(4, &mid), (repaired, b"h")];
+    let r = rtp_with(rtx, 1, rtx_pt, &elems, &[0, 1, 5, 5, 5]);
+    assert!(c.a.fuzz_send_protected(&r, false));
+    c.exchange(&mut |d| vec![d.to_vec()]);
+    let got =
+        c.b.get_stats(c.now)
+            .iter()
+            .find_map(|s| match s {
+                crate::stats::Stats::InboundRtp(r) if r.ssrc == primary => Some((
+                    r.rid.clone(),
+                    r.retransmitted_packets_received,
+                    r.retransmitted_bytes_received,
+                )),
+                _ => None,
+            })
+            .unwrap();
+    assert_eq!(got, (Some("h".to_string()), 1, 3));
 }

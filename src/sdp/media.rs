@@ -303,6 +303,23 @@ pub fn remote_ssrcs(m: &MediaDescription) -> Vec<u32> {
     out
 }
 
+/// The remote's RTX pairs (`a=ssrc-group:FID <primary> <rtx>`, RFC 5576 §4.3 with RFC 4588
+/// §8.6), as (primary, rtx).
+pub fn remote_rtx_pairs(m: &MediaDescription) -> Vec<(u32, u32)> {
+    m.attributes
+        .iter()
+        .filter_map(|a| match a {
+            SdpAttribute::SsrcGroup { semantics, ssrcs } if semantics == "FID" => {
+                match ssrcs.as_slice() {
+                    [p, r, ..] => Some((*p, *r)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The remote's stream ids and track id for ontrack (RFC 8830).
 pub fn remote_msid(m: &MediaDescription) -> (Vec<String>, Option<String>) {
     let mut streams = Vec::new();
