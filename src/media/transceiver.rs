@@ -392,8 +392,12 @@ pub(crate) fn check_encodings(encodings: &[SendEncoding]) -> Result<(), MediaErr
     Ok(())
 }
 
-/// [`TransceiverInit::receive_rids`]: RFC 8851 §10 syntax, each once.
+/// [`TransceiverInit::receive_rids`]: RFC 8851 §10 syntax, each once, at most
+/// [`crate::sdp::media::MAX_SIMULCAST_STREAMS`].
 pub(crate) fn check_receive_rids(rids: &[String]) -> Result<(), MediaError> {
+    if rids.len() > crate::sdp::media::MAX_SIMULCAST_STREAMS {
+        return Err(MediaError::InvalidEncodings("too many receive rids"));
+    }
     for (i, r) in rids.iter().enumerate() {
         if !valid_rid(r) {
             return Err(MediaError::InvalidEncodings("malformed receive rid"));

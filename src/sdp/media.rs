@@ -262,7 +262,28 @@ pub fn remote_recv_rids(m: &MediaDescription) -> Vec<String> {
     simulcast_rids(m, RidDirection::Recv)
 }
 
+/// Most simulcast streams taken from a remote section: browsers send at most four; a hostile
+/// description's thousands would each become a sender's stream or an answer line.
+pub const MAX_SIMULCAST_STREAMS: usize = 8;
+
 fn simulcast_rids(m: &MediaDescription, dir: RidDirection) -> Vec<String> {
+    let mut rids = listed_rids(m, dir);
+    // RFC 8851 §10 syntax (at most 16 bytes, as browsers and the RID extension hold them),
+    // each once, at most `MAX_SIMULCAST_STREAMS`.
+    let mut seen: Vec<String> = Vec::new();
+    rids.retain(|r| {
+        let keep = crate::media::transceiver::valid_rid(r)
+            && !seen.contains(r)
+            && seen.len() < MAX_SIMULCAST_STREAMS;
+        if keep {
+            seen.push(r.clone());
+        }
+        keep
+    });
+    rids
+}
+
+fn listed_rids(m: &MediaDescription, dir: RidDirection) -> Vec<String> {
     let from_simulcast = m.attributes.iter().find_map(|a| match a {
         SdpAttribute::Simulcast(s) => {
             s.directions
@@ -369,6 +390,32 @@ pub fn feedback_of(codecs: &[PayloadCodec]) -> (bool, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_rids_are_bounded_and_well_formed() {
+        let mut m = MediaDescription::new("video", 9, RTP_PROTOCOL, vec!["96".into()]);
+        let mut streams = Vec::new();
+        for i in 0..1000 {
+            streams.push(vec![SimulcastRid {
+                id: format!("r{}", i % 500),
+                paused: false,
+            }]);
+        }
+        streams.insert(
+            0,
+            vec![SimulcastRid {
+                id: "bad rid!".into(),
+                paused: false,
+            }],
+        );
+        m.attributes.push(SdpAttribute::Simulcast(Simulcast {
+            directions: vec![(RidDirection::Recv, streams)],
+        }));
+        let rids = remote_recv_rids(&m);
+        assert_eq!(rids.len(), MAX_SIMULCAST_STREAMS);
+        assert_eq!(rids[0], "r0");
+        assert!(remote_send_rids(&m).is_empty());
+    }
 
     #[test]
     fn answer_directions() {
