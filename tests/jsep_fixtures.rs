@@ -1027,6 +1027,40 @@ fn sansrtc_offer_fixture() {
     );
 }
 
+/// A transceiver after a browser's answer to our offer: its section in `answer` has its kind,
+/// both sides send and receive, and its negotiated codecs are the section's formats (name,
+/// clock rate) in the answer's order. Returns those payload types.
+fn check_negotiated(t: &sansrtc::media::Transceiver<'_>, answer: &Sdp) -> Vec<String> {
+    let mid = t.mid().expect("negotiated transceiver has a mid");
+    let section = answer
+        .media
+        .iter()
+        .find(|m| m.mid() == Some(mid))
+        .expect("answered section");
+    assert_eq!(section.kind, t.kind().as_str());
+    assert_eq!(section.direction(), "sendrecv", "mid {mid}");
+    assert_eq!(
+        t.current_direction(),
+        Some(Direction::SendRecv),
+        "mid {mid}"
+    );
+    let pts: Vec<String> = t
+        .codecs()
+        .iter()
+        .map(|c| c.payload_type.to_string())
+        .collect();
+    assert_eq!(pts, section.formats, "mid {mid}: negotiated payload types");
+    for c in t.codecs() {
+        let (name, clock, _) = section.codec(&c.payload_type.to_string()).unwrap();
+        assert!(
+            name.eq_ignore_ascii_case(c.codec.name.as_str()),
+            "mid {mid}"
+        );
+        assert_eq!(clock, c.codec.clock_rate, "mid {mid}");
+    }
+    pts
+}
+
 #[test]
 fn applies_chrome_answer_to_sansrtc_offer() {
     let (mut peer, offer) = sansrtc_offerer();
@@ -1041,35 +1075,7 @@ fn applies_chrome_answer_to_sansrtc_offer() {
     assert_eq!(peer.signaling_state(), sansrtc::sdp::SignalingState::Stable);
     let answer = Sdp::parse(&chrome);
     for t in peer.transceivers() {
-        let mid = t.mid().expect("negotiated transceiver has a mid");
-        let section = answer
-            .media
-            .iter()
-            .find(|m| m.mid() == Some(mid))
-            .expect("answered section");
-        assert_eq!(section.kind, t.kind().as_str());
-        // Chrome answered sendrecv: what we asked for.
-        assert_eq!(section.direction(), "sendrecv");
-        assert_eq!(
-            t.current_direction(),
-            Some(Direction::SendRecv),
-            "mid {mid}"
-        );
-        // The negotiated codecs are the answer's formats (all ours), in the answer's order.
-        let pts: Vec<String> = t
-            .codecs()
-            .iter()
-            .map(|c| c.payload_type.to_string())
-            .collect();
-        assert_eq!(pts, section.formats, "mid {mid}: negotiated payload types");
-        for c in t.codecs() {
-            let (name, clock, _) = section.codec(&c.payload_type.to_string()).unwrap();
-            assert!(
-                name.eq_ignore_ascii_case(c.codec.name.as_str()),
-                "mid {mid}"
-            );
-            assert_eq!(clock, c.codec.clock_rate, "mid {mid}");
-        }
+        check_negotiated(&t, &answer);
         let first = &t.codecs()[0].codec;
         match t.kind() {
             MediaKind::Audio => {
@@ -1126,35 +1132,7 @@ fn applies_firefox_answer_to_sansrtc_offer() {
         assert_eq!(m.attr("setup"), Some("active"), "mid {:?}", m.mid());
     }
     for t in peer.transceivers() {
-        let mid = t.mid().expect("negotiated transceiver has a mid");
-        let section = answer
-            .media
-            .iter()
-            .find(|m| m.mid() == Some(mid))
-            .expect("answered section");
-        assert_eq!(section.kind, t.kind().as_str());
-        // Firefox answered sendrecv (it added its fake camera and microphone).
-        assert_eq!(section.direction(), "sendrecv");
-        assert_eq!(
-            t.current_direction(),
-            Some(Direction::SendRecv),
-            "mid {mid}"
-        );
-        // The negotiated codecs are the answer's formats (all ours), in the answer's order.
-        let pts: Vec<String> = t
-            .codecs()
-            .iter()
-            .map(|c| c.payload_type.to_string())
-            .collect();
-        assert_eq!(pts, section.formats, "mid {mid}: negotiated payload types");
-        for c in t.codecs() {
-            let (name, clock, _) = section.codec(&c.payload_type.to_string()).unwrap();
-            assert!(
-                name.eq_ignore_ascii_case(c.codec.name.as_str()),
-                "mid {mid}"
-            );
-            assert_eq!(clock, c.codec.clock_rate, "mid {mid}");
-        }
+        let pts = check_negotiated(&t, &answer);
         let first = &t.codecs()[0].codec;
         match t.kind() {
             MediaKind::Audio => {

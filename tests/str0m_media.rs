@@ -1001,6 +1001,24 @@ fn sans_send_simulcast_frame(
     sent
 }
 
+/// Frames `frames` on every rid, one per 40 ms, then 200 ms for the last to arrive; returns
+/// what was sent (see `sans_send_simulcast_frame`).
+fn sans_send_simulcast_frames(
+    c: &mut Call,
+    v: TransceiverId,
+    pt: u8,
+    frames: std::ops::Range<u32>,
+    picture_ids: &mut [u16; 3],
+) -> Vec<(String, u32, Vec<u8>)> {
+    let mut sent = Vec::new();
+    for i in frames {
+        sent.extend(sans_send_simulcast_frame(c, v, pt, i, picture_ids, &RIDS));
+        c.run_for(Duration::from_millis(40));
+    }
+    c.run_for(Duration::from_millis(200));
+    sent
+}
+
 /// str0m's frames on `mid` from `media[from..]` with rid `rid`.
 fn str0m_frames_of<'a>(c: &'a Call, mid: Mid, from: usize, rid: &str) -> Vec<&'a MediaData> {
     let rid = Rid::from(rid);
@@ -1107,19 +1125,7 @@ fn sansrtc_sends_simulcast_to_str0m() {
 
     // All three rids: 8 frames each.
     let mut picture_ids = [0x0100, 0x2200, 0x4300];
-    let mut sent = Vec::new();
-    for i in 0..8 {
-        sent.extend(sans_send_simulcast_frame(
-            &mut c,
-            v,
-            vp8,
-            i,
-            &mut picture_ids,
-            &RIDS,
-        ));
-        c.run_for(Duration::from_millis(40));
-    }
-    c.run_for(Duration::from_millis(200));
+    let sent = sans_send_simulcast_frames(&mut c, v, vp8, 0..8, &mut picture_ids);
     let without_rid: Vec<_> = c.media.iter().filter(|d| d.rid.is_none()).collect();
     assert!(without_rid.is_empty(), "MediaData without rid");
     let mut bases = Vec::new();
@@ -1148,19 +1154,7 @@ fn sansrtc_sends_simulcast_to_str0m() {
     assert_eq!(c.to_rtc.len(), queued, "nothing sent on the inactive m");
 
     let from = c.media.len();
-    let mut sent2 = Vec::new();
-    for i in 8..16 {
-        sent2.extend(sans_send_simulcast_frame(
-            &mut c,
-            v,
-            vp8,
-            i,
-            &mut picture_ids,
-            &RIDS,
-        ));
-        c.run_for(Duration::from_millis(40));
-    }
-    c.run_for(Duration::from_millis(200));
+    let sent2 = sans_send_simulcast_frames(&mut c, v, vp8, 8..16, &mut picture_ids);
     assert!(
         str0m_frames_of(&c, video, from, "m").is_empty(),
         "str0m got frames on the inactive m"
@@ -1232,19 +1226,7 @@ fn str0m_asks_sansrtc_for_simulcast() {
     c.run_until(Duration::from_secs(10), Call::connected);
     let vp8 = c.sans_pt(v, CodecName::Vp8);
     let mut picture_ids = [0x0100, 0x2200, 0x4300];
-    let mut sent = Vec::new();
-    for i in 0..8 {
-        sent.extend(sans_send_simulcast_frame(
-            &mut c,
-            v,
-            vp8,
-            i,
-            &mut picture_ids,
-            &RIDS,
-        ));
-        c.run_for(Duration::from_millis(40));
-    }
-    c.run_for(Duration::from_millis(200));
+    let sent = sans_send_simulcast_frames(&mut c, v, vp8, 0..8, &mut picture_ids);
     for rid in RIDS {
         let got = str0m_frames_of(&c, video, 0, rid);
         assert!(

@@ -106,6 +106,22 @@ impl Call {
         self.b.transceivers().next().unwrap().id()
     }
 
+    /// b sends one audio packet (the MID of section 0) from each of `n` SSRCs from `first`,
+    /// protected with the real keys, and a receives them.
+    fn flood_ssrcs(&mut self, first: u32, n: u32) {
+        let pt = self.b.transceiver(self.b_audio()).unwrap().codecs()[0].payload_type;
+        for i in 0..n {
+            assert!(
+                self.b
+                    .fuzz_send_protected(&rtp(first + i, 1, pt, b"0"), false)
+            );
+            if i % 50 == 0 {
+                self.exchange(&mut |d| vec![d.to_vec()]);
+            }
+        }
+        self.exchange(&mut |d| vec![d.to_vec()]);
+    }
+
     /// b sends one ordinary audio packet; a must receive it (the call is unharmed).
     fn assert_unharmed(&mut self) {
         let id = self.b_audio();
@@ -179,16 +195,8 @@ fn bad_tags_and_replays_are_dropped_and_counted() {
 #[test]
 fn unknown_ssrc_flood_keeps_memory_flat() {
     let mut c = Call::new();
-    let pt = c.b.transceiver(c.b_audio()).unwrap().codecs()[0].payload_type;
-    // 600 SSRCs, each authenticated (the
-    // remote holds the keys) and naming a real mid.
-    for i in 0..600u32 {
-        assert!(c.b.fuzz_send_protected(&rtp(0x1000_0000 + i, 1, pt, b"0"), false));
-        if i % 100 == 0 {
-            c.exchange(&mut |d| vec![d.to_vec()]);
-        }
-    }
-    c.exchange(&mut |d| vec![d.to_vec()]);
+    // 600 SSRCs, each authenticated (the remote holds the keys) and naming a real mid.
+    c.flood_ssrcs(0x1000_0000, 600);
     assert!(
         c.a.remote_ssrc_count() <= 256,
         "{}",
@@ -351,13 +359,7 @@ fn silent_ssrcs_give_their_place_to_new_ones() {
     let mut c = Call::new();
     let pt = c.b.transceiver(c.b_audio()).unwrap().codecs()[0].payload_type;
     // Fill the table with streams that then go silent (an SFU's sources coming and going).
-    for i in 0..300u32 {
-        assert!(c.b.fuzz_send_protected(&rtp(0x3000_0000 + i, 1, pt, b"0"), false));
-        if i % 50 == 0 {
-            c.exchange(&mut |d| vec![d.to_vec()]);
-        }
-    }
-    c.exchange(&mut |d| vec![d.to_vec()]);
+    c.flood_ssrcs(0x3000_0000, 300);
     assert_eq!(c.a.remote_ssrc_count(), 256);
     // A new stream while the others are fresh: no room.
     let before = (c.a_rtp, c.a.media_drops().unknown_ssrc);
