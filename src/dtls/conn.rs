@@ -582,7 +582,7 @@ impl Conn {
     /// The outgoing arena, with room for `size` more bytes (empty: everything written before
     /// was cut off).
     fn take_tx(&mut self, size: usize) -> BytesMut {
-        if self.tx.capacity() - self.tx.len() < size {
+        if self.tx.capacity() - self.tx.len() < size && !self.tx.try_reclaim(size) {
             self.tx = BytesMut::with_capacity(ARENA_CHUNK.max(size));
         }
         std::mem::take(&mut self.tx)
@@ -804,7 +804,9 @@ impl Conn {
         if self.ended {
             return;
         }
-        if self.rx.capacity() - self.rx.len() < datagram.len() {
+        if self.rx.capacity() - self.rx.len() < datagram.len()
+            && !self.rx.try_reclaim(datagram.len())
+        {
             self.rx = BytesMut::with_capacity(ARENA_CHUNK.max(datagram.len()));
         }
         let mut buf = std::mem::take(&mut self.rx);

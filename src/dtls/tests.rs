@@ -492,6 +492,51 @@ fn send_with_seals_where_the_plaintext_was_written() {
     );
 }
 
+/// The send and receive arenas take their memory back once every datagram and message cut
+/// from it has been dropped (positions repeat: no allocation per chunk of records), and never
+/// while the application holds one (what it holds stays intact).
+#[test]
+fn record_arenas_are_reused_once_released() {
+    let mut p = Pair::new(7, DtlsConfig::default(), None);
+    p.run(Duration::from_secs(5));
+    let _ = (events(&mut p.client), events(&mut p.server));
+    let mut decoys = Vec::new();
+    let mut exchange = |p: &mut Pair, i: usize| {
+        p.client.send(&[i as u8; 1000]).unwrap();
+        let d = p.client.poll_transmit(p.now).unwrap();
+        let sent_at = d.as_ptr() as usize;
+        p.server.handle_receive(p.now, &d);
+        drop(d);
+        // Were an arena freed, these would take its memory back from malloc.
+        decoys.push(vec![0u8; 16 * 1024]);
+        match &events(&mut p.server)[..] {
+            [DtlsEvent::Data(b)] => (sent_at, b.clone()),
+            e => panic!("{i}: {e:?}"),
+        }
+    };
+    let (mut sent, mut opened) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    for i in 0..96 {
+        let (at, b) = exchange(&mut p, i);
+        assert_eq!(&b[..], &[i as u8; 1000][..]);
+        // The first chunks may still hold handshake records (kept for retransmission).
+        if i >= 32 {
+            sent.insert(at);
+            opened.insert(b.as_ptr() as usize);
+        }
+    }
+    // 1037-byte datagrams, 15 to a 16 KiB chunk: 64 of them in the same 15 places.
+    assert!(sent.len() <= 16, "{} send positions", sent.len());
+    assert!(opened.len() <= 16, "{} receive positions", opened.len());
+    // Held messages keep their chunk: nothing written over them.
+    let held: Vec<Bytes> = (0..64).map(|i| exchange(&mut p, i).1).collect();
+    for (i, b) in held.iter().enumerate() {
+        assert_eq!(&b[..], &[i as u8; 1000][..]);
+    }
+}
+
 #[test]
 fn record_plaintext_limit() {
     let mut p = Pair::new(5, DtlsConfig::default(), None);

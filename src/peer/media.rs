@@ -1802,7 +1802,7 @@ impl Peer {
         let timestamp = out.timestamp.wrapping_add(stream.timestamp_offset);
         let need = 12 + elems.block_len() + out.payload.len() + srtp.rtp_overhead();
         let buf = &mut m.out_pool;
-        if buf.capacity() < need {
+        if buf.capacity() < need && !buf.try_reclaim(need) {
             *buf = BytesMut::with_capacity(need.max(OUT_CHUNK));
         }
         elems.write_header(

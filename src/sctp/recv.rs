@@ -41,6 +41,20 @@ pub(super) enum Refused {
 /// 1-byte fragments must not hold megabytes of bookkeeping against a 1 MiB window.
 const FRAGMENT_OVERHEAD: usize = 64;
 
+/// Room for the rest of a message whose fragment of `len` bytes came in a packet of `packet`,
+/// guessed: a fragment that fills most of its packet is a large message cut to the packet size,
+/// so there is room for 16 more packets (a 16 KiB message then assembles with no regrowth and no
+/// copy); a small one (a leftover-room cut, or a last fragment) gets 4 times itself. Never less
+/// than doubling (the caller's `max`). The room stays within 32 times the payload of the
+/// fragment that asked for it, and the payload held is bounded by the receive window.
+fn room_for(len: usize, packet: usize) -> usize {
+    if len * 2 >= packet {
+        packet * 16
+    } else {
+        (len * 4).max(1024)
+    }
+}
+
 /// One fragment awaiting reassembly.
 #[derive(Debug)]
 struct Fragment {
@@ -102,18 +116,8 @@ impl Partial {
     /// Appends the next fragment, `data`, which came in a packet of `packet` bytes.
     fn append(&mut self, data: &[u8], packet: usize) {
         if self.prefix.capacity() - self.prefix.len() < data.len() {
-            // Room for the rest of the message, guessed: a fragment that fills most of its
-            // packet is a large message cut to the packet size, so there is room for 16 more
-            // packets (a 16 KiB message then assembles with no regrowth and no copy); a small
-            // one (a leftover-room cut, or a last fragment) gets 4 times itself. Never less than
-            // doubling. The room stays within 32 times the payload of the fragment that asked
-            // for it, and the payload held is bounded by the receive window.
-            let guess = if data.len() * 2 >= packet {
-                packet * 16
-            } else {
-                (data.len() * 4).max(1024)
-            };
-            self.prefix.reserve(guess.max(self.prefix.len()));
+            self.prefix
+                .reserve(room_for(data.len(), packet).max(self.prefix.len()));
         }
         self.prefix.extend_from_slice(data);
         self.next += 1;
@@ -174,19 +178,21 @@ impl Partial {
         Inserted::Stored(old)
     }
 
-    /// The assembled message (only once complete), and the payload bytes it held.
-    fn assemble(self, stream: u16, unordered: bool) -> Option<(SctpMessage, usize)> {
+    /// The assembled message (only once complete), and what is left of the assembly buffer:
+    /// its spare room, which can take the allocation back once the message is dropped.
+    fn assemble(mut self, stream: u16, unordered: bool) -> Option<(SctpMessage, BytesMut)> {
         if !self.is_complete() {
             return None;
         }
+        let data = self.prefix.split().freeze();
         Some((
             SctpMessage {
                 stream,
                 ppid: self.ppid,
-                data: self.prefix.freeze(),
+                data,
                 unordered,
             },
-            self.bytes,
+            self.prefix,
         ))
     }
 }
@@ -234,6 +240,9 @@ pub(super) struct Receiver {
     /// `FRAGMENT_OVERHEAD` against the window.
     fragments: usize,
     ready: VecDeque<SctpMessage>,
+    /// What is left of the last assembled message's buffer: the next message assembles in
+    /// the same allocation when the application has dropped that one.
+    spare: BytesMut,
     ready_bytes: usize,
     external_bytes: usize,
     /// Messages discarded because they exceeded the size limit.
@@ -261,9 +270,13 @@ fn seq_le(a: u32, b: u32, bits16: bool) -> bool {
 }
 
 impl Receiver {
-    /// Releases idle capacity (see `Association::trim`).
+    /// Releases idle capacity (see `Association::trim`), the last assembled message's buffer
+    /// included when no message is being assembled.
     pub(super) fn trim(&mut self) {
         use crate::vecmap::{reset_if_empty, shrink_if_empty};
+        if self.partials.is_empty() {
+            self.spare = BytesMut::new();
+        }
         reset_if_empty!(self.partials, self.unordered);
         shrink_if_empty!(self.ranges, self.dups, self.ready);
     }
@@ -281,6 +294,7 @@ impl Receiver {
             buffered: 0,
             fragments: 0,
             ready: VecDeque::new(),
+            spare: BytesMut::new(),
             ready_bytes: 0,
             external_bytes: 0,
             oversize_dropped: 0,
@@ -502,8 +516,16 @@ impl Receiver {
         };
         let pos = if self.i_data { u64::from(d.fsn) } else { t };
         let p = self.partials.entry(key).or_default();
-        let pending_before = p.pending.len();
         let packet = owner.map_or(len, Bytes::len);
+        if p.prefix.capacity() == 0 {
+            // A new message: it assembles in the last one's allocation when the application
+            // has dropped that message (no fresh pages, warm in cache); else in a new one.
+            let mut spare = std::mem::take(&mut self.spare);
+            if spare.try_reclaim(room_for(len, packet)) {
+                p.prefix = spare;
+            }
+        }
+        let pending_before = p.pending.len();
         let inserted = p.insert(pos, frag, packet, own);
         let pending_after = p.pending.len();
         self.fragments = self.fragments + pending_after - pending_before;
@@ -589,7 +611,10 @@ impl Receiver {
         self.buffered -= total;
         self.fragments -= p.pending.len();
         match p.assemble(stream, unordered) {
-            Some((m, _)) => self.push_ready(m),
+            Some((m, rest)) => {
+                self.spare = rest;
+                self.push_ready(m);
+            }
             None => self.malformed_dropped += 1,
         }
     }
@@ -874,5 +899,90 @@ mod tests {
         assert_eq!(r.malformed_dropped, 1);
         assert!(r.poll_message().is_none());
         assert_eq!(r.held_bytes(), 0);
+    }
+
+    /// Ordered DATA fragments of `msg` cut at `cut` bytes, from `tsn` on, stream 0, SSN `ssn`.
+    fn fragments(tsn: u32, ssn: u16, msg: &[u8], cut: usize) -> Vec<Data<'_>> {
+        let n = msg.len().div_ceil(cut);
+        msg.chunks(cut)
+            .enumerate()
+            .map(|(i, p)| Data {
+                flags: if i == 0 { flags::BEGIN } else { 0 }
+                    | if i + 1 == n { flags::END } else { 0 },
+                tsn: tsn + i as u32,
+                stream: 0,
+                ssn,
+                mid: u32::from(ssn),
+                ppid: 53,
+                fsn: 0,
+                payload: p,
+            })
+            .collect()
+    }
+
+    /// A message assembles in the previous one's allocation once the application has dropped
+    /// that one (no fresh allocation per message), and never while the application holds it:
+    /// what the application holds is never written over.
+    #[test]
+    fn assembly_reuses_a_dropped_message_buffer_only() {
+        let mut r = Receiver::new(1, false, limits());
+        let (a, b, c) = (
+            vec![1u8; 16 * 1024],
+            vec![2u8; 16 * 1024],
+            vec![3u8; 16 * 1024],
+        );
+        let mut tsn = 1;
+        let mut deliver = |r: &mut Receiver, ssn: u16, msg: &[u8]| {
+            for d in fragments(tsn, ssn, msg, 1172) {
+                r.on_data(&d, true, None).unwrap();
+            }
+            tsn += msg.len().div_ceil(1172) as u32;
+            r.poll_message().expect("assembled")
+        };
+        let first = deliver(&mut r, 0, &a);
+        let at = first.data.as_ptr();
+        drop(first);
+        // Were the buffer freed, an allocation of its size would likely take it back from
+        // malloc: the reuse below is the receiver's, not the allocator's.
+        let decoy = vec![0u8; 18 * 1024];
+        let second = deliver(&mut r, 1, &b);
+        assert_eq!(
+            second.data.as_ptr(),
+            at,
+            "the dropped message's buffer is reused"
+        );
+        assert_eq!(&second.data[..], &b[..]);
+        // Held by the application: the next message goes elsewhere, the held one is intact.
+        let third = deliver(&mut r, 2, &c);
+        assert_ne!(third.data.as_ptr(), at);
+        assert_eq!(&second.data[..], &b[..]);
+        assert_eq!(&third.data[..], &c[..]);
+        drop(decoy);
+    }
+
+    /// An idle receiver lets go of the spare buffer when trimmed; not while a message is being
+    /// assembled.
+    #[test]
+    fn spare_buffer_is_released_when_quiet() {
+        let mut r = Receiver::new(1, false, limits());
+        let msg = vec![9u8; 8 * 1024];
+        for d in fragments(1, 0, &msg, 1172) {
+            r.on_data(&d, true, None).unwrap();
+        }
+        drop(r.poll_message().expect("assembled"));
+        assert!(r.spare.try_reclaim(8 * 1024), "a reusable buffer is kept");
+        // A message half assembled: the spare is in use, nothing to release.
+        let next = fragments(8, 1, &msg, 1172);
+        r.on_data(&next[0], true, None).unwrap();
+        r.trim();
+        assert_eq!(r.partials.len(), 1);
+        for d in &next[1..] {
+            r.on_data(d, true, None).unwrap();
+        }
+        drop(r.poll_message().expect("assembled"));
+        r.trim();
+        let mut spare = std::mem::take(&mut r.spare);
+        assert_eq!(spare.capacity(), 0);
+        assert!(!spare.try_reclaim(1));
     }
 }
