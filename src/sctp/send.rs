@@ -44,6 +44,8 @@ struct OutMessage {
     /// SSN / MID, assigned with the first fragment.
     mid: Option<u32>,
     next_fsn: u32,
+    /// Its slot in `Payloads`, taken with the first fragment.
+    slot: u32,
 }
 
 #[derive(Debug, Default)]
@@ -112,7 +114,10 @@ struct Sent {
     fsn: u32,
     ppid: u32,
     flags: u8,
-    data: Bytes,
+    /// The payload: `len` bytes at `offset` of the message in `slot` of `Payloads`.
+    slot: u32,
+    len: u32,
+    offset: usize,
     msg: u64,
     msg_first: u64,
     state: State,
@@ -121,6 +126,81 @@ struct Sent {
     fast_retransmitted: bool,
     max_retransmits: Option<u16>,
     expires: Option<Instant>,
+}
+
+impl Sent {
+    fn len(&self) -> usize {
+        self.len as usize
+    }
+}
+
+/// No payload slot (a stand-in chunk that is never sent).
+const NO_SLOT: u32 = u32::MAX;
+
+/// The payloads of messages with chunks in flight, by slot. A chunk names its message's slot and
+/// its byte range, so cutting, acking and retransmitting a chunk touch no reference count: a
+/// message's `Bytes` is cloned once, at its first cut, and dropped when its last chunk leaves
+/// the flight (measured: the atomic count of a slice per chunk cost ~20 ns per packet).
+#[derive(Debug, Default)]
+struct Payloads {
+    /// A message's bytes and how many hold them: its chunks in flight, plus one while the
+    /// message is still being cut (so that its slot is not freed, and taken by another
+    /// message, when its first chunks are acked before the rest is cut).
+    slots: Vec<Option<(Bytes, u32)>>,
+    free: Vec<u32>,
+}
+
+impl Payloads {
+    /// A message's bytes, held once (by the queue) until `release`d.
+    fn insert(&mut self, data: Bytes) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some((data, 1));
+                i
+            }
+            None => {
+                self.slots.push(Some((data, 1)));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    fn add_chunk(&mut self, slot: u32) {
+        if let Some(Some((_, n))) = self.slots.get_mut(slot as usize) {
+            *n += 1;
+        }
+    }
+
+    /// A chunk of `slot`'s message left the flight, or the message left the queue; the last
+    /// holder frees the slot.
+    fn release(&mut self, slot: u32) {
+        let Some(entry) = self.slots.get_mut(slot as usize) else {
+            return;
+        };
+        let last = match entry {
+            Some((_, n)) => {
+                *n -= 1;
+                *n == 0
+            }
+            None => false,
+        };
+        if last {
+            *entry = None;
+            self.free.push(slot);
+        }
+    }
+
+    fn bytes(&self, c: &Sent) -> &[u8] {
+        match self.slots.get(c.slot as usize) {
+            Some(Some((data, _))) => &data[c.offset..c.offset + c.len()],
+            _ => &[],
+        }
+    }
+
+    /// Slots in use.
+    fn in_use(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
 }
 
 /// A fragment just cut from a queued message (RFC 9260 §6.9), before it is written.
@@ -267,6 +347,7 @@ pub(super) struct Sender {
     cum: u64,
     next_tsn: u64,
     flight: VecDeque<Sent>,
+    payloads: Payloads,
     lost: BTreeSet<u64>,
     prev_gaps: Vec<(u64, u64)>,
     /// Reused for gap-block and hole lists, so SACK handling does not allocate.
@@ -359,6 +440,9 @@ impl Sender {
             shrink_if_empty!(s.queue);
         }
         self.streams.shrink_to_fit();
+        if self.payloads.in_use() == 0 {
+            self.payloads = Payloads::default();
+        }
         reset_if_empty!(self.lost);
         shrink_if_empty!(
             self.flight,
@@ -383,6 +467,7 @@ impl Sender {
             cum,
             next_tsn: cum + 1,
             flight: VecDeque::new(),
+            payloads: Payloads::default(),
             lost: BTreeSet::new(),
             prev_gaps: Vec::new(),
             scratch: Vec::new(),
@@ -423,6 +508,8 @@ impl Sender {
                 m.offset = 0;
                 m.mid = None;
                 m.next_fsn = 0;
+                // Its slot was in the old flight's payloads; the first cut takes a new one.
+                m.slot = NO_SLOT;
             }
         }
         self.streams = old.streams;
@@ -498,6 +585,7 @@ impl Sender {
             offset: 0,
             mid: None,
             next_fsn: 0,
+            slot: NO_SLOT,
         });
         if !s.active {
             s.active = true;
@@ -613,7 +701,7 @@ impl Sender {
                 self.abandon(t);
                 continue;
             }
-            let size = (header + c.data.len()).next_multiple_of(4);
+            let size = (header + c.len()).next_multiple_of(4);
             if size > room {
                 break;
             }
@@ -638,14 +726,14 @@ impl Sender {
             c.mid,
             c.ppid,
             c.fsn,
-            c.data.len(),
+            c.len(),
         );
-        out.extend_from_slice(&c.data);
-        pad(out, c.data.len());
+        out.extend_from_slice(self.payloads.bytes(c));
+        pad(out, c.len());
         c.state = State::InFlight;
         c.transmissions += 1;
         c.miss = 0;
-        self.flight_bytes += c.data.len();
+        self.flight_bytes += c.len();
         self.stats.retransmissions += 1;
     }
 
@@ -677,7 +765,7 @@ impl Sender {
             }
             wrote = true;
             let last = self.flight.back().expect("invariant: just pushed");
-            room = room.saturating_sub((header + last.data.len()).next_multiple_of(4));
+            room = room.saturating_sub((header + last.len()).next_multiple_of(4));
         }
         wrote
     }
@@ -717,7 +805,7 @@ impl Sender {
             return false;
         };
         let c = &cut.chunk;
-        let n = c.data.len();
+        let n = c.len();
         Data::write_header(
             out,
             self.p.i_data,
@@ -729,7 +817,7 @@ impl Sender {
             c.fsn,
             n,
         );
-        out.extend_from_slice(&c.data);
+        out.extend_from_slice(self.payloads.bytes(c));
         pad(out, n);
         self.schedule_after_chunk(stream, n, cut.end, cut.more);
         if self.rtt_probe.is_none() {
@@ -773,7 +861,9 @@ impl Sender {
         let (begin, unordered) = (m.offset == 0, m.opts.unordered);
         if begin {
             let mid = s.take_sequence_number(unordered, i_data);
-            s.queue.front_mut().expect("invariant: exists").mid = Some(mid);
+            let m = s.queue.front_mut().expect("invariant: exists");
+            m.mid = Some(mid);
+            m.slot = self.payloads.insert(m.data.clone());
         }
         let m = s.queue.front_mut().expect("invariant: exists");
         // Keep payloads a multiple of 4 when the message continues, so chunks pack without pad.
@@ -789,7 +879,8 @@ impl Sender {
         let end = m.offset + n == m.data.len();
         let tsn = self.next_tsn;
         self.next_tsn += 1;
-        let data = m.data.slice(m.offset..m.offset + n);
+        let (slot, offset) = (m.slot, m.offset);
+        self.payloads.add_chunk(slot);
         let mid = m.mid.expect("invariant: assigned on the first fragment");
         let fsn = m.next_fsn;
         m.next_fsn += 1;
@@ -810,7 +901,9 @@ impl Sender {
             fsn,
             ppid,
             flags: fragment_flags(begin, end, unordered),
-            data,
+            slot,
+            len: n as u32,
+            offset,
             msg,
             msg_first,
             state: State::InFlight,
@@ -836,8 +929,8 @@ impl Sender {
         let before = s.buffered;
         s.buffered -= n;
         let crossed = before > s.low_threshold && s.buffered <= s.low_threshold;
-        if end {
-            s.queue.pop_front();
+        if end && let Some(m) = s.queue.pop_front() {
+            self.payloads.release(m.slot);
         }
         let more = !s.queue.is_empty();
         self.queued_bytes -= n;
@@ -946,15 +1039,16 @@ impl Sender {
         let mut bytes_acked = 0usize;
         while self.cum < cum {
             let c = self.flight.pop_front().expect("invariant: cum < next_tsn");
+            self.payloads.release(c.slot);
             self.cum += 1;
             match c.state {
                 State::InFlight => {
-                    self.flight_bytes -= c.data.len();
-                    bytes_acked += c.data.len();
+                    self.flight_bytes -= c.len();
+                    bytes_acked += c.len();
                 }
                 State::Lost => {
                     self.lost.remove(&self.cum);
-                    bytes_acked += c.data.len();
+                    bytes_acked += c.len();
                 }
                 State::Acked | State::Abandoned => {}
             }
@@ -1028,12 +1122,12 @@ impl Sender {
                     let c = &mut self.flight[i];
                     match c.state {
                         State::InFlight => {
-                            self.flight_bytes -= c.data.len();
-                            bytes_acked += c.data.len();
+                            self.flight_bytes -= c.len();
+                            bytes_acked += c.len();
                         }
                         State::Lost => {
                             self.lost.remove(&t);
-                            bytes_acked += c.data.len();
+                            bytes_acked += c.len();
                         }
                         State::Acked | State::Abandoned => continue,
                     }
@@ -1075,7 +1169,7 @@ impl Sender {
                 if c.miss >= 3 {
                     c.fast_retransmitted = true;
                     c.state = State::Lost;
-                    self.flight_bytes -= c.data.len();
+                    self.flight_bytes -= c.len();
                     self.lost.insert(t);
                     self.stats.fast_retransmits += 1;
                     marked = true;
@@ -1148,7 +1242,7 @@ impl Sender {
         for (i, c) in self.flight.iter_mut().enumerate() {
             if c.state == State::InFlight {
                 c.state = State::Lost;
-                self.flight_bytes -= c.data.len();
+                self.flight_bytes -= c.len();
                 self.lost.insert(self.cum + 1 + i as u64);
                 marked = true;
             }
@@ -1214,7 +1308,7 @@ impl Sender {
             if c.msg == msg {
                 saw_end = c.flags & flags::END != 0;
                 match c.state {
-                    State::InFlight => self.flight_bytes -= c.data.len(),
+                    State::InFlight => self.flight_bytes -= c.len(),
                     State::Lost => {
                         self.lost.remove(&(self.cum + 1 + k as u64));
                     }
@@ -1248,7 +1342,9 @@ impl Sender {
             fsn,
             ppid,
             flags: f,
-            data: Bytes::new(),
+            slot: NO_SLOT,
+            len: 0,
+            offset: 0,
             msg,
             msg_first: first,
             state: State::Abandoned,
@@ -1269,6 +1365,7 @@ impl Sender {
             .get_mut(&stream)
             .filter(|s| s.queue.front().is_some_and(|m| m.id == msg))?;
         let m = s.queue.pop_front().expect("invariant: front exists");
+        self.payloads.release(m.slot);
         let rest = m.data.len() - m.offset;
         s.buffered -= rest;
         self.queued_bytes -= rest;
@@ -1455,6 +1552,41 @@ mod tests {
         while s.write_data(now, &mut out, 1024) {}
         assert_eq!(s.flight.len(), n);
         (s, now)
+    }
+
+    /// Chunks carry their bytes by message slot: with messages of two streams interleaved
+    /// (I-DATA), a fast retransmission writes exactly what the first transmission wrote, and
+    /// every slot is freed once the last chunk of its message is acked.
+    #[test]
+    fn payload_slots_follow_the_flight() {
+        let now = crate::test_util::base();
+        let mut s = Sender::new(params(true), 1000, 1 << 20);
+        s.cwnd = 1 << 20;
+        for (stream, b) in [(0u16, 1u8), (1, 2), (0, 3)] {
+            let data: Vec<u8> = (0..5000u32).map(|i| b.wrapping_add(i as u8)).collect();
+            s.enqueue(stream, 53, Bytes::from(data), SendOptions::default())
+                .unwrap();
+        }
+        let mut sent = Vec::new();
+        loop {
+            let mut out = bytes::BytesMut::new();
+            if !s.write_data(now, &mut out, 1024) {
+                break;
+            }
+            sent.push(out);
+        }
+        assert_eq!(sent.len(), 15);
+        assert_eq!(s.payloads.in_use(), 3);
+        // TSN 1001 reported missing by three SACKs: fast retransmit, the same bytes again.
+        for end in [2u16, 3, 4] {
+            s.on_sack(now, 1000, 1 << 20, [(2u16, end + 1)].into_iter());
+        }
+        let mut again = bytes::BytesMut::new();
+        assert!(s.write_data(now, &mut again, 1200));
+        assert_eq!(&again[..], &sent[1][..]);
+        s.on_sack(now, 1000 + 14, 1 << 20, std::iter::empty());
+        assert_eq!(s.flight.len(), 0);
+        assert_eq!(s.payloads.in_use(), 0);
     }
 
     /// RFC 9260 §6.2.1 gap blocks are offsets from the cumulative ack; a peer may send them
