@@ -284,6 +284,10 @@ impl std::fmt::Debug for Conn {
     }
 }
 
+/// Where opened application records go instead of the event queue, when the connection's user
+/// handles them at once: each as a range of the datagram's shared buffer.
+pub(crate) type Sink<'s> = Option<&'s mut dyn FnMut(&Bytes, std::ops::Range<usize>)>;
+
 /// Bytes per arena chunk: a few records. A record kept alive (a message sliced out of it)
 /// keeps its chunk alive, so it stays small.
 const ARENA_CHUNK: usize = 16 * 1024;
@@ -800,7 +804,7 @@ impl Conn {
 
     /// One datagram from the peer, borrowed: copied into our receive arena, then handled as
     /// [`Conn::handle_receive_buf`] does.
-    pub(crate) fn handle_receive(&mut self, now: Instant, datagram: &[u8]) {
+    pub(crate) fn handle_receive(&mut self, now: Instant, datagram: &[u8], sink: Sink<'_>) {
         if self.ended {
             return;
         }
@@ -812,22 +816,22 @@ impl Conn {
         let mut buf = std::mem::take(&mut self.rx);
         buf.extend_from_slice(datagram);
         // The arena's spare room comes back for the next datagram.
-        self.rx = self.receive(now, buf);
+        self.rx = self.receive(now, buf, sink);
     }
 
     /// One datagram from the peer, in a buffer we may keep: application data is opened in
     /// place in it and handed on as slices of it, with no copy.
-    pub(crate) fn handle_receive_buf(&mut self, now: Instant, datagram: BytesMut) {
+    pub(crate) fn handle_receive_buf(&mut self, now: Instant, datagram: BytesMut, sink: Sink<'_>) {
         if self.ended {
             return;
         }
-        drop(self.receive(now, datagram));
+        drop(self.receive(now, datagram, sink));
     }
 
     /// Handles the records of `buf`; returns what is left of it (its spare room) once the
     /// opened application data has been cut off and handed on.
     #[must_use]
-    fn receive(&mut self, now: Instant, mut buf: BytesMut) -> BytesMut {
+    fn receive(&mut self, now: Instant, mut buf: BytesMut, mut sink: Sink<'_>) -> BytesMut {
         self.start_deadline(now);
         // Where the opened application data lies in `buf` (a reused list: no allocation).
         let mut plain = std::mem::take(&mut self.plain);
@@ -853,7 +857,7 @@ impl Conn {
                     // datagram needs (the Finished after a ClientKeyExchange) come from them.
                     self.process_messages();
                     if matches!(flow, Flow::Stop) || self.ended {
-                        return self.deliver(buf, plain);
+                        return self.deliver(buf, plain, &mut sink);
                     }
                 }
                 1 => {
@@ -887,14 +891,14 @@ impl Conn {
                             self.handshake_record(now, 1, &body, &mut old_seen);
                             self.process_messages();
                             if self.ended {
-                                return self.deliver(buf, plain);
+                                return self.deliver(buf, plain, &mut sink);
                             }
                         }
                         content::ALERT => {
                             let body = buf[a..b].to_vec();
                             if let Flow::Stop = self.alert(&body) {
                                 // Data before the alert in this datagram still counts.
-                                return self.deliver(buf, plain);
+                                return self.deliver(buf, plain, &mut sink);
                             }
                         }
                         _ => self.counters.unexpected += 1,
@@ -903,7 +907,7 @@ impl Conn {
                 _ => self.counters.unexpected += 1,
             }
         }
-        let rest = self.deliver(buf, plain);
+        let rest = self.deliver(buf, plain, &mut sink);
         if self.ended {
             return rest;
         }
@@ -919,12 +923,24 @@ impl Conn {
         rest
     }
 
-    /// Hands the opened application data on as slices of the received buffer; returns the
-    /// buffer's spare room.
+    /// Hands the opened application data on as slices of the received buffer (to `sink` when
+    /// given, else as events); returns the buffer's spare room.
     #[must_use]
-    fn deliver(&mut self, mut buf: BytesMut, mut plain: Vec<(usize, usize)>) -> BytesMut {
+    fn deliver(
+        &mut self,
+        mut buf: BytesMut,
+        mut plain: Vec<(usize, usize)>,
+        sink: &mut Sink<'_>,
+    ) -> BytesMut {
         if plain.is_empty() {
             buf.clear();
+        } else if let Some(sink) = sink {
+            // Each record as a range of the datagram, which is shared once, however many
+            // records it holds (a datagram of SACKs carries several).
+            let taken = buf.split().freeze();
+            for &(a, b) in &plain {
+                sink(&taken, a..b);
+            }
         } else {
             let mut taken = buf.split();
             if let [(a, b)] = plain[..] {

@@ -435,24 +435,60 @@ impl DtlsTransport {
 
     /// A DTLS datagram (first byte 20..=63, RFC 7983) from the selected pair.
     pub fn handle_receive(&mut self, now: Instant, datagram: &[u8]) {
-        self.receive_with(|conn| conn.handle_receive(now, datagram));
+        self.receive_with(None, |conn, sink| conn.handle_receive(now, datagram, sink));
+    }
+
+    /// Like [`DtlsTransport::handle_receive`], with the application records of an established
+    /// connection handed to `sink` at once (each as a range of the datagram's buffer) rather
+    /// than queued as [`DtlsEvent::Data`]: the peer's path to SCTP, with no event per record.
+    /// Before the connection is verified, records are queued as events as usual.
+    pub(crate) fn handle_receive_into(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
+        sink: &mut dyn FnMut(&Bytes, std::ops::Range<usize>),
+    ) {
+        self.receive_with(Some(sink), |conn, sink| {
+            conn.handle_receive(now, datagram, sink)
+        });
+    }
+
+    /// [`DtlsTransport::handle_receive_buf`] with a sink, as [`DtlsTransport::handle_receive_into`].
+    pub(crate) fn handle_receive_buf_into(
+        &mut self,
+        now: Instant,
+        datagram: BytesMut,
+        sink: &mut dyn FnMut(&Bytes, std::ops::Range<usize>),
+    ) {
+        self.receive_with(Some(sink), |conn, sink| {
+            conn.handle_receive_buf(now, datagram, sink)
+        });
     }
 
     /// Like [`DtlsTransport::handle_receive`], with a datagram buffer the transport may keep:
     /// application records are opened inside it and their plaintext handed on as slices of it
     /// ([`DtlsEvent::Data`]), so nothing is copied.
     pub fn handle_receive_buf(&mut self, now: Instant, datagram: BytesMut) {
-        self.receive_with(|conn| conn.handle_receive_buf(now, datagram));
+        self.receive_with(None, |conn, sink| {
+            conn.handle_receive_buf(now, datagram, sink)
+        });
     }
 
     /// One datagram, handed to the connection by `receive`, unless the transport has ended.
-    fn receive_with(&mut self, receive: impl FnOnce(&mut Conn)) {
+    /// Application records go to `sink` only while the connection is up and verified (else
+    /// they wait as events, like every record before the fingerprint check).
+    fn receive_with<'s>(
+        &mut self,
+        sink: conn::Sink<'s>,
+        receive: impl FnOnce(&mut Conn, conn::Sink<'s>),
+    ) {
         if !self.alive() {
             self.stats.dropped_after_close += 1;
             return;
         }
         self.stats.datagrams_in += 1;
-        receive(&mut self.conn);
+        let sink = sink.filter(|_| self.state == DtlsState::Connected);
+        receive(&mut self.conn, sink);
         self.drain();
     }
 

@@ -3,6 +3,8 @@
 //! the next call that carries one.
 
 use super::*;
+use bytes::Bytes;
+use std::ops::Range;
 
 impl Peer {
     pub(super) fn advance(&mut self, now: Instant) {
@@ -85,20 +87,21 @@ impl Peer {
         let _ = self.ice.handle_receive(self.now, d.as_datagram());
         let now = self.now;
         let (source, local, len) = (d.source, d.destination, d.contents.len());
-        self.receive_dtls(source, local, len, |dtls| {
-            dtls.handle_receive_buf(now, d.contents)
+        self.receive_dtls(source, local, len, |dtls, sink| {
+            dtls.handle_receive_buf_into(now, d.contents, sink)
         });
         self.update_states();
     }
 
     /// A DTLS datagram from `source` to `local`, `len` bytes, handed to the transport by
-    /// `deliver`.
+    /// `deliver`, with a sink that takes the opened records straight to SCTP (RFC 8261 §5: one
+    /// SCTP packet per record) once the association is started.
     pub(super) fn receive_dtls(
         &mut self,
         source: SocketAddr,
         local: SocketAddr,
         len: usize,
-        deliver: impl FnOnce(&mut DtlsTransport),
+        deliver: impl FnOnce(&mut DtlsTransport, &mut dyn FnMut(&Bytes, Range<usize>)),
     ) {
         if !self.known_source(source) {
             self.stats.dropped.dtls_unknown_source += 1;
@@ -109,7 +112,13 @@ impl Peer {
             self.stats.dropped.dtls_too_early += 1;
             return;
         };
-        deliver(dtls);
+        let mut sctp = self.sctp.as_mut().filter(|_| self.sctp_started);
+        let now = self.now;
+        deliver(dtls, &mut |buf, range| {
+            if let Some(sctp) = sctp.as_deref_mut() {
+                sctp.handle_packet_in(now, buf, range);
+            }
+        });
         self.drain_dtls();
     }
 
@@ -124,8 +133,8 @@ impl Peer {
         match PacketKind::of(d.contents) {
             Ok(PacketKind::Dtls) => {
                 let now = self.now;
-                self.receive_dtls(d.source, d.destination, d.contents.len(), |dtls| {
-                    dtls.handle_receive(now, d.contents)
+                self.receive_dtls(d.source, d.destination, d.contents.len(), |dtls, sink| {
+                    dtls.handle_receive_into(now, d.contents, sink)
                 });
             }
             Ok(PacketKind::Rtp) if self.known_source(d.source) => {

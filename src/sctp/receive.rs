@@ -6,8 +6,9 @@
 use super::assoc::{Association, AssociationState, SackDue, Timer};
 use super::chunk::{self, Chunk, Data, ForwardTsn, Params, Sack, cause, typ};
 use super::packet::{ChunkView, Packet, UnknownChunkAction};
-use super::recv::Refused;
+use super::recv::{Owner, Refused};
 use bytes::{Bytes, BytesMut};
+use std::ops::Range;
 use std::time::Instant;
 
 /// What becomes of the rest of a packet after one of its chunks.
@@ -40,11 +41,28 @@ impl Association {
     /// Like [`Association::handle_packet`], for a packet already in a [`Bytes`] (as DTLS hands
     /// them over): message payloads are slices of it, not copies.
     pub fn handle_packet_bytes(&mut self, now: Instant, packet: &Bytes) {
-        self.process_packet(now, packet, Some(packet));
+        let owner = Owner {
+            bytes: packet,
+            packet: packet.len(),
+        };
+        self.process_packet(now, packet, Some(owner));
+    }
+
+    /// Like [`Association::handle_packet_bytes`], for the packet at `range` of `buf` (a DTLS
+    /// record opened in place in its datagram): payloads kept are slices of `buf`.
+    pub(crate) fn handle_packet_in(&mut self, now: Instant, buf: &Bytes, range: Range<usize>) {
+        let Some(packet) = buf.get(range) else {
+            return;
+        };
+        let owner = Owner {
+            bytes: buf,
+            packet: packet.len(),
+        };
+        self.process_packet(now, packet, Some(owner));
     }
 
     /// RFC 9260 §8: one received packet, accepted or dropped as a whole, then chunk by chunk.
-    fn process_packet(&mut self, now: Instant, buf: &[u8], owner: Option<&Bytes>) {
+    fn process_packet(&mut self, now: Instant, buf: &[u8], owner: Option<Owner<'_>>) {
         self.advance(now);
         let Some(pkt) = self.accept_packet(buf) else {
             return;
@@ -114,7 +132,7 @@ impl Association {
         &mut self,
         v: ChunkView<'_>,
         tag: u32,
-        owner: Option<&Bytes>,
+        owner: Option<Owner<'_>>,
         seen: &mut DataSeen,
     ) -> Flow {
         let Ok(c) = Chunk::parse(v) else {
@@ -169,7 +187,7 @@ impl Association {
         &mut self,
         i_data_chunk: bool,
         d: &Data<'_>,
-        owner: Option<&Bytes>,
+        owner: Option<Owner<'_>>,
         seen: &mut DataSeen,
     ) {
         if i_data_chunk != self.caps.i_data {
@@ -218,7 +236,7 @@ impl Association {
     }
 
     /// One DATA chunk. False when the SACK should go at once (duplicate, gap, refusal).
-    fn on_data(&mut self, d: &Data<'_>, owner: Option<&Bytes>) -> bool {
+    fn on_data(&mut self, d: &Data<'_>, owner: Option<Owner<'_>>) -> bool {
         let accepting = matches!(
             self.state,
             AssociationState::Established

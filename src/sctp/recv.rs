@@ -41,6 +41,14 @@ pub(super) enum Refused {
 /// 1-byte fragments must not hold megabytes of bookkeeping against a 1 MiB window.
 const FRAGMENT_OVERHEAD: usize = 64;
 
+/// The buffer a received packet lies in, when it is one whose payloads may be kept as slices
+/// (a DTLS record opened in place): `bytes` holds the packet, which is `packet` bytes long.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Owner<'a> {
+    pub(super) bytes: &'a Bytes,
+    pub(super) packet: usize,
+}
+
 /// Room for the rest of a message whose fragment of `len` bytes came in a packet of `packet`,
 /// guessed: a fragment that fills most of its packet is a large message cut to the packet size,
 /// so there is room for 16 more packets (a 16 KiB message then assembles with no regrowth and no
@@ -361,7 +369,7 @@ impl Receiver {
         &mut self,
         d: &Data<'_>,
         valid_stream: bool,
-        owner: Option<&Bytes>,
+        owner: Option<Owner<'_>>,
     ) -> Result<(), Refused> {
         let t = unwrap_tsn(self.cum, d.tsn);
         if self.is_received(t) {
@@ -427,13 +435,13 @@ impl Receiver {
 
     /// `owner`, when given, is the buffer `d` was parsed from: payloads are sliced out of it
     /// instead of copied.
-    fn reassemble(&mut self, t: u64, d: &Data<'_>, owner: Option<&Bytes>) {
+    fn reassemble(&mut self, t: u64, d: &Data<'_>, owner: Option<Owner<'_>>) {
         // An owned payload, made only when one must be kept. A slice pins the whole packet:
         // only worth it (and only safe against a peer that pads tiny chunks into big packets to
         // inflate our memory past the window) when the payload is most of the packet.
         let payload = d.payload;
         let own = || match owner {
-            Some(b) if payload.len() * 2 >= b.len() => b.slice_ref(payload),
+            Some(o) if payload.len() * 2 >= o.packet => o.bytes.slice_ref(payload),
             _ => Bytes::copy_from_slice(payload),
         };
         let unordered = d.is_unordered();
@@ -504,7 +512,7 @@ impl Receiver {
         t: u64,
         d: &Data<'_>,
         key: (u16, bool, u32),
-        owner: Option<&Bytes>,
+        owner: Option<Owner<'_>>,
         own: impl FnOnce() -> Bytes,
     ) -> bool {
         let len = d.payload.len();
@@ -516,7 +524,7 @@ impl Receiver {
         };
         let pos = if self.i_data { u64::from(d.fsn) } else { t };
         let p = self.partials.entry(key).or_default();
-        let packet = owner.map_or(len, Bytes::len);
+        let packet = owner.map_or(len, |o| o.packet);
         if p.prefix.capacity() == 0 {
             // A new message: it assembles in the last one's allocation when the application
             // has dropped that message (no fresh pages, warm in cache); else in a new one.
