@@ -285,8 +285,18 @@ impl std::fmt::Debug for Conn {
 }
 
 /// Where opened application records go instead of the event queue, when the connection's user
-/// handles them at once: each as a range of the datagram's shared buffer.
-pub(crate) type Sink<'s> = Option<&'s mut dyn FnMut(&Bytes, std::ops::Range<usize>)>;
+/// handles them at once.
+pub(crate) trait RecordSink {
+    /// Whether the user keeps slices of `record` (plaintext): then the datagram's buffer is
+    /// shared with it; otherwise records are lent and the buffer space is reused at once (no
+    /// reference counting, and the next datagram lands in memory still in cache).
+    fn keeps(&mut self, record: &[u8]) -> bool;
+    /// One record: lent (`shared` is `None`), or also as a range of the shared buffer.
+    fn record(&mut self, record: &[u8], shared: Option<(&Bytes, std::ops::Range<usize>)>);
+}
+
+/// A [`RecordSink`], when the connection's user takes records at once.
+pub(crate) type Sink<'s> = Option<&'s mut dyn RecordSink>;
 
 /// Bytes per arena chunk: a few records. A record kept alive (a message sliced out of it)
 /// keeps its chunk alive, so it stays small.
@@ -935,11 +945,18 @@ impl Conn {
         if plain.is_empty() {
             buf.clear();
         } else if let Some(sink) = sink {
-            // Each record as a range of the datagram, which is shared once, however many
-            // records it holds (a datagram of SACKs carries several).
-            let taken = buf.split().freeze();
-            for &(a, b) in &plain {
-                sink(&taken, a..b);
+            if plain.iter().any(|&(a, b)| sink.keeps(&buf[a..b])) {
+                // Each record as a range of the datagram, which is shared once, however many
+                // records it holds.
+                let taken = buf.split().freeze();
+                for &(a, b) in &plain {
+                    sink.record(&taken[a..b], Some((&taken, a..b)));
+                }
+            } else {
+                for &(a, b) in &plain {
+                    sink.record(&buf[a..b], None);
+                }
+                buf.clear();
             }
         } else {
             let mut taken = buf.split();

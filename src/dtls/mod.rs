@@ -32,6 +32,7 @@
 
 mod cert;
 mod conn;
+pub(crate) use conn::RecordSink;
 pub(crate) mod crypto;
 mod flight;
 pub(crate) mod message;
@@ -446,7 +447,7 @@ impl DtlsTransport {
         &mut self,
         now: Instant,
         datagram: &[u8],
-        sink: &mut dyn FnMut(&Bytes, std::ops::Range<usize>),
+        sink: &mut dyn conn::RecordSink,
     ) {
         self.receive_with(Some(sink), |conn, sink| {
             conn.handle_receive(now, datagram, sink)
@@ -458,7 +459,7 @@ impl DtlsTransport {
         &mut self,
         now: Instant,
         datagram: BytesMut,
-        sink: &mut dyn FnMut(&Bytes, std::ops::Range<usize>),
+        sink: &mut dyn conn::RecordSink,
     ) {
         self.receive_with(Some(sink), |conn, sink| {
             conn.handle_receive_buf(now, datagram, sink)

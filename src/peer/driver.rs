@@ -3,8 +3,35 @@
 //! the next call that carries one.
 
 use super::*;
+use crate::dtls::RecordSink;
+use crate::sctp::Association;
 use bytes::Bytes;
 use std::ops::Range;
+
+/// Opened DTLS records straight into SCTP (RFC 8261 §5: one SCTP packet per record), lent
+/// unless SCTP keeps slices of the packet (a whole message delivered without a copy).
+struct ToSctp<'a> {
+    sctp: Option<&'a mut Association>,
+    now: Instant,
+}
+
+impl RecordSink for ToSctp<'_> {
+    fn keeps(&mut self, record: &[u8]) -> bool {
+        self.sctp
+            .as_ref()
+            .is_some_and(|s| s.keeps_slices_of(record))
+    }
+
+    fn record(&mut self, record: &[u8], shared: Option<(&Bytes, Range<usize>)>) {
+        let Some(sctp) = self.sctp.as_deref_mut() else {
+            return;
+        };
+        match shared {
+            Some((buf, range)) => sctp.handle_packet_in(self.now, buf, range),
+            None => sctp.handle_packet(self.now, record),
+        }
+    }
+}
 
 impl Peer {
     pub(super) fn advance(&mut self, now: Instant) {
@@ -101,7 +128,7 @@ impl Peer {
         source: SocketAddr,
         local: SocketAddr,
         len: usize,
-        deliver: impl FnOnce(&mut DtlsTransport, &mut dyn FnMut(&Bytes, Range<usize>)),
+        deliver: impl FnOnce(&mut DtlsTransport, &mut dyn RecordSink),
     ) {
         if !self.known_source(source) {
             self.stats.dropped.dtls_unknown_source += 1;
@@ -112,13 +139,11 @@ impl Peer {
             self.stats.dropped.dtls_too_early += 1;
             return;
         };
-        let mut sctp = self.sctp.as_mut().filter(|_| self.sctp_started);
-        let now = self.now;
-        deliver(dtls, &mut |buf, range| {
-            if let Some(sctp) = sctp.as_deref_mut() {
-                sctp.handle_packet_in(now, buf, range);
-            }
-        });
+        let mut to_sctp = ToSctp {
+            sctp: self.sctp.as_mut().filter(|_| self.sctp_started),
+            now: self.now,
+        };
+        deliver(dtls, &mut to_sctp);
         self.drain_dtls();
     }
 

@@ -5,7 +5,7 @@
 
 use super::assoc::{Association, AssociationState, SackDue, Timer};
 use super::chunk::{self, Chunk, Data, ForwardTsn, Params, Sack, cause, typ};
-use super::packet::{ChunkView, Packet, UnknownChunkAction};
+use super::packet::{COMMON_HEADER_LEN, ChunkView, Packet, UnknownChunkAction};
 use super::recv::{Owner, Refused};
 use bytes::{Bytes, BytesMut};
 use std::ops::Range;
@@ -59,6 +59,39 @@ impl Association {
             packet: packet.len(),
         };
         self.process_packet(now, packet, Some(owner));
+    }
+
+    /// Whether handling `packet` would keep a payload of it as a slice (a message whole in one
+    /// chunk, an unordered DATA fragment, a fragment out of TSN order), so that it is worth
+    /// handing over in a shared buffer ([`Association::handle_packet_in`]); otherwise its
+    /// payloads are copied into reassembly and a borrowed packet does. A wrong guess costs a
+    /// copy, never correctness.
+    pub(crate) fn keeps_slices_of(&self, packet: &[u8]) -> bool {
+        let Some(r) = self.receiver.as_ref() else {
+            return false;
+        };
+        let mut expected = r.cum_tsn().wrapping_add(1);
+        let mut rest = packet.get(COMMON_HEADER_LEN..).unwrap_or_default();
+        while let [typ, flags, l0, l1, ..] = *rest {
+            let len = usize::from(u16::from_be_bytes([l0, l1]));
+            if typ == typ::DATA || typ == typ::I_DATA {
+                let Some(&[t0, t1, t2, t3]) = rest.get(4..8) else {
+                    return true;
+                };
+                let whole = flags & (chunk::flags::BEGIN | chunk::flags::END)
+                    == chunk::flags::BEGIN | chunk::flags::END;
+                let unordered = typ == typ::DATA && flags & chunk::flags::UNORDERED != 0;
+                if whole || unordered || u32::from_be_bytes([t0, t1, t2, t3]) != expected {
+                    return true;
+                }
+                expected = expected.wrapping_add(1);
+            }
+            if len < 4 {
+                return true;
+            }
+            rest = rest.get(len.next_multiple_of(4)..).unwrap_or_default();
+        }
+        false
     }
 
     /// RFC 9260 §8: one received packet, accepted or dropped as a whole, then chunk by chunk.

@@ -787,6 +787,58 @@ fn dead_peer_is_detected_after_max_retransmissions() {
 /// A packet appended after a prefix of any length (the Peer writes it after the DTLS record
 /// header and nonce: 13 or 21 bytes) is the packet written alone, byte for byte, padding and
 /// checksum included, through a lossy transfer with every chunk kind in play.
+/// The lending decision for received packets (`keeps_slices_of`): in-order fragments of a
+/// large message are copied into reassembly, so a lent packet does; a message whole in one
+/// chunk, or a fragment ahead of a gap, is kept as a slice, so the packet must be shared. Lent
+/// or shared, what is delivered is the same.
+#[test]
+fn packets_are_lent_unless_slices_are_kept() {
+    let mut p = Pair::default_pair(31);
+    p.connect();
+    let take = |p: &mut Pair| {
+        let mut out = Vec::new();
+        let mut buf = bytes::BytesMut::new();
+        while p.a.poll_transmit_into(p.now, &mut buf) {
+            out.push(buf.to_vec());
+        }
+        out
+    };
+    // A 3000-byte message, then a 100-byte one that rides whole in its last packet.
+    p.a.send(0, 53, payload(1, 3000), SendOptions::default())
+        .unwrap();
+    p.a.send(0, 53, payload(2, 100), SendOptions::default())
+        .unwrap();
+    let first = take(&mut p);
+    assert_eq!(first.len(), 3);
+    let messages = |p: &mut Pair| -> Vec<Bytes> {
+        std::iter::from_fn(|| p.b.poll_event())
+            .filter_map(|e| match e {
+                SctpEvent::Message(m) => Some(m.data),
+                _ => None,
+            })
+            .collect()
+    };
+    for (i, pkt) in first.iter().enumerate() {
+        assert_eq!(p.b.keeps_slices_of(pkt), i == 2, "packet {i}");
+        p.b.handle_packet(p.now, pkt);
+    }
+    let mut got = messages(&mut p);
+    // Out of order: the second fragment of the next message before its first.
+    p.run_until(Duration::from_secs(1), |p| p.a.stats().flight_bytes == 0);
+    p.a.send(0, 53, payload(3, 3000), SendOptions::default())
+        .unwrap();
+    let next = take(&mut p);
+    assert!(next.len() >= 2);
+    assert!(p.b.keeps_slices_of(&next[1]), "a fragment ahead of a gap");
+    p.b.handle_packet(p.now, &next[1]);
+    p.b.handle_packet(p.now, &next[0]);
+    for pkt in &next[2..] {
+        p.b.handle_packet(p.now, pkt);
+    }
+    got.extend(messages(&mut p));
+    assert!(got == [payload(1, 3000), payload(2, 100), payload(3, 3000)]);
+}
+
 #[test]
 fn packets_appended_after_a_prefix_are_the_same_bytes() {
     let run = |prefix: usize, zero_checksum: bool| {
