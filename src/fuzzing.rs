@@ -54,16 +54,10 @@ pub fn stun(data: &[u8]) {
 /// `ice_agent`: one agent fed arbitrary datagrams (raw, and authenticated Binding requests so the
 /// fuzzer gets past MESSAGE-INTEGRITY), remote candidates, restarts and time steps. Its
 /// deadlines must never lie in the past after `handle_timeout`, and it must never panic.
-pub fn ice_agent(data: &[u8]) {
+pub fn ice_agent(data: &[u8], base: Instant) {
     let Some((&flags, mut rest)) = data.split_first() else {
         return;
     };
-    // The base instant is the only clock read: fuzzing needs some Instant to add to.
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "one base instant for the fuzz run"
-    )]
-    let base = Instant::now();
     let mut now = base;
     let config = IceConfig {
         controlling: flags & 1 != 0,
@@ -211,8 +205,10 @@ pub fn ice_agent(data: &[u8]) {
     }
 }
 
-/// A fuzz target: takes arbitrary bytes, panics only on a bug.
-pub type Target = fn(&[u8]);
+/// A fuzz target: takes arbitrary bytes, panics only on a bug. Targets that run protocol time
+/// take a base instant to add to (the caller's one clock read: the `fuzz/` shims read it, the
+/// corpus replay uses the tests' base), so this module reads no clock.
+pub type Target = fn(&[u8], Instant);
 
 /// `sdp`: whatever parses writes and re-parses equal (and the writing is canonical); a parsed
 /// description applied as a remote offer or answer and answered never panics; trickled
@@ -284,14 +280,10 @@ pub fn sdp(data: &[u8]) {
 /// injects arbitrary records into either side, corrupts real datagrams in flight, and advances
 /// time — during and after the handshake. Nothing may panic, and a side that fails must stop
 /// producing data events.
-pub fn dtls(data: &[u8]) {
+pub fn dtls(data: &[u8], base: Instant) {
     use crate::dtls::{DtlsEvent, DtlsRole, DtlsState, DtlsTransport, FingerprintHash};
     use crate::rng::Stream;
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "one base instant for the fuzz run"
-    )]
-    let mut now = Instant::now();
+    let mut now = base;
     let root = RngRoot::from_seed(1);
     let (ctx, cc, sc) = dtls_fixtures();
     let mut sides = [
@@ -571,14 +563,9 @@ pub fn sctp_chunk(data: &[u8]) {
 /// forged packets into `b` carrying its real verification tag and a valid checksum (so they get
 /// past validation), real packets exchanged, time steps, sends, resets, shutdown and abort. It
 /// must never panic, and its memory must stay within the configured limits.
-pub fn sctp_association(data: &[u8]) {
+pub fn sctp_association(data: &[u8], base: Instant) {
     use crate::rng::Stream;
     use crate::sctp::{Association, SctpConfig, SendOptions};
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "one base instant for the fuzz run"
-    )]
-    let base = Instant::now();
     let mut now = base;
     let root = RngRoot::from_seed(7);
     let cfg = SctpConfig {
@@ -909,12 +896,8 @@ fn take<'a>(rest: &mut &'a [u8], n: usize) -> &'a [u8] {
 /// (raw STUN, DTLS and anything else), arbitrary SCTP messages (stream, PPID, payload: DCEP and
 /// channel data) sent through the real DTLS transport by its remote, commands and time. It
 /// never panics and stays within its limits.
-pub fn peer_receive(data: &[u8]) {
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "one base instant for the fuzz run"
-    )]
-    let mut now = Instant::now();
+pub fn peer_receive(data: &[u8], base: Instant) {
+    let mut now = base;
     let (mut a, mut b) = fuzz_connected_pair(&mut now);
     let mut rest = data;
     while let Some((&op, tail)) = rest.split_first() {
@@ -1011,13 +994,8 @@ pub fn peer_receive(data: &[u8]) {
 /// duplicate, reorder, corrupt one byte, advance time) while commands run on both. Never a
 /// panic, limits hold, and the whole run is replayed a second time and must produce the same
 /// bytes (no hidden nondeterminism).
-pub fn two_peers(data: &[u8]) {
+pub fn two_peers(data: &[u8], base: Instant) {
     use sha2::Digest;
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "one base instant for the fuzz run"
-    )]
-    let base = Instant::now();
     let run = || {
         let mut hash = sha2::Sha256::new();
         let mut now = base;
@@ -1163,16 +1141,12 @@ pub fn turn_channel_data(data: &[u8]) {
 /// datagrams from the client's address and from strangers, peer traffic to the relayed address,
 /// client sends (permissions, channels), and time. Never a panic; allocations, queue and
 /// per-allocation state stay within the configured limits.
-pub fn turn_server(data: &[u8]) {
+pub fn turn_server(data: &[u8], base: Instant) {
     use crate::rng::{RngRoot, Stream};
     use crate::turn::{
         TurnClient, TurnConfig, TurnCredentials, TurnReceive, TurnServer, TurnServerConfig,
     };
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "one base instant for the fuzz run"
-    )]
-    let mut now = Instant::now();
+    let mut now = base;
     let server_addr: SocketAddr = "192.0.2.1:3478".parse().expect("addr");
     let client_addr: SocketAddr = "10.0.0.1:5000".parse().expect("addr");
     let peer: SocketAddr = "203.0.113.5:7000".parse().expect("addr");
@@ -1288,23 +1262,23 @@ pub fn turn_server(data: &[u8]) {
 
 /// Every fuzz target by name, for the corpus replay test.
 pub const TARGETS: &[(&str, Target)] = &[
-    ("stun", stun),
+    ("stun", |data, _| stun(data)),
     ("ice_agent", ice_agent),
-    ("sdp", sdp),
+    ("sdp", |data, _| sdp(data)),
     ("dtls", dtls),
-    ("dtls_message", dtls_message),
-    ("dtls_record", dtls_record),
-    ("sctp_chunk", sctp_chunk),
+    ("dtls_message", |data, _| dtls_message(data)),
+    ("dtls_record", |data, _| dtls_record(data)),
+    ("sctp_chunk", |data, _| sctp_chunk(data)),
     ("sctp_association", sctp_association),
-    ("dcep", dcep),
+    ("dcep", |data, _| dcep(data)),
     ("peer_receive", peer_receive),
     ("two_peers", two_peers),
-    ("turn_channel_data", turn_channel_data),
+    ("turn_channel_data", |data, _| turn_channel_data(data)),
     ("turn_server", turn_server),
-    ("rtp", rtp),
-    ("rtp_extensions", rtp_extensions),
-    ("rtcp", rtcp),
-    ("srtp_unprotect", srtp_unprotect),
+    ("rtp", |data, _| rtp(data)),
+    ("rtp_extensions", |data, _| rtp_extensions(data)),
+    ("rtcp", |data, _| rtcp(data)),
+    ("srtp_unprotect", |data, _| srtp_unprotect(data)),
 ];
 
 #[cfg(test)]
@@ -1331,7 +1305,7 @@ mod tests {
             for entry in entries {
                 let path = entry.expect("dir entry").path();
                 let data = std::fs::read(&path).expect("corpus file");
-                target(&data);
+                target(&data, crate::test_util::base());
                 replayed += 1;
             }
         }
