@@ -272,6 +272,9 @@ pub(crate) struct Conn {
     rx: BytesMut,
     /// Scratch list of the opened application data's ranges in a datagram.
     plain: Vec<(usize, usize)>,
+    /// Where a borrowed datagram's application records are opened when they go to a sink:
+    /// decrypted straight out of the caller's datagram (no copy first), lent from here.
+    scratch: Vec<u8>,
     counters: ConnCounters,
 }
 
@@ -372,6 +375,7 @@ impl Conn {
             tx: BytesMut::new(),
             rx: BytesMut::new(),
             plain: Vec::new(),
+            scratch: Vec::new(),
             counters: ConnCounters::default(),
         };
         if role == DtlsRole::Client {
@@ -387,6 +391,12 @@ impl Conn {
         self.hs
             .as_ref()
             .map_or(0, |h| h.transcript.len() + h.reassembler.buffered())
+    }
+
+    /// Capacity of the receive arena (tests: whether a datagram was copied into it).
+    #[cfg(test)]
+    pub(crate) fn rx_arena_capacity(&self) -> usize {
+        self.rx.capacity()
     }
 
     pub(crate) fn counters(&self) -> ConnCounters {
@@ -436,6 +446,7 @@ impl Conn {
             self.tx = BytesMut::new();
             self.rx = BytesMut::new();
             self.plain = Vec::new();
+            self.scratch = Vec::new();
             self.transmits = VecDeque::new();
         }
         if self.events.is_empty() {
@@ -813,20 +824,113 @@ impl Conn {
     // Records in.
 
     /// One datagram from the peer, borrowed: copied into our receive arena, then handled as
-    /// [`Conn::handle_receive_buf`] does.
+    /// [`Conn::handle_receive_buf`] does; or, when it holds only application data for a sink
+    /// (the steady state), opened straight out of `datagram`.
     pub(crate) fn handle_receive(&mut self, now: Instant, datagram: &[u8], sink: Sink<'_>) {
         if self.ended {
             return;
         }
-        if self.rx.capacity() - self.rx.len() < datagram.len()
-            && !self.rx.try_reclaim(datagram.len())
-        {
-            self.rx = BytesMut::with_capacity(ARENA_CHUNK.max(datagram.len()));
-        }
+        let sink = match sink {
+            Some(sink) if self.connected && Self::only_application_data(datagram) => {
+                self.receive_application_data(now, datagram, sink);
+                return;
+            }
+            sink => sink,
+        };
+        self.copy_to_arena(datagram.len());
         let mut buf = std::mem::take(&mut self.rx);
         buf.extend_from_slice(datagram);
         // The arena's spare room comes back for the next datagram.
         self.rx = self.receive(now, buf, sink);
+    }
+
+    /// Makes room for `len` bytes in the receive arena: its own spare room, the chunk taken
+    /// back once everything cut from it has been dropped, or a new chunk.
+    fn copy_to_arena(&mut self, len: usize) {
+        if self.rx.capacity() - self.rx.len() < len && !self.rx.try_reclaim(len) {
+            self.rx = BytesMut::with_capacity(ARENA_CHUNK.max(len));
+        }
+    }
+
+    /// Whether every record of `datagram` is a well-formed epoch-1 application data record:
+    /// the steady state of a connection, which [`Conn::receive_application_data`] opens
+    /// without copying the datagram first. Anything else (a handshake record, an alert, a
+    /// malformed header) takes the general path, which counts and answers it.
+    fn only_application_data(datagram: &[u8]) -> bool {
+        let mut pos = 0;
+        while pos < datagram.len() {
+            match RecordHeader::parse(&datagram[pos..]) {
+                Some(h)
+                    if h.epoch == 1
+                        && h.content_type == content::APPLICATION_DATA
+                        && (h.version == DTLS1_2 || h.version == DTLS1_0) =>
+                {
+                    pos += HEADER_LEN + usize::from(h.length);
+                }
+                _ => return false,
+            }
+        }
+        pos > 0
+    }
+
+    /// The steady state's receive path, for a datagram [`Conn::only_application_data`]
+    /// accepted while connected, with a sink: each record is decrypted out of the borrowed
+    /// datagram into `scratch` (the copy into the arena the general path starts with is
+    /// folded into the decryption), then lent to the sink; only when the sink keeps slices of
+    /// a record are the plaintexts copied into the arena and shared. The same checks as the
+    /// general path (RFC 6347 §4.1.2.6 replay window before decryption, marked only after
+    /// authentication; §4.1.2.7 invalid records discarded and counted).
+    fn receive_application_data(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
+        sink: &mut dyn RecordSink,
+    ) {
+        self.start_deadline(now);
+        let Some(read) = self.read.as_ref() else {
+            self.counters.unexpected += 1;
+            return;
+        };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        if scratch.len() < datagram.len() {
+            scratch.resize(datagram.len(), 0);
+        }
+        let mut plain = std::mem::take(&mut self.plain);
+        let (mut pos, mut end) = (0, 0);
+        while let Some(h) = datagram.get(pos..).and_then(RecordHeader::parse) {
+            let body = &datagram[pos + HEADER_LEN..pos + HEADER_LEN + usize::from(h.length)];
+            pos += HEADER_LEN + body.len();
+            if !self.window.is_fresh(h.seq) {
+                self.counters.replayed += 1;
+                continue;
+            }
+            let Ok(len) = read.open_to(&h, body, &mut scratch[end..]) else {
+                self.counters.auth_failed += 1;
+                continue;
+            };
+            self.window.mark(h.seq);
+            plain.push((end, end + len));
+            end += len;
+        }
+        if !plain.is_empty() {
+            // The client has our final flight.
+            self.final_flight = None;
+            if plain.iter().any(|&(a, b)| sink.keeps(&scratch[a..b])) {
+                self.copy_to_arena(end);
+                self.rx.extend_from_slice(&scratch[..end]);
+                let shared = self.rx.split().freeze();
+                for &(a, b) in &plain {
+                    sink.record(&shared[a..b], Some((&shared, a..b)));
+                }
+            } else {
+                for &(a, b) in &plain {
+                    sink.record(&scratch[a..b], None);
+                }
+            }
+        }
+        plain.clear();
+        self.plain = plain;
+        self.scratch = scratch;
     }
 
     /// One datagram from the peer, in a buffer we may keep: application data is opened in

@@ -176,6 +176,37 @@ impl RecordCipher {
         header: &RecordHeader,
         body: &mut [u8],
     ) -> Result<std::ops::Range<usize>, OpenError> {
+        let (prefix, nonce, aad) = self.open_params(header, body)?;
+        self.key
+            .open_in_place(&nonce, &aad, &mut body[prefix..])
+            .map_err(|_| OpenError::Auth)?;
+        Ok(prefix..body.len() - AeadAlg::TAG_LEN)
+    }
+
+    /// Opens a record body borrowed from the datagram into `out`, which must have room for the
+    /// body (the plaintext is shorter); returns the plaintext's length, written at the start of
+    /// `out`. `body` is left as it was.
+    pub(crate) fn open_to(
+        &self,
+        header: &RecordHeader,
+        body: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, OpenError> {
+        let (prefix, nonce, aad) = self.open_params(header, body)?;
+        let plain_len = body.len() - prefix - AeadAlg::TAG_LEN;
+        let out = out.get_mut(..plain_len).ok_or(OpenError::Short)?;
+        self.key
+            .open_to(&nonce, &aad, &body[prefix..], out)
+            .map_err(|_| OpenError::Auth)?;
+        Ok(plain_len)
+    }
+
+    /// The explicit nonce's length, the nonce and the additional data of a received `body`.
+    fn open_params(
+        &self,
+        header: &RecordHeader,
+        body: &[u8],
+    ) -> Result<(usize, [u8; 12], [u8; 13]), OpenError> {
         let prefix = self.prefix_len();
         if body.len() < prefix + AeadAlg::TAG_LEN {
             return Err(OpenError::Short);
@@ -188,11 +219,7 @@ impl RecordCipher {
         });
         let nonce = self.nonce(seq_num, explicit);
         let plain_len = body.len() - prefix - AeadAlg::TAG_LEN;
-        let aad = aad(header, seq_num, plain_len);
-        self.key
-            .open_in_place(&nonce, &aad, &mut body[prefix..])
-            .map_err(|_| OpenError::Auth)?;
-        Ok(prefix..prefix + plain_len)
+        Ok((prefix, nonce, aad(header, seq_num, plain_len)))
     }
 }
 

@@ -537,6 +537,93 @@ fn record_arenas_are_reused_once_released() {
     }
 }
 
+/// A sink that lends or keeps, as told, and records what it was handed.
+struct Collect {
+    keep: bool,
+    lent: Vec<Vec<u8>>,
+    shared: Vec<Bytes>,
+}
+
+impl RecordSink for Collect {
+    fn keeps(&mut self, _: &[u8]) -> bool {
+        self.keep
+    }
+    fn record(&mut self, record: &[u8], shared: Option<(&Bytes, std::ops::Range<usize>)>) {
+        match shared {
+            Some((b, r)) => {
+                assert_eq!(&b[r.clone()], record);
+                self.shared.push(b.slice(r));
+            }
+            None => self.lent.push(record.to_vec()),
+        }
+    }
+}
+
+/// A borrowed datagram of application records, for a sink, is opened straight out of the
+/// caller's buffer (nothing copied into the receive arena) and lent; when the sink keeps
+/// slices the plaintexts are shared from the arena. Replays and forgeries are refused and
+/// counted as on the general path, and a datagram with any other record takes that path.
+#[test]
+fn borrowed_application_data_is_opened_without_a_copy() {
+    let mut p = Pair::new(11, DtlsConfig::default(), None);
+    p.run(Duration::from_secs(5));
+    let _ = (events(&mut p.client), events(&mut p.server));
+    p.server.conn.trim();
+    assert_eq!(p.server.conn.rx_arena_capacity(), 0);
+    let two_records = |p: &mut Pair, a: u8, b: u8| {
+        p.client.send(&[a; 900]).unwrap();
+        p.client.send(&[b; 300]).unwrap();
+        let mut d = p.client.poll_transmit(p.now).unwrap().to_vec();
+        d.extend_from_slice(&p.client.poll_transmit(p.now).unwrap());
+        d
+    };
+    let mut lend = Collect {
+        keep: false,
+        lent: Vec::new(),
+        shared: Vec::new(),
+    };
+    let d = two_records(&mut p, 1, 2);
+    p.server.handle_receive_into(p.now, &d, &mut lend);
+    assert_eq!(lend.lent, [vec![1; 900], vec![2; 300]]);
+    assert!(lend.shared.is_empty());
+    assert_eq!(
+        p.server.conn.rx_arena_capacity(),
+        0,
+        "copied into the arena"
+    );
+
+    // Replayed whole, then with one record forged: refused and counted, nothing handed on.
+    p.server.handle_receive_into(p.now, &d, &mut lend);
+    assert_eq!(p.server.stats().dropped_replay, 2);
+    let mut forged = two_records(&mut p, 3, 4);
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    p.server.handle_receive_into(p.now, &forged, &mut lend);
+    assert_eq!(p.server.stats().dropped_auth, 1);
+    assert_eq!(lend.lent.len(), 3);
+    assert_eq!(lend.lent[2], vec![3; 900]);
+
+    // Kept: the same plaintexts, shared out of the arena.
+    let mut keep = Collect {
+        keep: true,
+        lent: Vec::new(),
+        shared: Vec::new(),
+    };
+    let d = two_records(&mut p, 5, 6);
+    p.server.handle_receive_into(p.now, &d, &mut keep);
+    assert!(keep.lent.is_empty());
+    assert_eq!(keep.shared, [vec![5; 900], vec![6; 300]]);
+    assert!(p.server.conn.rx_arena_capacity() > 0);
+
+    // Application data followed by a close_notify: the general path, data first.
+    let mut d = two_records(&mut p, 7, 8);
+    p.client.close();
+    d.extend_from_slice(&p.client.poll_transmit(p.now).unwrap());
+    p.server.handle_receive_into(p.now, &d, &mut keep);
+    assert_eq!(keep.shared[2..], [vec![7; 900], vec![8; 300]]);
+    assert_eq!(p.server.state(), DtlsState::Closed);
+}
+
 #[test]
 fn record_plaintext_limit() {
     let mut p = Pair::new(5, DtlsConfig::default(), None);

@@ -56,6 +56,27 @@ impl AeadKey {
             .map(|_| ())
             .map_err(|_| AeadError)
     }
+
+    /// Decrypts `input` (ciphertext || tag, at least 16 bytes) into `out` (exactly the
+    /// ciphertext's length), leaving `input` as it was.
+    pub(super) fn open_to(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), AeadError> {
+        let (data, tag) = input.split_at(input.len() - AeadAlg::TAG_LEN);
+        self.0
+            .open_separate_gather(
+                aead::Nonce::assume_unique_for_key(*nonce),
+                aead::Aad::from(aad),
+                data,
+                tag,
+                out,
+            )
+            .map_err(|_| AeadError)
+    }
 }
 
 fn agreement_alg(group: Group) -> &'static agreement::Algorithm {

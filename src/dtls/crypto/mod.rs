@@ -209,6 +209,24 @@ impl AeadKey {
         }
         self.inner.open(nonce, aad, in_out)
     }
+
+    /// Decrypts out of place: `input` is ciphertext || tag, left as it was; on success `out`
+    /// (exactly `input.len() - TAG_LEN` bytes) holds the plaintext. On failure (a forged or
+    /// damaged record, fewer than 16 bytes of input, or `out` of another length) `out`'s
+    /// contents are unspecified. No allocation. This is how a borrowed datagram is opened
+    /// without first being copied.
+    pub(crate) fn open_to(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), AeadError> {
+        if input.len() < AeadAlg::TAG_LEN || out.len() != input.len() - AeadAlg::TAG_LEN {
+            return Err(AeadError);
+        }
+        self.inner.open_to(nonce, aad, input, out)
+    }
 }
 
 /// AES in counter mode with a 128-bit big-endian counter: SRTP's AES-CM (RFC 3711 §4.1.1) and
@@ -847,6 +865,22 @@ mod tests {
             let mut opened = want.clone();
             key.open_in_place(&nonce, &aad, &mut opened).unwrap();
             assert_eq!(opened[..plaintext.len()], plaintext[..], "{:?} open", v.alg);
+            // Out of place: the same plaintext, the input untouched; `out` of another length
+            // (or a record shorter than the tag) is refused.
+            let mut out = vec![0u8; plaintext.len()];
+            key.open_to(&nonce, &aad, &want, &mut out).unwrap();
+            assert_eq!(out, plaintext, "{:?} open_to", v.alg);
+            for wrong in [plaintext.len() - 1, plaintext.len() + 1] {
+                let mut out = vec![0u8; wrong];
+                assert_eq!(key.open_to(&nonce, &aad, &want, &mut out), Err(AeadError));
+            }
+            assert_eq!(
+                key.open_to(&nonce, &aad, &want[..15], &mut []),
+                Err(AeadError)
+            );
+            let mut bad = want.clone();
+            bad[0] ^= 0x01;
+            assert_eq!(key.open_to(&nonce, &aad, &bad, &mut out), Err(AeadError));
 
             // Any flipped bit (ciphertext, tag, AAD, nonce) fails authentication.
             for i in [0, plaintext.len() - 1, plaintext.len(), want.len() - 1] {
@@ -1477,6 +1511,15 @@ mod tests {
                     // Each opens the other's record.
                     let mut record = [a, tag_a.to_vec()].concat();
                     lc.open(&nonce, &aad, &mut record.clone()).unwrap();
+                    // Out of place too.
+                    let (mut out_rc, mut out_lc) = (vec![0u8; len], vec![0u8; len]);
+                    rc.open_to(&nonce, &aad, &record, &mut out_rc).unwrap();
+                    lc.open_to(&nonce, &aad, &record, &mut out_lc).unwrap();
+                    assert_eq!(
+                        (&out_rc, &out_lc),
+                        (&plaintext, &plaintext),
+                        "{alg:?} {len}"
+                    );
                     rc.open(&nonce, &aad, &mut record).unwrap();
                     assert_eq!(record[..len], plaintext[..]);
                 }

@@ -151,6 +151,35 @@ impl AeadKey {
             Self::ChaCha20Poly1305(a) => run(&**a, nonce, aad, in_out),
         }
     }
+
+    /// Decrypts `input` (ciphertext || tag, at least 16 bytes) into `out` (exactly the
+    /// ciphertext's length), leaving `input` as it was.
+    pub(super) fn open_to(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), AeadError> {
+        fn run<A: AeadInOut<NonceSize = aes_gcm::aead::consts::U12>>(
+            a: &A,
+            nonce: &[u8; 12],
+            aad: &[u8],
+            input: &[u8],
+            out: &mut [u8],
+        ) -> Result<(), AeadError> {
+            let (data, tag) = input.split_at(input.len() - AeadAlg::TAG_LEN);
+            let tag = aes_gcm::aead::Tag::<A>::try_from(tag).map_err(|_| AeadError)?;
+            let buf = aes_gcm::aead::inout::InOutBuf::new(data, out).map_err(|_| AeadError)?;
+            a.decrypt_inout_detached(&(*nonce).into(), aad, buf, &tag)
+                .map_err(|_| AeadError)
+        }
+        match self {
+            Self::Aes128Gcm(a) => run(&**a, nonce, aad, input, out),
+            Self::Aes256Gcm(a) => run(&**a, nonce, aad, input, out),
+            Self::ChaCha20Poly1305(a) => run(&**a, nonce, aad, input, out),
+        }
+    }
 }
 
 /// Whether `bytes` is a private key of `group` (any 32 bytes for X25519, a scalar in `[1, n)`
