@@ -239,19 +239,22 @@ impl Data<'_> {
             Self::DATA_HEADER
         };
         let len = u16::try_from(header + payload_len).expect("invariant: DATA fits a packet");
-        out.extend_from_slice(&[if i_data { typ::I_DATA } else { typ::DATA }, flags]);
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&tsn.to_be_bytes());
-        out.extend_from_slice(&stream.to_be_bytes());
+        // Built on the stack and appended at once (one capacity check, one copy).
+        let mut h = [0u8; Self::I_DATA_HEADER];
+        h[0] = if i_data { typ::I_DATA } else { typ::DATA };
+        h[1] = flags;
+        h[2..4].copy_from_slice(&len.to_be_bytes());
+        h[4..8].copy_from_slice(&tsn.to_be_bytes());
+        h[8..10].copy_from_slice(&stream.to_be_bytes());
         if i_data {
-            out.extend_from_slice(&[0, 0]);
-            out.extend_from_slice(&mid.to_be_bytes());
+            h[12..16].copy_from_slice(&mid.to_be_bytes());
             let x = if flags & flags::BEGIN != 0 { ppid } else { fsn };
-            out.extend_from_slice(&x.to_be_bytes());
+            h[16..20].copy_from_slice(&x.to_be_bytes());
         } else {
-            out.extend_from_slice(&(mid as u16).to_be_bytes());
-            out.extend_from_slice(&ppid.to_be_bytes());
+            h[10..12].copy_from_slice(&(mid as u16).to_be_bytes());
+            h[12..16].copy_from_slice(&ppid.to_be_bytes());
         }
+        out.extend_from_slice(&h[..header]);
     }
 }
 
@@ -377,7 +380,10 @@ pub(crate) fn write_param(out: &mut BytesMut, typ: u16, value: &[u8]) {
 /// item, not to `out`: a packet may be written after a prefix of any length (the DTLS record
 /// header).
 pub(crate) fn pad(out: &mut BytesMut, len: usize) {
-    out.resize(out.len() + (len.next_multiple_of(4) - len), 0);
+    let n = len.next_multiple_of(4) - len;
+    if n > 0 {
+        out.extend_from_slice(&[0; 3][..n]);
+    }
 }
 
 /// RFC 9260 §3.3.4: SACK.
