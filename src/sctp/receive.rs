@@ -35,17 +35,21 @@ struct DataSeen {
 impl Association {
     /// Takes one SCTP packet (a DTLS application-data record). Bad input is dropped and counted.
     pub fn handle_packet(&mut self, now: Instant, buf: &[u8]) {
-        self.process_packet(now, buf, None);
+        let owner = Owner {
+            bytes: None,
+            packet: buf.len(),
+        };
+        self.process_packet(now, buf, owner);
     }
 
     /// Like [`Association::handle_packet`], for a packet already in a [`Bytes`] (as DTLS hands
     /// them over): message payloads are slices of it, not copies.
     pub fn handle_packet_bytes(&mut self, now: Instant, packet: &Bytes) {
         let owner = Owner {
-            bytes: packet,
+            bytes: Some(packet),
             packet: packet.len(),
         };
-        self.process_packet(now, packet, Some(owner));
+        self.process_packet(now, packet, owner);
     }
 
     /// Like [`Association::handle_packet_bytes`], for the packet at `range` of `buf` (a DTLS
@@ -55,10 +59,10 @@ impl Association {
             return;
         };
         let owner = Owner {
-            bytes: buf,
+            bytes: Some(buf),
             packet: packet.len(),
         };
-        self.process_packet(now, packet, Some(owner));
+        self.process_packet(now, packet, owner);
     }
 
     /// Whether handling `packet` would keep a payload of it as a slice (a message whole in one
@@ -95,7 +99,7 @@ impl Association {
     }
 
     /// RFC 9260 §8: one received packet, accepted or dropped as a whole, then chunk by chunk.
-    fn process_packet(&mut self, now: Instant, buf: &[u8], owner: Option<Owner<'_>>) {
+    fn process_packet(&mut self, now: Instant, buf: &[u8], owner: Owner<'_>) {
         self.advance(now);
         let Some(pkt) = self.accept_packet(buf) else {
             return;
@@ -165,7 +169,7 @@ impl Association {
         &mut self,
         v: ChunkView<'_>,
         tag: u32,
-        owner: Option<Owner<'_>>,
+        owner: Owner<'_>,
         seen: &mut DataSeen,
     ) -> Flow {
         let Ok(c) = Chunk::parse(v) else {
@@ -220,7 +224,7 @@ impl Association {
         &mut self,
         i_data_chunk: bool,
         d: &Data<'_>,
-        owner: Option<Owner<'_>>,
+        owner: Owner<'_>,
         seen: &mut DataSeen,
     ) {
         if i_data_chunk != self.caps.i_data {
@@ -269,7 +273,7 @@ impl Association {
     }
 
     /// One DATA chunk. False when the SACK should go at once (duplicate, gap, refusal).
-    fn on_data(&mut self, d: &Data<'_>, owner: Option<Owner<'_>>) -> bool {
+    fn on_data(&mut self, d: &Data<'_>, owner: Owner<'_>) -> bool {
         let accepting = matches!(
             self.state,
             AssociationState::Established

@@ -41,11 +41,12 @@ pub(super) enum Refused {
 /// 1-byte fragments must not hold megabytes of bookkeeping against a 1 MiB window.
 const FRAGMENT_OVERHEAD: usize = 64;
 
-/// The buffer a received packet lies in, when it is one whose payloads may be kept as slices
-/// (a DTLS record opened in place): `bytes` holds the packet, which is `packet` bytes long.
+/// What a received packet's payloads may be kept in: `bytes` holds the packet when its payloads
+/// may be kept as slices (a DTLS record opened in place), `None` when it is only lent; the
+/// packet is `packet` bytes long either way (reassembly sizes its buffer from it).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Owner<'a> {
-    pub(super) bytes: &'a Bytes,
+    pub(super) bytes: Option<&'a Bytes>,
     pub(super) packet: usize,
 }
 
@@ -369,7 +370,7 @@ impl Receiver {
         &mut self,
         d: &Data<'_>,
         valid_stream: bool,
-        owner: Option<Owner<'_>>,
+        owner: Owner<'_>,
     ) -> Result<(), Refused> {
         let t = unwrap_tsn(self.cum, d.tsn);
         if self.is_received(t) {
@@ -435,13 +436,13 @@ impl Receiver {
 
     /// `owner`, when given, is the buffer `d` was parsed from: payloads are sliced out of it
     /// instead of copied.
-    fn reassemble(&mut self, t: u64, d: &Data<'_>, owner: Option<Owner<'_>>) {
+    fn reassemble(&mut self, t: u64, d: &Data<'_>, owner: Owner<'_>) {
         // An owned payload, made only when one must be kept. A slice pins the whole packet:
         // only worth it (and only safe against a peer that pads tiny chunks into big packets to
         // inflate our memory past the window) when the payload is most of the packet.
         let payload = d.payload;
-        let own = || match owner {
-            Some(o) if payload.len() * 2 >= o.packet => o.bytes.slice_ref(payload),
+        let own = || match owner.bytes {
+            Some(b) if payload.len() * 2 >= owner.packet => b.slice_ref(payload),
             _ => Bytes::copy_from_slice(payload),
         };
         let unordered = d.is_unordered();
@@ -512,7 +513,7 @@ impl Receiver {
         t: u64,
         d: &Data<'_>,
         key: (u16, bool, u32),
-        owner: Option<Owner<'_>>,
+        owner: Owner<'_>,
         own: impl FnOnce() -> Bytes,
     ) -> bool {
         let len = d.payload.len();
@@ -524,7 +525,7 @@ impl Receiver {
         };
         let pos = if self.i_data { u64::from(d.fsn) } else { t };
         let p = self.partials.entry(key).or_default();
-        let packet = owner.map_or(len, |o| o.packet);
+        let packet = owner.packet;
         if p.prefix.capacity() == 0 {
             // A new message: it assembles in the last one's allocation when the application
             // has dropped that message (no fresh pages, warm in cache); else in a new one.
@@ -831,6 +832,12 @@ mod tests {
     use super::*;
     use crate::sctp::chunk::flags;
 
+    /// A chunk lent from a packet of a typical size.
+    const LENT: Owner<'static> = Owner {
+        bytes: None,
+        packet: 1200,
+    };
+
     fn limits() -> RecvLimits {
         RecvLimits {
             window_bytes: 1 << 20,
@@ -869,7 +876,7 @@ mod tests {
             } else {
                 0
             };
-            let _ = r.on_data(&idata(1000 + k, 0, fsn, fl, &[7]), true, None);
+            let _ = r.on_data(&idata(1000 + k, 0, fsn, fl, &[7]), true, LENT);
         }
         assert_eq!(r.malformed_dropped, 1);
         assert!(r.held_bytes() < 64 * 1024, "{}", r.held_bytes());
@@ -877,7 +884,7 @@ mod tests {
         let _ = r.on_data(
             &idata(1000 + n, 1, 0, flags::BEGIN | flags::END, b"next"),
             true,
-            None,
+            LENT,
         );
         let m = r
             .poll_message()
@@ -899,14 +906,44 @@ mod tests {
             fsn: 0,
             payload: p,
         };
-        r.on_data(&data(1, flags::BEGIN, b"aa"), true, None)
+        r.on_data(&data(1, flags::BEGIN, b"aa"), true, LENT)
             .unwrap();
-        r.on_data(&data(2, flags::BEGIN, b"bb"), true, None)
+        r.on_data(&data(2, flags::BEGIN, b"bb"), true, LENT)
             .unwrap();
-        r.on_data(&data(3, flags::END, b"cc"), true, None).unwrap();
+        r.on_data(&data(3, flags::END, b"cc"), true, LENT).unwrap();
         assert_eq!(r.malformed_dropped, 1);
         assert!(r.poll_message().is_none());
         assert_eq!(r.held_bytes(), 0);
+    }
+
+    /// A lent packet's length reaches reassembly: a small first fragment (the leftover room of
+    /// a packet that ended the previous message) gets little room, and the first full
+    /// fragment room for the whole of a large message, so growing copies only that first cut
+    /// (sized from the fragment alone, the small cut would look like a full packet and get
+    /// 16 times itself, copied again when the message outgrows it).
+    #[test]
+    fn lent_packets_size_reassembly_from_the_packet() {
+        let mut r = Receiver::new(1, false, limits());
+        let msg = vec![9u8; 16 * 1024];
+        let mut frags = fragments(1, 0, &msg[..300], 300);
+        frags[0].flags = flags::BEGIN;
+        frags.extend(fragments(2, 0, &msg[300..], 1168));
+        for f in &mut frags[1..] {
+            f.flags &= !flags::BEGIN;
+        }
+        let cap = |r: &Receiver| r.partials.values().next().map(|p| p.prefix.capacity());
+        r.on_data(&frags[0], true, LENT).unwrap();
+        assert!(cap(&r).unwrap() <= 4 * 300, "{:?}", cap(&r));
+        r.on_data(&frags[1], true, LENT).unwrap();
+        let grown = cap(&r).unwrap();
+        assert!(grown >= 16 * 1024, "{grown}");
+        let at = r.partials.values().next().unwrap().prefix.as_ptr();
+        for f in &frags[2..frags.len() - 1] {
+            r.on_data(f, true, LENT).unwrap();
+            assert_eq!(r.partials.values().next().unwrap().prefix.as_ptr(), at);
+        }
+        r.on_data(frags.last().unwrap(), true, LENT).unwrap();
+        assert_eq!(r.poll_message().unwrap().data, msg);
     }
 
     /// Ordered DATA fragments of `msg` cut at `cut` bytes, from `tsn` on, stream 0, SSN `ssn`.
@@ -942,7 +979,7 @@ mod tests {
         let mut tsn = 1;
         let mut deliver = |r: &mut Receiver, ssn: u16, msg: &[u8]| {
             for d in fragments(tsn, ssn, msg, 1172) {
-                r.on_data(&d, true, None).unwrap();
+                r.on_data(&d, true, LENT).unwrap();
             }
             tsn += msg.len().div_ceil(1172) as u32;
             r.poll_message().expect("assembled")
@@ -975,17 +1012,17 @@ mod tests {
         let mut r = Receiver::new(1, false, limits());
         let msg = vec![9u8; 8 * 1024];
         for d in fragments(1, 0, &msg, 1172) {
-            r.on_data(&d, true, None).unwrap();
+            r.on_data(&d, true, LENT).unwrap();
         }
         drop(r.poll_message().expect("assembled"));
         assert!(r.spare.try_reclaim(8 * 1024), "a reusable buffer is kept");
         // A message half assembled: the spare is in use, nothing to release.
         let next = fragments(8, 1, &msg, 1172);
-        r.on_data(&next[0], true, None).unwrap();
+        r.on_data(&next[0], true, LENT).unwrap();
         r.trim();
         assert_eq!(r.partials.len(), 1);
         for d in &next[1..] {
-            r.on_data(d, true, None).unwrap();
+            r.on_data(d, true, LENT).unwrap();
         }
         drop(r.poll_message().expect("assembled"));
         r.trim();
