@@ -327,13 +327,27 @@ pub fn dtls(data: &[u8], base: Instant) {
                 let at = usize::from(input.first().copied().unwrap_or(0));
                 input = input.get(1..).unwrap_or_default();
                 while let Some(d) = sides[side].poll_transmit(now) {
-                    // Real datagrams take the owned path (opened inside this buffer).
                     let mut d = bytes::BytesMut::from(&d[..]);
                     if corrupt && !d.is_empty() {
                         let i = at % d.len();
                         d[i] ^= 0x5A;
                     }
-                    sides[1 - side].handle_receive_buf(now, d);
+                    if op & 8 == 0 {
+                        // The owned path (opened inside this buffer).
+                        sides[1 - side].handle_receive_buf(now, d);
+                    } else {
+                        // Borrowed, with a sink as the Peer's: once connected, application
+                        // records are opened out of the datagram and lent or kept.
+                        let mut sink = FuzzSink {
+                            keep: op & 16 != 0,
+                            records: 0,
+                        };
+                        sides[1 - side].handle_receive_into(now, &d, &mut sink);
+                        assert!(
+                            !(failed[1 - side] && sink.records > 0),
+                            "data after failure"
+                        );
+                    }
                 }
             }
             // Time passes; once connected, a side may send.
@@ -373,6 +387,24 @@ pub fn dtls(data: &[u8], base: Instant) {
     }
 }
 
+/// A record sink for the `dtls` target: keeps or lends as told, checks what it is handed.
+struct FuzzSink {
+    keep: bool,
+    records: usize,
+}
+
+impl crate::dtls::RecordSink for FuzzSink {
+    fn keeps(&mut self, _: &[u8]) -> bool {
+        self.keep
+    }
+    fn record(&mut self, record: &[u8], shared: Option<(&bytes::Bytes, std::ops::Range<usize>)>) {
+        if let Some((b, r)) = shared {
+            assert_eq!(b.get(r), Some(record), "a shared record is its range");
+        }
+        self.records += 1;
+    }
+}
+
 /// `dtls_message`: every DTLS handshake message codec and the hello extensions: what parses
 /// re-encodes to what parses to the same value.
 pub fn dtls_message(data: &[u8]) {
@@ -400,7 +432,19 @@ pub fn dtls_record(data: &[u8]) {
         pos = body.end;
         let fresh = window.is_fresh(h.seq);
         let c = &ciphers[usize::from(h.epoch) % ciphers.len()];
-        if let Ok(r) = c.open(&h, &mut buf[body.clone()]) {
+        // Out of place first (the body is left as it was), then in place: the same verdict
+        // and the same plaintext.
+        let mut out = vec![0u8; body.len()];
+        let outside = c.open_to(&h, &buf[body.clone()], &mut out);
+        let inside = c.open(&h, &mut buf[body.clone()]);
+        match (&outside, &inside) {
+            (Ok(n), Ok(r)) => {
+                assert_eq!(&out[..*n], &buf[body.start + r.start..body.start + r.end])
+            }
+            (Err(_), Err(_)) => {}
+            _ => panic!("out of place and in place disagree"),
+        }
+        if let Ok(r) = inside {
             assert!(r.end <= body.len(), "plaintext within the body");
             if fresh {
                 window.mark(h.seq);
@@ -425,6 +469,11 @@ pub fn dtls_record(data: &[u8]) {
         let parsed = RecordHeader::parse(&rec).expect("a sealed record frames");
         let (head, body) = rec.split_at_mut(HEADER_LEN);
         let _ = head;
+        let mut out = vec![0u8; body.len()];
+        let n = c
+            .open_to(&parsed, body, &mut out)
+            .expect("a sealed record opens out of place");
+        assert_eq!(&out[..n], plain);
         let r = c.open(&parsed, body).expect("a sealed record opens");
         assert_eq!(&body[r], plain);
     }
