@@ -159,7 +159,7 @@ pub use event::{
     ChannelCloseReason, ChannelMessage, ChannelState, Event, IceCandidateError, IceCandidateInit,
     IceGatheringState, PeerConnectionState, PeerFailure,
 };
-pub use net::{Datagram, DatagramBuf, PacketKind, Protocol, Transmit};
+pub use net::{Datagram, DatagramBuf, PacketKind, Protocol, Transmit, TransmitMeta};
 pub use peer::{
     CandidateError, ChannelError, KeyframeRequestKind, MediaDrops, Peer, PeerDrops, PeerStats,
     RtpOut, RtpPacket,

@@ -95,6 +95,20 @@ pub struct Transmit {
     pub contents: Bytes,
 }
 
+/// Where a datagram [`Peer::poll_transmit_into`](crate::Peer::poll_transmit_into) appended to
+/// the caller's buffer goes: a [`Transmit`] whose contents are the buffer's last `len` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransmitMeta {
+    /// The local address to send from.
+    pub source: SocketAddr,
+    /// The remote address to send to.
+    pub destination: SocketAddr,
+    /// The transport.
+    pub protocol: Protocol,
+    /// Bytes appended: the datagram.
+    pub len: usize,
+}
+
 impl Transmit {
     /// Borrows this transmit as the datagram the destination will receive (for tests and
     /// loopback drivers with no address translation in between).

@@ -569,22 +569,64 @@ impl Conn {
         max_len: usize,
         fill: impl FnOnce(&mut BytesMut) -> bool,
     ) -> bool {
-        if !self.is_connected() {
+        let Some(room) = self.record_room(max_len) else {
             return false;
+        };
+        let mut buf = self.take_tx(room);
+        let sent = self.seal_into(&mut buf, fill);
+        if sent {
+            self.push_tx(buf);
+        } else {
+            self.tx = buf;
         }
+        sent
+    }
+
+    /// [`Conn::send_with`], the record appended to the caller's `out` (the datagram the caller
+    /// sends) instead of queued: counted as a datagram taken, as [`Conn::poll_transmit`] counts
+    /// it. Only when nothing is queued (the caller polls the queue first), so that datagrams
+    /// keep their order.
+    pub(crate) fn send_with_into(
+        &mut self,
+        out: &mut BytesMut,
+        max_len: usize,
+        fill: impl FnOnce(&mut BytesMut) -> bool,
+    ) -> bool {
+        debug_assert!(self.transmits.is_empty(), "queued datagrams go first");
+        let Some(room) = self.record_room(max_len) else {
+            return false;
+        };
+        out.reserve(room);
+        let sent = self.seal_into(out, fill);
+        if sent {
+            self.popped += 1;
+        }
+        sent
+    }
+
+    /// Room for an application data record of up to `max_len` plaintext bytes; `None` when no
+    /// application data may be sent.
+    fn record_room(&self, max_len: usize) -> Option<usize> {
+        if !self.is_connected() {
+            return None;
+        }
+        let cipher = self.write.as_ref()?;
+        Some(HEADER_LEN + cipher.overhead() + max_len)
+    }
+
+    /// Appends one sealed application data record to `buf` (checked by `record_room`: connected,
+    /// with a write cipher), its plaintext written by `fill`; on false `buf` is as it was.
+    fn seal_into(&mut self, buf: &mut BytesMut, fill: impl FnOnce(&mut BytesMut) -> bool) -> bool {
         let Some(cipher) = self.write.as_ref() else {
             return false;
         };
-        let room = HEADER_LEN + cipher.overhead() + max_len;
         let prefix = HEADER_LEN + cipher.prefix_len();
-        let mut buf = self.take_tx(room);
         let start = buf.len();
         buf.resize(start + prefix, 0);
-        let wrote = fill(&mut buf);
+        let wrote = fill(buf);
         let len = buf.len() - start - prefix;
         if !wrote || len > record::MAX_PLAINTEXT {
             buf.truncate(start);
-            self.tx = buf;
             return false;
         }
         let epoch = self.write_epoch;
@@ -600,7 +642,6 @@ impl Conn {
             .as_ref()
             .expect("invariant: checked above")
             .seal(header, &mut buf[start..]);
-        self.push_tx(buf);
         true
     }
 

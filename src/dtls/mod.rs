@@ -528,14 +528,41 @@ impl DtlsTransport {
         max_len: usize,
         fill: impl FnOnce(&mut BytesMut) -> bool,
     ) -> Result<bool, DtlsSendError> {
+        self.send_record_with(fill, |conn, fill| conn.send_with(max_len, fill))
+    }
+
+    /// [`DtlsTransport::send_with`], the record appended to `out` (the caller's datagram buffer)
+    /// instead of queued for [`DtlsTransport::poll_transmit`]: for a caller that has polled
+    /// the queue empty (datagrams keep their order). Counted as a datagram out.
+    pub(crate) fn send_with_into(
+        &mut self,
+        out: &mut BytesMut,
+        max_len: usize,
+        fill: impl FnOnce(&mut BytesMut) -> bool,
+    ) -> Result<bool, DtlsSendError> {
+        let sent =
+            self.send_record_with(fill, |conn, fill| conn.send_with_into(out, max_len, fill));
+        if let Ok(true) = sent {
+            self.stats.datagrams_out += 1;
+        }
+        sent
+    }
+
+    /// The state check and result of both `send_with`s: `send` seals with `fill`'s plaintext.
+    fn send_record_with(
+        &mut self,
+        fill: impl FnOnce(&mut BytesMut) -> bool,
+        send: impl FnOnce(&mut Conn, &mut dyn FnMut(&mut BytesMut) -> bool) -> bool,
+    ) -> Result<bool, DtlsSendError> {
         if self.state != DtlsState::Connected || !self.conn.is_connected() {
             return Err(DtlsSendError::NotConnected);
         }
         let mut written = 0;
         let mut filled = false;
-        let sent = self.conn.send_with(max_len, |buf| {
+        let mut fill = Some(fill);
+        let sent = send(&mut self.conn, &mut |buf: &mut BytesMut| {
             let before = buf.len();
-            filled = fill(buf);
+            filled = fill.take().is_some_and(|f| f(buf));
             written = buf.len() - before;
             filled
         });

@@ -4,8 +4,9 @@
 
 use super::*;
 use crate::dtls::RecordSink;
+use crate::net::TransmitMeta;
 use crate::sctp::Association;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::ops::Range;
 
 /// Opened DTLS records straight into SCTP (RFC 8261 §5: one SCTP packet per record), lent
@@ -238,13 +239,41 @@ impl Peer {
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
         self.advance(now);
-        let t = self.next_transmit()?;
+        let t = self.next_transmit(None)?;
         self.stats.datagrams_sent += 1;
         self.stats.bytes_sent += t.contents.len() as u64;
         Some(t)
     }
 
-    pub(super) fn next_transmit(&mut self) -> Option<Transmit> {
+    /// [`Peer::poll_transmit`], with the datagram appended to `buf` rather than handed out in
+    /// a buffer of its own (quinn-proto's shape): the same datagrams in the same order, and the
+    /// two calls may be mixed. A driver that reuses one buffer (clearing it after each send)
+    /// saves, per datagram of a busy data channel, the shared buffer the record is cut from and
+    /// its reference counting: the DTLS record is written and sealed straight in `buf`. Other
+    /// datagrams (ICE checks, handshake flights, media, anything relayed through TURN) are
+    /// copied in. Returns where the `len` bytes appended go.
+    #[must_use]
+    pub fn poll_transmit_into(&mut self, now: Instant, buf: &mut BytesMut) -> Option<TransmitMeta> {
+        self.advance(now);
+        let start = buf.len();
+        let t = self.next_transmit(Some(&mut *buf))?;
+        if buf.len() == start {
+            buf.extend_from_slice(&t.contents);
+        }
+        let len = buf.len() - start;
+        self.stats.datagrams_sent += 1;
+        self.stats.bytes_sent += len as u64;
+        Some(TransmitMeta {
+            source: t.source,
+            destination: t.destination,
+            protocol: t.protocol,
+            len,
+        })
+    }
+
+    /// The next datagram. With `into`, a DTLS record of the steady state is written there
+    /// instead (the transmit returned then has empty contents; no real datagram is empty).
+    pub(super) fn next_transmit(&mut self, mut into: Option<&mut BytesMut>) -> Option<Transmit> {
         loop {
             if let Some(t) = self.transmits.pop_front() {
                 return Some(t);
@@ -252,8 +281,9 @@ impl Peer {
             if let Some(t) = self.turn.iter_mut().find_map(TurnClient::poll_transmit) {
                 return Some(t);
             }
-            let t = self.next_own_transmit()?;
+            let t = self.next_own_transmit(into.as_deref_mut())?;
             // Sent from a relayed candidate: it goes through that allocation (RFC 8656 §10-§12).
+            // (Never one written into `into`: `next_own_transmit` keeps those owned.)
             match self.turn.iter_mut().find(|c| c.relayed() == Some(t.source)) {
                 Some(c) => c.send_to(t.destination, &t.contents),
                 None => return Some(t),
@@ -261,14 +291,17 @@ impl Peer {
         }
     }
 
-    /// ICE's transmits, then DTLS records (with SCTP packets pulled into them).
-    pub(super) fn next_own_transmit(&mut self) -> Option<Transmit> {
+    /// ICE's transmits, then DTLS records (with SCTP packets pulled into them); with `into`,
+    /// an SCTP packet's record is sealed there (unless it goes through a TURN relay).
+    pub(super) fn next_own_transmit(&mut self, into: Option<&mut BytesMut>) -> Option<Transmit> {
         if let Some(t) = self.ice.poll_transmit() {
             return Some(t);
         }
         // DTLS (and the SCTP inside it) goes out on the selected pair only; until there is one
         // its records wait.
         let (source, destination) = self.ice.selected_pair()?;
+        let relayed = self.turn.iter().any(|c| c.relayed() == Some(source));
+        let mut into = into.filter(|_| !relayed);
         let dtls = self.dtls.as_mut()?;
         loop {
             if let Some(contents) = dtls.poll_transmit(self.now) {
@@ -297,10 +330,21 @@ impl Peer {
             // record's buffer and sealed there.
             let max = sctp.max_packet_len();
             let now = self.now;
-            if !matches!(
-                dtls.send_with(max, |buf| sctp.poll_transmit_append(now, buf)),
-                Ok(true)
-            ) {
+            let fill = |buf: &mut BytesMut| sctp.poll_transmit_append(now, buf);
+            if let Some(out) = into.as_deref_mut() {
+                let start = out.len();
+                if !matches!(dtls.send_with_into(out, max, fill), Ok(true)) {
+                    return None;
+                }
+                self.ice.count_data_sent(out.len() - start);
+                return Some(Transmit {
+                    source,
+                    destination,
+                    protocol: Protocol::Udp,
+                    contents: Bytes::new(),
+                });
+            }
+            if !matches!(dtls.send_with(max, fill), Ok(true)) {
                 return None;
             }
         }

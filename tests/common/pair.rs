@@ -46,6 +46,11 @@ pub struct Pair {
     /// `owned_buffers` (the last 4096).
     pub owned: bool,
     pub owned_buffers: std::collections::VecDeque<std::ops::Range<usize>>,
+    /// When set, transmits are taken with `Peer::poll_transmit_into` (one reused buffer) and
+    /// `poll_transmit` by turns: the two must give the same datagrams.
+    pub into: bool,
+    polls: u64,
+    into_buf: bytes::BytesMut,
 }
 
 impl Pair {
@@ -84,6 +89,9 @@ impl Pair {
             wire: Vec::new(),
             owned: false,
             owned_buffers: Default::default(),
+            into: false,
+            polls: 0,
+            into_buf: bytes::BytesMut::new(),
         };
         if p.b.set_remote_sdp(SdpType::Offer, &offer).is_err() {
             return p;
@@ -155,11 +163,34 @@ impl Pair {
         }
     }
 
+    /// The next transmit of `side`: `poll_transmit`, or with `into` set, every other one
+    /// through `poll_transmit_into` (written into a reused buffer, copied out here).
+    fn poll(&mut self, side: char) -> Option<Transmit> {
+        let peer = if side == 'a' {
+            &mut self.a
+        } else {
+            &mut self.b
+        };
+        self.polls += 1;
+        if !self.into || self.polls.is_multiple_of(2) {
+            return peer.poll_transmit(self.now);
+        }
+        self.into_buf.clear();
+        let m = peer.poll_transmit_into(self.now, &mut self.into_buf)?;
+        assert_eq!(m.len, self.into_buf.len());
+        Some(Transmit {
+            source: m.source,
+            destination: m.destination,
+            protocol: m.protocol,
+            contents: Bytes::copy_from_slice(&self.into_buf),
+        })
+    }
+
     /// Delivers what is queued on both sides; returns whether anything moved.
     pub fn deliver(&mut self) -> bool {
         let mut moved = false;
         self.events();
-        while let Some(t) = self.a.poll_transmit(self.now) {
+        while let Some(t) = self.poll('a') {
             moved = true;
             self.datagrams += 1;
             if self.keep_wire {
@@ -177,7 +208,7 @@ impl Pair {
             }
         }
         self.events();
-        while let Some(t) = self.b.poll_transmit(self.now) {
+        while let Some(t) = self.poll('b') {
             moved = true;
             self.datagrams += 1;
             if self.keep_wire {
