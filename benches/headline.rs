@@ -469,7 +469,7 @@ fn main() {
             .iter()
             .fold((0.0f64, 0.0f64), |(o, s), &(a, b)| (o.max(a), s.max(b)));
         t.both(
-            &format!("{what}, best run against the best ceiling, CPU time"),
+            &format!("{what}, best run against the best RustCrypto ceiling, CPU time"),
             "%",
             100.0 * o / best,
             100.0 * s / best,
