@@ -811,37 +811,3 @@ fn write_seed_corpus() {
     );
     ext("edits-one-byte", 15, &[0, 1, 1, 7, 15, 1, 7, 2, 0]);
 }
-
-/// A rough figure for the view's fast path (the criterion bench belongs to the lead's
-/// benches/): `cargo test --lib rtp::tests::view_parse_speed -- --ignored --nocapture`.
-#[test]
-#[ignore = "a measurement, not a check"]
-#[allow(clippy::disallowed_methods, reason = "measures wall time")]
-fn view_parse_speed() {
-    let mut h = RtpHeader {
-        payload_type: 111,
-        extensions: Extensions::new(),
-        ..RtpHeader::default()
-    };
-    h.extensions.insert(1, &[0x80 | 30]).unwrap();
-    h.extensions.insert(2, &[1, 2, 3]).unwrap();
-    h.extensions.insert(3, &[0, 7]).unwrap();
-    let mut p = Vec::new();
-    h.encode_packet(&[0; 160], &mut p);
-    let n = 10_000_000u32;
-    let start = std::time::Instant::now();
-    let mut acc = 0usize;
-    for _ in 0..n {
-        let v = RtpView::parse(std::hint::black_box(&p)).unwrap();
-        acc += v.payload().len() + usize::from(v.extension_by_id(2).map_or(0, |d| d[0]));
-    }
-    let per = start.elapsed() / n;
-    println!("RtpView::parse + payload + one extension lookup: {per:?} per packet ({acc})");
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        let v = RtpView::parse(std::hint::black_box(&p)).unwrap();
-        acc += v.header_len();
-    }
-    let per = start.elapsed() / n;
-    println!("RtpView::parse alone: {per:?} per packet ({acc})");
-}
